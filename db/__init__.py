@@ -1,0 +1,1 @@
+"""PostgreSQL: the schema (managed by alembic), connections, and the registry seed."""

@@ -1,0 +1,143 @@
+"""Tables, as SQLAlchemy Core metadata. The alembic migrations create them."""
+
+from sqlalchemy import (
+    JSON,
+    BigInteger,
+    Boolean,
+    Column,
+    DateTime,
+    ForeignKey,
+    Index,
+    Integer,
+    MetaData,
+    String,
+    Table,
+    Text,
+    UniqueConstraint,
+    text,
+)
+from sqlalchemy.dialects.postgresql import JSONB
+
+metadata = MetaData()
+Json = JSON().with_variant(JSONB(), "postgresql")
+
+places = Table(
+    "places",
+    metadata,
+    Column("code", String(32), primary_key=True),
+    Column("kind", String(16), nullable=False),
+    Column("name", Text, nullable=False),
+    Column("name_en", Text, nullable=False, server_default=""),
+    Column("parent", String(32), ForeignKey("places.code"), nullable=True),
+    Index("ix_places_parent", "parent"),
+)
+
+committees = Table(
+    "committees",
+    metadata,
+    Column("id", String(40), primary_key=True),
+    Column("name", Text, nullable=False),
+    Column("name_en", Text, nullable=False, server_default=""),
+    Column("level", String(16), nullable=False),
+    Column("jurisdiction", String(32), ForeignKey("places.code"), nullable=False),
+    Column("specialty", String(32), nullable=True),
+    Index("ix_committees_jurisdiction", "jurisdiction"),
+)
+
+committee_members = Table(
+    "committee_members",
+    metadata,
+    Column("committee_id", String(40), ForeignKey("committees.id"), primary_key=True),
+    Column("member_id", String(40), primary_key=True),
+    Column("name", Text, nullable=False),
+    Column("role", String(16), nullable=False),
+)
+
+case_numbers = Table(
+    "case_numbers",
+    metadata,
+    Column("county", String(6), primary_key=True),
+    Column("year", Integer, primary_key=True),
+    Column("serial", Integer, primary_key=True),
+    Column("intake_key", String(80), nullable=False, unique=True),
+    Column("case_id", String(40), nullable=False, unique=True),
+    Column("created_at", DateTime(timezone=True), nullable=False, server_default=text("now()")),
+)
+
+cases = Table(
+    "cases",
+    metadata,
+    Column("case_id", String(40), primary_key=True),
+    Column("case_no", String(40), nullable=False),
+    Column("version", Integer, nullable=False),
+    Column("status", String(24), nullable=False),
+    Column("level", String(16), nullable=False),
+    Column("committee_id", String(40), nullable=False),
+    Column("dispute_type", String(16), nullable=False),
+    Column("risk", String(16), nullable=False),
+    Column("county", String(6), nullable=False),
+    Column("township", String(9), nullable=False),
+    Column("village", String(12), nullable=False),
+    Column("grid", String(16), nullable=False),
+    Column("channel", String(16), nullable=False),
+    Column("policy", String(48), nullable=False),
+    Column("stage_no", Integer, nullable=False),
+    Column("next_deadline", DateTime(timezone=True), nullable=True),
+    Column("overdue", Boolean, nullable=False),
+    Column("opened_at", DateTime(timezone=True), nullable=False),
+    Column("closed_at", DateTime(timezone=True), nullable=True),
+    Column("closure_reason", String(24), nullable=True),
+    Column("updated_at", DateTime(timezone=True), nullable=False, server_default=text("now()")),
+    Index("ix_cases_place", "county", "township", "village"),
+    Index("ix_cases_committee_status", "committee_id", "status"),
+)
+
+stages = Table(
+    "stages",
+    metadata,
+    Column("case_id", String(40), primary_key=True),
+    Column("stage_no", Integer, primary_key=True),
+    Column("committee_id", String(40), nullable=False),
+    Column("level", String(16), nullable=False),
+    Column("mediators", Json, nullable=False),
+    Column("outcome", String(24), nullable=True),
+    Column("cause", String(24), nullable=True),
+    Column("reason", Text, nullable=True),
+    Column("agreement", Json, nullable=True),
+    Column("started_at", DateTime(timezone=True), nullable=False),
+    Column("accepted_at", DateTime(timezone=True), nullable=True),
+    Column("deadline", DateTime(timezone=True), nullable=False),
+    Column("overdue", Boolean, nullable=False),
+    Column("ended_at", DateTime(timezone=True), nullable=True),
+    Column("version", Integer, nullable=False),
+    Index("ix_stages_committee", "committee_id"),
+)
+
+case_parties = Table(
+    "case_parties",
+    metadata,
+    Column("case_id", String(40), primary_key=True),
+    Column("party_id", String(4), primary_key=True),
+    Column("role", String(16), nullable=False),
+    Column("name", Text, nullable=False),
+    Column("id_number", String(18), nullable=False),
+    Column("phone", String(20), nullable=False),
+)
+
+outbox = Table(
+    "outbox",
+    metadata,
+    Column("id", BigInteger, primary_key=True, autoincrement=True),
+    Column("key", String(160), nullable=False),
+    Column("case_id", String(40), nullable=False),
+    Column("kind", String(24), nullable=False),
+    Column("recipient", String(80), nullable=False),
+    Column("subject", Text, nullable=False),
+    Column("body", Text, nullable=False),
+    Column("created_at", DateTime(timezone=True), nullable=False, server_default=text("now()")),
+    Column("sent_at", DateTime(timezone=True), nullable=True),
+    Column("attempts", Integer, nullable=False, server_default="0"),
+    Column("last_error", Text, nullable=True),
+    UniqueConstraint("key", name="uq_outbox_key"),
+    Index("ix_outbox_unsent", "id", postgresql_where=text("sent_at IS NULL")),
+)

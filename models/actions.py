@@ -1,0 +1,81 @@
+"""The payload of each mediator action (one workflow update per action)."""
+
+from __future__ import annotations
+
+from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
+
+from models.calendar import Span
+from models.case import TEXT_MAX, Actor
+from models.enums import Action, AgreementForm, Level, SessionMode
+
+PARTY_ID = r"^P[0-9]{1,2}$"
+Reason = Field(min_length=2, max_length=TEXT_MAX)
+
+
+class ActionInput(BaseModel):
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    actor: Actor
+
+
+class Accept(ActionInput):
+    """Art. 19: the committee accepts the case and assigns one or more mediators."""
+
+    mediator_ids: list[str] = Field(min_length=1, max_length=10)
+
+
+class RecordSession(ActionInput):
+    held_at: AwareDatetime
+    mode: SessionMode = SessionMode.IN_PERSON
+    attendees: list[str] = Field(min_length=1, max_length=20)
+    notes: str = Field(min_length=2, max_length=TEXT_MAX)
+
+
+class Extend(ActionInput):
+    by: Span
+    consenting_parties: list[str] = Field(max_length=20)
+    reason: str = Reason
+
+
+class Escalate(ActionInput):
+    reason: str = Reason
+    intensifying: bool = Field(default=False, description="Art. 25: the dispute may intensify")
+    to_level: Level | None = None
+
+
+class Transfer(ActionInput):
+    committee_id: str = Field(min_length=1, max_length=40)
+    reason: str = Reason
+
+
+class RecordAgreement(ActionInput):
+    form: AgreementForm
+    terms: str = Field(min_length=2, max_length=TEXT_MAX)
+    signed_by: list[str] = Field(default_factory=list, max_length=20)
+
+
+class RecordFailure(ActionInput):
+    reason: str = Reason
+
+
+class RecordRefusal(ActionInput):
+    party_id: str = Field(pattern=PARTY_ID)
+    reason: str = Reason
+
+
+class Withdraw(ActionInput):
+    party_id: str = Field(pattern=PARTY_ID)
+    reason: str = Reason
+
+
+PAYLOADS: dict[Action, type[ActionInput]] = {
+    Action.ACCEPT: Accept,
+    Action.RECORD_SESSION: RecordSession,
+    Action.EXTEND: Extend,
+    Action.ESCALATE: Escalate,
+    Action.TRANSFER: Transfer,
+    Action.RECORD_AGREEMENT: RecordAgreement,
+    Action.RECORD_FAILURE: RecordFailure,
+    Action.RECORD_REFUSAL: RecordRefusal,
+    Action.WITHDRAW: Withdraw,
+}

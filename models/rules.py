@@ -1,0 +1,731 @@
+"""The escalation rules: (state, action, time) → (new state, effects).
+
+Pure functions. The workflow calls `check` from its update validators, `apply`
+from its update handlers and `on_time` when a timer fires; it asks `next_wakeup`
+when to fire the next one.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from models.actions import (
+    Accept,
+    ActionInput,
+    Escalate,
+    Extend,
+    RecordAgreement,
+    RecordFailure,
+    RecordRefusal,
+    RecordSession,
+    Transfer,
+    Withdraw,
+)
+from models.calendar import CHINA_TZ, add_span, subtract_span
+from models.case import (
+    MAX_STAGES,
+    Agreement,
+    CaseInput,
+    CaseState,
+    Committee,
+    Extension,
+    Reminder,
+    Route,
+    Session,
+    Stage,
+)
+from models.effects import CaseProjection, Effects, Notification, StageRecord
+from models.enums import (
+    LEVEL_ORDER,
+    Action,
+    ActorRole,
+    AgreementForm,
+    CaseStatus,
+    ClosureReason,
+    DeadlineKind,
+    EscalationCause,
+    Level,
+    NotificationKind,
+    Outcome,
+    Risk,
+)
+from models.labels import both, en, zh
+
+SESSION_CLOCK_SKEW_S = 300
+OTHER_ROUTES = (
+    "调解不成，调解终止。您可以依法通过仲裁、行政途径或者向人民法院提起诉讼维护权益（人民调解法第二十六条）。"
+    " Mediation has ended without agreement. You may seek arbitration, administrative handling"
+    " or file a lawsuit (People's Mediation Law, Art. 26)."
+)
+
+_BY_STATUS: dict[CaseStatus, tuple[Action, ...]] = {
+    CaseStatus.AWAITING_ACCEPTANCE: (
+        Action.ACCEPT,
+        Action.ESCALATE,
+        Action.TRANSFER,
+        Action.RECORD_REFUSAL,
+        Action.WITHDRAW,
+    ),
+    CaseStatus.MEDIATING: (
+        Action.RECORD_SESSION,
+        Action.EXTEND,
+        Action.ESCALATE,
+        Action.TRANSFER,
+        Action.RECORD_AGREEMENT,
+        Action.RECORD_FAILURE,
+        Action.RECORD_REFUSAL,
+        Action.WITHDRAW,
+    ),
+    CaseStatus.CLOSED: (),
+}
+
+
+class Rejected(ValueError):
+    """An action that does not fit the case; the message says why and what is allowed now."""
+
+
+def allowed_actions(state: CaseState) -> list[Action]:
+    allowed = list(_BY_STATUS[state.status])
+    if state.level is state.policy.top:
+        allowed.remove(Action.ESCALATE) if Action.ESCALATE in allowed else None
+    if (
+        state.status is CaseStatus.MEDIATING
+        and len(state.stage.extensions) >= state.policy.extensions.max_count
+    ):
+        allowed.remove(Action.EXTEND)
+    if len(state.stages) >= MAX_STAGES and Action.TRANSFER in allowed:
+        allowed.remove(Action.TRANSFER)
+    return allowed
+
+
+# ---------------------------------------------------------------- transitions
+
+
+class _Tx:
+    """A transition in progress: a private copy of the state and the effects so far."""
+
+    def __init__(self, state: CaseState) -> None:
+        self.state = state.model_copy(deep=True)
+        self.effects = Effects()
+        self.touched: set[int] = set()
+
+    def notify(self, key: str, kind: NotificationKind, recipient: str, subject: str, body: str) -> None:
+        self.effects.notifications.append(
+            Notification(
+                key=f"{self.state.case_id}/{key}",
+                kind=kind,
+                recipient=recipient,
+                subject=subject,
+                body=body,
+            )
+        )
+
+    def done(self) -> tuple[CaseState, Effects]:
+        state = self.state
+        state.version += 1
+        self.effects.stages = [stage_record(state, state.stages[i - 1]) for i in sorted(self.touched)]
+        self.effects.projection = projection(state)
+        return state, self.effects
+
+
+def open_case(case: CaseInput, route: Route, now: datetime) -> tuple[CaseState, Effects]:
+    """The first handoff: to the grid, or higher when the dispute may intensify (Art. 25)."""
+    policy = case.policy
+    level = policy.ladder[0]
+    if case.intake.risk is Risk.MAY_INTENSIFY:
+        level = max(level, policy.intensify_min_level, key=LEVEL_ORDER.index)
+    state = CaseState(
+        case_id=case.case_id,
+        case_no=case.case_no,
+        intake=case.intake,
+        policy=policy,
+        route=route,
+        opened_at=now,
+        risk=case.intake.risk,
+        status=CaseStatus.AWAITING_ACCEPTANCE,
+        stages=[],
+    )
+    tx = _Tx(state)
+    if case.intake.risk is Risk.MAY_INTENSIFY:
+        _intensification_notices(tx, "intake")
+    _hand_off(tx, committee_for(tx.state, level), now)
+    return tx.done()
+
+
+def with_committee(state: CaseState, committee: Committee) -> CaseState:
+    """Fresh membership of the committee holding the case, as the registry has it now."""
+    if state.stage.committee.id != committee.id:
+        return state
+    updated = state.model_copy(deep=True)
+    updated.stage.committee = committee
+    return updated
+
+
+def check(state: CaseState, action: Action, payload: ActionInput, now: datetime) -> None:
+    """Raise `Rejected` if `action` may not be applied now. Never changes anything."""
+    allowed = allowed_actions(state)
+    stage = state.stage
+    if action not in allowed:
+        raise Rejected(_not_now(state, action, allowed))
+    actor = payload.actor
+    if actor.role is ActorRole.SUPERVISOR:
+        raise Rejected(
+            f"{actor.id} is a supervisor; mediator actions come from the committee holding the case"
+        )
+    if actor.committee_id != stage.committee.id:
+        raise Rejected(
+            f"{actor.id} acts for committee {actor.committee_id}, but case {state.case_no} is held by"
+            f" {stage.committee.name} ({stage.committee.id})"
+        )
+    if not stage.committee.has_member(actor.id):
+        raise Rejected(f"{actor.id} is not a member of {stage.committee.name} ({stage.committee.id})")
+    _CHECKS[action](state, payload, now)
+
+
+def apply(state: CaseState, action: Action, payload: ActionInput, now: datetime) -> tuple[CaseState, Effects]:
+    check(state, action, payload, now)
+    tx = _Tx(state)
+    _APPLY[action](tx, payload, now)
+    return tx.done()
+
+
+def next_wakeup(state: CaseState) -> datetime | None:
+    """When the case next needs attention without anyone acting: a reminder or a deadline."""
+    if state.closed:
+        return None
+    stage = state.stage
+    times = [r.at for r in _pending_reminders(stage)]
+    if state.overdue:
+        if state.next_overdue_reminder_at is not None:
+            times.append(state.next_overdue_reminder_at)
+    else:
+        times.append(stage.deadline)
+    return min(times) if times else None
+
+
+def on_time(state: CaseState, now: datetime) -> tuple[CaseState, Effects] | None:
+    """Fire what is due at `now`: reminders, escalation by timeout, overdue notices."""
+    if state.closed:
+        return None
+    tx = _Tx(state)
+    changed = False
+    stage = tx.state.stage
+    for index, reminder in enumerate(stage.reminders):
+        if reminder in _pending_reminders(stage) and reminder.at <= now:
+            reminder.sent = True
+            changed = True
+            _reminder_notice(tx, index, reminder)
+    if not tx.state.overdue and now >= stage.deadline:
+        changed = True
+        kind = DeadlineKind.ACCEPTANCE if stage.accepted_at is None else DeadlineKind.MEDIATION
+        next_level = tx.state.policy.next_level(stage.level)
+        if next_level is None or stage.level is tx.state.policy.top:
+            _become_overdue(tx, kind, now)
+        else:
+            cause = (
+                EscalationCause.ACCEPTANCE_TIMEOUT
+                if kind is DeadlineKind.ACCEPTANCE
+                else EscalationCause.MEDIATION_TIMEOUT
+            )
+            _escalate(tx, next_level, cause, f"{en(kind)} passed", now)
+    elif (
+        tx.state.overdue
+        and tx.state.next_overdue_reminder_at is not None
+        and tx.state.next_overdue_reminder_at <= now
+    ):
+        changed = True
+        _overdue_notice(tx, now)
+    return tx.done() if changed else None
+
+
+# ---------------------------------------------------------------- checks
+
+
+def _not_now(state: CaseState, action: Action, allowed: list[Action]) -> str:
+    where = f"case {state.case_no} is {en(state.status)}"
+    if state.closed:
+        reason = en(state.closure_reason) if state.closure_reason else "closed"
+        return f"{where} ({reason}); no action is allowed"
+    where += f" at {state.stage.committee.name} ({en(state.level)} level)"
+    if action is Action.ESCALATE and state.level is state.policy.top:
+        where += "; it is already at the top of the ladder, so it cannot be escalated"
+    elif action is Action.EXTEND and state.status is CaseStatus.MEDIATING:
+        where += (
+            f"; the stage already had {len(state.stage.extensions)} extension(s), the most the policy allows"
+        )
+    elif action is Action.TRANSFER and len(state.stages) >= MAX_STAGES:
+        where += f"; it has had {MAX_STAGES} stages, the most a case may have"
+    names = ", ".join(f"`{a.value}`" for a in allowed) or "none"
+    return f"{where}; `{action.value}` is not allowed now, only {names}"
+
+
+def _unknown_parties(state: CaseState, party_ids: list[str]) -> None:
+    known = state.intake.party_ids()
+    unknown = [p for p in party_ids if p not in known]
+    if unknown:
+        raise Rejected(
+            f"unknown party id(s) {', '.join(unknown)}; this case's parties are {', '.join(known)}"
+        )
+    if len(set(party_ids)) != len(party_ids):
+        raise Rejected("a party is listed twice")
+
+
+def _check_accept(state: CaseState, payload: ActionInput, now: datetime) -> None:
+    assert isinstance(payload, Accept)
+    committee = state.stage.committee
+    if len(set(payload.mediator_ids)) != len(payload.mediator_ids):
+        raise Rejected("a mediator is listed twice")
+    strangers = [m for m in payload.mediator_ids if not committee.has_member(m)]
+    if strangers:
+        members = ", ".join(m.id for m in committee.members)
+        raise Rejected(
+            f"mediator(s) {', '.join(strangers)} are not members of {committee.name}; members: {members}"
+        )
+
+
+def _check_session(state: CaseState, payload: ActionInput, now: datetime) -> None:
+    assert isinstance(payload, RecordSession)
+    stage = state.stage
+    if payload.held_at.timestamp() > now.timestamp() + SESSION_CLOCK_SKEW_S:
+        raise Rejected(f"session time {_fmt(payload.held_at)} is in the future")
+    if payload.held_at < stage.handed_off_at:
+        raise Rejected(
+            f"session time {_fmt(payload.held_at)} is before this stage began ({_fmt(stage.handed_off_at)})"
+        )
+    _unknown_parties(state, payload.attendees)
+
+
+def _check_extend(state: CaseState, payload: ActionInput, now: datetime) -> None:
+    assert isinstance(payload, Extend)
+    rule = state.policy.extensions
+    stage = state.stage
+    if payload.by.amount == 0:
+        raise Rejected("an extension must be longer than zero")
+    if add_span(stage.deadline, payload.by, state.policy.calendar) > add_span(
+        stage.deadline, rule.max_span, state.policy.calendar
+    ):
+        raise Rejected(f"an extension may be at most {rule.max_span}; asked for {payload.by}")
+    _unknown_parties(state, payload.consenting_parties)
+    if rule.needs_every_party:
+        missing = [p for p in state.intake.parties if p.party_id not in payload.consenting_parties]
+        if missing:
+            who = ", ".join(f"{p.party_id} ({p.role.value})" for p in missing)
+            raise Rejected(f"an extension needs every party's consent; missing: {who}")
+
+
+def _escalation_target(state: CaseState, payload: Escalate) -> Level:
+    policy = state.policy
+    ladder = policy.ladder
+    target = policy.next_level(state.level)
+    assert target is not None
+    if payload.intensifying or state.risk is Risk.MAY_INTENSIFY:
+        target = max(target, policy.intensify_min_level, key=ladder.index)
+    if payload.to_level is not None:
+        target = max(target, payload.to_level, key=ladder.index)
+    return target
+
+
+def _check_escalate(state: CaseState, payload: ActionInput, now: datetime) -> None:
+    assert isinstance(payload, Escalate)
+    ladder = state.policy.ladder
+    if payload.to_level is not None:
+        if payload.to_level not in ladder:
+            raise Rejected(
+                f"level {payload.to_level.value} is not on this policy's ladder ({', '.join(ladder)})"
+            )
+        if ladder.index(payload.to_level) <= ladder.index(state.level):
+            raise Rejected(
+                f"escalation goes up: the case is at {state.level.value}, asked for {payload.to_level.value}"
+            )
+
+
+def _check_transfer(state: CaseState, payload: ActionInput, now: datetime) -> None:
+    assert isinstance(payload, Transfer)
+    target = state.route.find(payload.committee_id)
+    if target is None:
+        options = ", ".join(
+            f"{c.id} ({c.name})" for c in state.route.all() if c.id != state.stage.committee.id
+        )
+        raise Rejected(f"unknown committee {payload.committee_id}; this case can go to: {options}")
+    if target.id == state.stage.committee.id:
+        raise Rejected(f"the case is already held by {target.name}")
+    if target.level not in state.policy.ladder:
+        raise Rejected(f"{target.name} sits at the {target.level.value} level, not on this policy's ladder")
+
+
+def _check_agreement(state: CaseState, payload: ActionInput, now: datetime) -> None:
+    assert isinstance(payload, RecordAgreement)
+    _unknown_parties(state, payload.signed_by)
+    if payload.form is AgreementForm.WRITTEN:
+        missing = [p for p in state.intake.party_ids() if p not in payload.signed_by]
+        if missing:
+            raise Rejected(
+                "a written agreement takes effect when every party has signed (Art. 29);"
+                f" not signed by: {', '.join(missing)}"
+            )
+
+
+def _check_party(state: CaseState, payload: ActionInput, now: datetime) -> None:
+    assert isinstance(payload, RecordRefusal | Withdraw)
+    _unknown_parties(state, [payload.party_id])
+
+
+def _check_nothing(state: CaseState, payload: ActionInput, now: datetime) -> None:
+    assert isinstance(payload, RecordFailure)
+
+
+# ---------------------------------------------------------------- effects of actions
+
+
+def _apply_accept(tx: _Tx, payload: ActionInput, now: datetime) -> None:
+    assert isinstance(payload, Accept)
+    state, stage = tx.state, tx.state.stage
+    rule = state.policy.rule(stage.level)
+    stage.accepted_at = now
+    stage.accepted_by = payload.actor.id
+    stage.mediators = list(payload.mediator_ids)
+    stage.mediation_deadline = add_span(now, rule.mediation, state.policy.calendar)
+    stage.reminders = [r for r in stage.reminders if r.sent] + _reminders(
+        state, DeadlineKind.MEDIATION, stage.mediation_deadline, now
+    )
+    state.status = CaseStatus.MEDIATING
+    _clear_overdue(state, stage, now)
+    tx.touched.add(stage.no)
+
+
+def _apply_session(tx: _Tx, payload: ActionInput, now: datetime) -> None:
+    assert isinstance(payload, RecordSession)
+    tx.state.stage.sessions.append(
+        Session(
+            held_at=payload.held_at,
+            mode=payload.mode,
+            attendees=list(payload.attendees),
+            notes=payload.notes,
+            recorded_by=payload.actor.id,
+        )
+    )
+
+
+def _apply_extend(tx: _Tx, payload: ActionInput, now: datetime) -> None:
+    assert isinstance(payload, Extend)
+    state, stage = tx.state, tx.state.stage
+    new_deadline = add_span(stage.deadline, payload.by, state.policy.calendar)
+    stage.extensions.append(
+        Extension(
+            by=payload.by,
+            granted_at=now,
+            consenting_parties=list(payload.consenting_parties),
+            reason=payload.reason,
+            new_deadline=new_deadline,
+        )
+    )
+    stage.mediation_deadline = new_deadline
+    stage.reminders = [r for r in stage.reminders if r.sent] + _reminders(
+        state, DeadlineKind.MEDIATION, new_deadline, now
+    )
+    _clear_overdue(state, stage, now)
+    tx.touched.add(stage.no)
+
+
+def _apply_escalate(tx: _Tx, payload: ActionInput, now: datetime) -> None:
+    assert isinstance(payload, Escalate)
+    target = _escalation_target(tx.state, payload)
+    intensifying = payload.intensifying or tx.state.risk is Risk.MAY_INTENSIFY
+    if intensifying:
+        tx.state.risk = Risk.MAY_INTENSIFY
+        _intensification_notices(tx, f"stage-{tx.state.stage.no}")
+    cause = EscalationCause.INTENSIFICATION if intensifying else EscalationCause.DECISION
+    _escalate(tx, target, cause, payload.reason, now)
+
+
+def _apply_transfer(tx: _Tx, payload: ActionInput, now: datetime) -> None:
+    assert isinstance(payload, Transfer)
+    target = tx.state.route.find(payload.committee_id)
+    assert target is not None
+    _end_stage(tx, Outcome.TRANSFERRED, None, payload.reason, now)
+    _hand_off(tx, target, now)
+
+
+def _apply_agreement(tx: _Tx, payload: ActionInput, now: datetime) -> None:
+    assert isinstance(payload, RecordAgreement)
+    tx.state.stage.agreement = Agreement(
+        form=payload.form, terms=payload.terms, signed_by=list(payload.signed_by), reached_at=now
+    )
+    _close(tx, Outcome.AGREEMENT, ClosureReason.AGREEMENT, "agreement reached", now)
+
+
+def _apply_failure(tx: _Tx, payload: ActionInput, now: datetime) -> None:
+    assert isinstance(payload, RecordFailure)
+    next_level = tx.state.policy.next_level(tx.state.level)
+    if next_level is None:
+        _close(tx, Outcome.FAILED, ClosureReason.FAILED_AT_TOP, payload.reason, now)
+        for party in tx.state.intake.parties:
+            tx.notify(
+                f"other-routes/{party.party_id}",
+                NotificationKind.OTHER_ROUTES,
+                f"party:{party.party_id}",
+                f"{tx.state.case_no} 调解终止 mediation ended",
+                OTHER_ROUTES,
+            )
+        return
+    _end_stage(tx, Outcome.FAILED, EscalationCause.FAILURE, payload.reason, now)
+    _hand_off(tx, committee_for(tx.state, next_level), now)
+
+
+def _apply_refusal(tx: _Tx, payload: ActionInput, now: datetime) -> None:
+    assert isinstance(payload, RecordRefusal)
+    _close(tx, Outcome.REFUSED, ClosureReason.REFUSED, f"{payload.party_id}: {payload.reason}", now)
+
+
+def _apply_withdraw(tx: _Tx, payload: ActionInput, now: datetime) -> None:
+    assert isinstance(payload, Withdraw)
+    _close(tx, Outcome.WITHDRAWN, ClosureReason.WITHDRAWN, f"{payload.party_id}: {payload.reason}", now)
+
+
+_CHECKS = {
+    Action.ACCEPT: _check_accept,
+    Action.RECORD_SESSION: _check_session,
+    Action.EXTEND: _check_extend,
+    Action.ESCALATE: _check_escalate,
+    Action.TRANSFER: _check_transfer,
+    Action.RECORD_AGREEMENT: _check_agreement,
+    Action.RECORD_FAILURE: _check_nothing,
+    Action.RECORD_REFUSAL: _check_party,
+    Action.WITHDRAW: _check_party,
+}
+_APPLY = {
+    Action.ACCEPT: _apply_accept,
+    Action.RECORD_SESSION: _apply_session,
+    Action.EXTEND: _apply_extend,
+    Action.ESCALATE: _apply_escalate,
+    Action.TRANSFER: _apply_transfer,
+    Action.RECORD_AGREEMENT: _apply_agreement,
+    Action.RECORD_FAILURE: _apply_failure,
+    Action.RECORD_REFUSAL: _apply_refusal,
+    Action.WITHDRAW: _apply_withdraw,
+}
+
+
+# ---------------------------------------------------------------- building blocks
+
+
+def committee_for(state: CaseState, level: Level) -> Committee:
+    """The committee that takes the case at `level`: a specialised one when the policy routes it."""
+    specialty = state.policy.specialty_for(state.intake.dispute_type, level)
+    if specialty is not None:
+        for committee in state.route.specialised:
+            if committee.specialty == specialty:
+                return committee
+    if level not in state.route.by_level:
+        raise Rejected(f"no {level.value}-level committee is registered for this case's place")
+    return state.route.by_level[level]
+
+
+def _hand_off(tx: _Tx, committee: Committee, now: datetime) -> None:
+    state = tx.state
+    rule = state.policy.rule(committee.level)
+    deadline = add_span(now, rule.acceptance, state.policy.calendar)
+    stage = Stage(
+        no=len(state.stages) + 1,
+        level=committee.level,
+        committee=committee,
+        handed_off_at=now,
+        acceptance_deadline=deadline,
+        reminders=_reminders(state, DeadlineKind.ACCEPTANCE, deadline, now),
+    )
+    state.stages.append(stage)
+    state.status = CaseStatus.AWAITING_ACCEPTANCE
+    state.overdue = False
+    state.next_overdue_reminder_at = None
+    tx.touched.add(stage.no)
+    tx.effects.refresh_committee = committee.id
+    dossier = "; ".join(
+        f"{s.no}. {s.committee.name} → {en(s.outcome) if s.outcome else 'open'}" for s in state.stages[:-1]
+    )
+    tx.notify(
+        f"stage-{stage.no}/handoff",
+        NotificationKind.HANDOFF,
+        f"committee:{committee.id}",
+        f"{state.case_no} 待受理 handed to you",
+        f"案件{state.case_no}（{zh(state.intake.dispute_type)}）移交{committee.name}，请于{_fmt(deadline)}前受理。"
+        f" Case {state.case_no} ({en(state.intake.dispute_type)}) is handed to {committee.id};"
+        f" accept by {_fmt(deadline)}. Earlier stages: {dossier or 'none'}.",
+    )
+
+
+def _end_stage(tx: _Tx, outcome: Outcome, cause: EscalationCause | None, reason: str, now: datetime) -> None:
+    stage = tx.state.stage
+    stage.outcome = outcome
+    stage.cause = cause
+    stage.reason = reason
+    stage.ended_at = now
+    tx.touched.add(stage.no)
+
+
+def _escalate(tx: _Tx, target: Level, cause: EscalationCause, reason: str, now: datetime) -> None:
+    _end_stage(tx, Outcome.ESCALATED, cause, reason, now)
+    _hand_off(tx, committee_for(tx.state, target), now)
+
+
+def _close(tx: _Tx, outcome: Outcome, reason: ClosureReason, text: str, now: datetime) -> None:
+    _end_stage(tx, outcome, None, text, now)
+    state = tx.state
+    state.status = CaseStatus.CLOSED
+    state.closed_at = now
+    state.closure_reason = reason
+    state.overdue = False
+    state.next_overdue_reminder_at = None
+    for party in state.intake.parties:
+        tx.notify(
+            f"closed/{party.party_id}",
+            NotificationKind.CASE_CLOSED,
+            f"party:{party.party_id}",
+            f"{state.case_no} 已结案 case closed",
+            f"案件{state.case_no}已结案：{zh(reason)}。 Case {state.case_no} is closed: {en(reason)}.",
+        )
+
+
+def _reminders(state: CaseState, kind: DeadlineKind, deadline: datetime, now: datetime) -> list[Reminder]:
+    rule = state.policy.rule(
+        state.stage.level if state.stages and kind is DeadlineKind.MEDIATION else _level_of(state)
+    )
+    reminders = []
+    for before in rule.reminders_before:
+        at = subtract_span(deadline, before, state.policy.calendar)
+        if now < at < deadline:
+            reminders.append(Reminder(deadline=kind, before=before, at=at))
+    return sorted(reminders, key=lambda r: r.at)
+
+
+def _level_of(state: CaseState) -> Level:
+    return state.stage.level if state.stages else state.policy.ladder[0]
+
+
+def _pending_reminders(stage: Stage) -> list[Reminder]:
+    phase = DeadlineKind.ACCEPTANCE if stage.accepted_at is None else DeadlineKind.MEDIATION
+    return [r for r in stage.reminders if not r.sent and r.deadline is phase]
+
+
+def _reminder_notice(tx: _Tx, index: int, reminder: Reminder) -> None:
+    state, stage = tx.state, tx.state.stage
+    tx.notify(
+        f"stage-{stage.no}/reminder-{index}",
+        NotificationKind.REMINDER,
+        f"committee:{stage.committee.id}",
+        f"{state.case_no} {zh(reminder.deadline)}提醒 reminder",
+        f"案件{state.case_no}的{zh(reminder.deadline)}为{_fmt(stage.deadline)}（还有{reminder.before}）。"
+        f" Case {state.case_no}: {en(reminder.deadline)} {_fmt(stage.deadline)}, due in {reminder.before}.",
+    )
+
+
+def _become_overdue(tx: _Tx, kind: DeadlineKind, now: datetime) -> None:
+    state, stage = tx.state, tx.state.stage
+    state.overdue = True
+    stage.overdue = True
+    tx.touched.add(stage.no)
+    _overdue_notice(tx, now)
+    tx.notify(
+        f"stage-{stage.no}/overdue-{kind.value}/committee",
+        NotificationKind.OVERDUE,
+        f"committee:{stage.committee.id}",
+        f"{state.case_no} 已逾期 overdue",
+        f"案件{state.case_no}的{zh(kind)}已过，已报告督办。 Case {state.case_no}: {en(kind)} passed;"
+        " the supervisor has been told.",
+    )
+
+
+def _overdue_notice(tx: _Tx, now: datetime) -> None:
+    state, stage = tx.state, tx.state.stage
+    state.overdue_reminders_sent += 1
+    state.next_overdue_reminder_at = add_span(now, state.policy.overdue_reminder_every, state.policy.calendar)
+    tx.notify(
+        f"overdue-{state.overdue_reminders_sent}",
+        NotificationKind.OVERDUE,
+        f"supervisor:{state.intake.place.county}",
+        f"{state.case_no} 逾期督办 overdue at the top level",
+        f"案件{state.case_no}在{stage.committee.name}已逾期（{_fmt(stage.deadline)}），无更高层级可上交，请督办。"
+        f" Case {state.case_no} is overdue at {stage.committee.id} since {_fmt(stage.deadline)};"
+        f" it is at the top level: please follow up (notice {state.overdue_reminders_sent}).",
+    )
+
+
+def _clear_overdue(state: CaseState, stage: Stage, now: datetime) -> None:
+    if stage.deadline > now:
+        state.overdue = False
+        state.next_overdue_reminder_at = None
+
+
+def _intensification_notices(tx: _Tx, key: str) -> None:
+    state = tx.state
+    for agency in state.policy.notify_on_intensification:
+        tx.notify(
+            f"intensification/{key}/{agency}",
+            NotificationKind.INTENSIFICATION,
+            f"agency:{agency}:{state.intake.place.county}",
+            f"{state.case_no} 纠纷可能激化 may intensify (Art. 25)",
+            f"案件{state.case_no}（{zh(state.intake.dispute_type)}，{state.intake.place.village}）可能激化，"
+            "请采取预防措施（人民调解法第二十五条）。"
+            f" Case {state.case_no} ({en(state.intake.dispute_type)}) may intensify: preventive measures"
+            " requested (People's Mediation Law, Art. 25).",
+        )
+
+
+def stage_record(state: CaseState, stage: Stage) -> StageRecord:
+    return StageRecord(
+        case_id=state.case_id,
+        stage_no=stage.no,
+        committee_id=stage.committee.id,
+        level=stage.level,
+        mediators=stage.mediators,
+        outcome=stage.outcome.value if stage.outcome else None,
+        cause=stage.cause.value if stage.cause else None,
+        reason=stage.reason,
+        agreement=stage.agreement.model_dump(mode="json") if stage.agreement else None,
+        started_at=stage.handed_off_at,
+        accepted_at=stage.accepted_at,
+        deadline=stage.deadline,
+        overdue=stage.overdue,
+        ended_at=stage.ended_at,
+    )
+
+
+def projection(state: CaseState) -> CaseProjection:
+    place = state.intake.place
+    return CaseProjection(
+        case_id=state.case_id,
+        case_no=state.case_no,
+        version=state.version,
+        status=state.status,
+        level=state.level,
+        committee_id=state.stage.committee.id,
+        dispute_type=state.intake.dispute_type,
+        risk=state.risk,
+        county=place.county,
+        township=place.township,
+        village=place.village,
+        grid=place.grid,
+        channel=state.intake.channel.value,
+        policy=state.policy.name,
+        stage_no=state.stage.no,
+        next_deadline=None if state.closed else state.stage.deadline,
+        overdue=state.overdue,
+        opened_at=state.opened_at,
+        closed_at=state.closed_at,
+        closure_reason=state.closure_reason,
+    )
+
+
+def _fmt(instant: datetime) -> str:
+    return instant.astimezone(CHINA_TZ).strftime("%Y-%m-%d %H:%M CST")
+
+
+__all__ = [
+    "Rejected",
+    "allowed_actions",
+    "apply",
+    "both",
+    "check",
+    "next_wakeup",
+    "on_time",
+    "open_case",
+]

@@ -1,0 +1,113 @@
+"""The case as supervisors, mediators and the UI see it (the `state` query)."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from pydantic import BaseModel
+
+from models.case import CaseState, Place, Reminder, Stage
+from models.enums import Action, CaseStatus, ClosureReason, DisputeType, Level, Risk
+from models.rules import allowed_actions
+
+
+class StageView(BaseModel):
+    no: int
+    level: Level
+    committee_id: str
+    committee_name: str
+    mediators: list[str]
+    handed_off_at: datetime
+    acceptance_deadline: datetime
+    accepted_at: datetime | None
+    mediation_deadline: datetime | None
+    extensions: int
+    sessions: int
+    overdue: bool
+    outcome: str | None
+    cause: str | None
+    reason: str | None
+    agreement_terms: str | None
+    ended_at: datetime | None
+
+
+class CaseView(BaseModel):
+    case_id: str
+    case_no: str
+    policy: str
+    status: CaseStatus
+    level: Level
+    committee_id: str
+    committee_name: str
+    mediators: list[str]
+    dispute_type: DisputeType
+    risk: Risk
+    place: Place
+    parties: list[dict[str, str]]
+    opened_at: datetime
+    acceptance_deadline: datetime
+    mediation_deadline: datetime | None
+    next_deadline: datetime | None
+    overdue: bool
+    reminders: list[Reminder]
+    reminders_sent: int
+    stages: list[StageView]
+    allowed_actions: list[Action]
+    closed_at: datetime | None
+    closure_reason: ClosureReason | None
+    waiting_for: str | None = None
+    version: int
+
+
+def stage_view(stage: Stage) -> StageView:
+    return StageView(
+        no=stage.no,
+        level=stage.level,
+        committee_id=stage.committee.id,
+        committee_name=stage.committee.name,
+        mediators=stage.mediators,
+        handed_off_at=stage.handed_off_at,
+        acceptance_deadline=stage.acceptance_deadline,
+        accepted_at=stage.accepted_at,
+        mediation_deadline=stage.mediation_deadline,
+        extensions=len(stage.extensions),
+        sessions=len(stage.sessions),
+        overdue=stage.overdue,
+        outcome=stage.outcome.value if stage.outcome else None,
+        cause=stage.cause.value if stage.cause else None,
+        reason=stage.reason,
+        agreement_terms=stage.agreement.terms if stage.agreement else None,
+        ended_at=stage.ended_at,
+    )
+
+
+def case_view(state: CaseState, waiting_for: str | None = None) -> CaseView:
+    stage = state.stage
+    sent = sum(r.sent for s in state.stages for r in s.reminders) + state.overdue_reminders_sent
+    return CaseView(
+        case_id=state.case_id,
+        case_no=state.case_no,
+        policy=state.policy.name,
+        status=state.status,
+        level=state.level,
+        committee_id=stage.committee.id,
+        committee_name=stage.committee.name,
+        mediators=stage.mediators,
+        dispute_type=state.intake.dispute_type,
+        risk=state.risk,
+        place=state.intake.place,
+        parties=[p.masked() for p in state.intake.parties],
+        opened_at=state.opened_at,
+        acceptance_deadline=stage.acceptance_deadline,
+        mediation_deadline=stage.mediation_deadline,
+        next_deadline=None if state.closed else stage.deadline,
+        overdue=state.overdue,
+        reminders=stage.reminders,
+        reminders_sent=sent,
+        stages=[stage_view(s) for s in state.stages],
+        allowed_actions=allowed_actions(state),
+        closed_at=state.closed_at,
+        closure_reason=state.closure_reason,
+        waiting_for=waiting_for,
+        version=state.version,
+    )

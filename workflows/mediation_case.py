@@ -1,0 +1,217 @@
+"""MediationCase: one dispute's durable life, from intake to its closing outcome.
+
+A thin shell around `models.rules`: it keeps the state, sleeps until the next
+reminder or deadline, turns mediators' updates into rule calls, and records
+each transition with one activity.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from datetime import timedelta
+
+from temporalio import workflow
+from temporalio.common import RetryPolicy
+from temporalio.exceptions import ApplicationError
+
+with workflow.unsafe.imports_passed_through():
+    from activities.inputs import TransitionInput
+    from activities.records import RecordActivities
+    from activities.registry import RegistryActivities
+    from models import rules
+    from models.actions import (
+        Accept,
+        ActionInput,
+        Escalate,
+        Extend,
+        RecordAgreement,
+        RecordFailure,
+        RecordRefusal,
+        RecordSession,
+        Transfer,
+        Withdraw,
+    )
+    from models.case import CaseInput, CaseState
+    from models.effects import Effects
+    from models.enums import Action
+    from models.labels import en
+    from models.view import CaseView, case_view
+    from workflows import search_attributes
+
+WORKFLOW_TYPE = "MediationCase"
+TASK_QUEUE = "mediation"
+DB_RETRY = RetryPolicy(initial_interval=timedelta(seconds=1), maximum_interval=timedelta(minutes=1))
+
+
+@workflow.defn(name=WORKFLOW_TYPE)
+class MediationCase:
+    @workflow.init
+    def __init__(self, case: CaseInput) -> None:
+        self._case = case
+        self._state: CaseState | None = None
+        self._lock = asyncio.Lock()
+        self._waiting_for: str | None = "the case to open"
+
+    @workflow.run
+    async def run(self, case: CaseInput) -> CaseView:
+        route = case.route
+        if route is None:
+            route = await workflow.execute_activity_method(
+                RegistryActivities.resolve_route,
+                case.intake.place,
+                start_to_close_timeout=timedelta(seconds=30),
+                retry_policy=DB_RETRY,
+                summary="look up the committees for the case's place",
+            )
+        async with self._lock:
+            await self._commit(*rules.open_case(case, route, workflow.now()), opening=True)
+        while not self.state.closed:
+            await self._sleep_until_due()
+        await workflow.wait_condition(workflow.all_handlers_finished)
+        return case_view(self.state)
+
+    @property
+    def state(self) -> CaseState:
+        assert self._state is not None
+        return self._state
+
+    async def _sleep_until_due(self) -> None:
+        wake = rules.next_wakeup(self.state)
+        version = self.state.version
+        if wake is not None:
+            delay = (wake - workflow.now()).total_seconds()
+            if delay > 0:
+                try:
+                    await workflow.wait_condition(
+                        lambda: self.state.version != version,
+                        timeout=delay,
+                        timeout_summary=f"{en(self.state.level)}: next reminder or deadline",
+                    )
+                    return
+                except TimeoutError:
+                    pass
+        else:
+            await workflow.wait_condition(lambda: self.state.version != version)
+            return
+        async with self._lock:
+            due = rules.on_time(self.state, workflow.now())
+            if due is not None:
+                await self._commit(*due)
+
+    async def _commit(self, state: CaseState, effects: Effects, *, opening: bool = False) -> None:
+        """Adopt the new state and record it; the case waits here while the database is down."""
+        self._state = state
+        self._waiting_for = f"recording stage {state.stage.no} ({state.status.value}) in the database"
+        committee = await workflow.execute_activity_method(
+            RecordActivities.record_transition,
+            TransitionInput(
+                case_id=state.case_id,
+                effects=effects,
+                parties=list(state.intake.parties) if opening else [],
+            ),
+            start_to_close_timeout=timedelta(seconds=30),
+            retry_policy=DB_RETRY,
+            summary=f"record stage {state.stage.no}: {state.status.value}",
+        )
+        if committee is not None:
+            self._state = rules.with_committee(self.state, committee)
+        self._waiting_for = None
+        workflow.upsert_search_attributes(search_attributes.updates(self.state))
+
+    def _check(self, action: Action, payload: ActionInput) -> None:
+        if self._state is None:
+            raise ApplicationError("the case is still opening; try again in a moment", type="NotReady")
+        try:
+            rules.check(self._state, action, payload, workflow.now())
+        except rules.Rejected as err:
+            raise ApplicationError(str(err), type="Rejected", non_retryable=True) from None
+
+    async def _act(self, action: Action, payload: ActionInput) -> CaseView:
+        async with self._lock:
+            try:
+                state, effects = rules.apply(self.state, action, payload, workflow.now())
+            except rules.Rejected as err:
+                raise ApplicationError(str(err), type="Rejected", non_retryable=True) from None
+            if effects.stages or effects.notifications:
+                await self._commit(state, effects)
+            else:
+                self._state = state
+        return case_view(self.state)
+
+    @workflow.query(name="state")
+    def query_state(self) -> CaseView:
+        if self._state is None:
+            raise ApplicationError("the case is still opening", type="NotReady")
+        return case_view(self._state, self._waiting_for)
+
+    @workflow.update(name="accept")
+    async def accept(self, payload: Accept) -> CaseView:
+        return await self._act(Action.ACCEPT, payload)
+
+    @accept.validator
+    def _accept(self, payload: Accept) -> None:
+        self._check(Action.ACCEPT, payload)
+
+    @workflow.update(name="record_session")
+    async def record_session(self, payload: RecordSession) -> CaseView:
+        return await self._act(Action.RECORD_SESSION, payload)
+
+    @record_session.validator
+    def _record_session(self, payload: RecordSession) -> None:
+        self._check(Action.RECORD_SESSION, payload)
+
+    @workflow.update(name="extend")
+    async def extend(self, payload: Extend) -> CaseView:
+        return await self._act(Action.EXTEND, payload)
+
+    @extend.validator
+    def _extend(self, payload: Extend) -> None:
+        self._check(Action.EXTEND, payload)
+
+    @workflow.update(name="escalate")
+    async def escalate(self, payload: Escalate) -> CaseView:
+        return await self._act(Action.ESCALATE, payload)
+
+    @escalate.validator
+    def _escalate(self, payload: Escalate) -> None:
+        self._check(Action.ESCALATE, payload)
+
+    @workflow.update(name="transfer")
+    async def transfer(self, payload: Transfer) -> CaseView:
+        return await self._act(Action.TRANSFER, payload)
+
+    @transfer.validator
+    def _transfer(self, payload: Transfer) -> None:
+        self._check(Action.TRANSFER, payload)
+
+    @workflow.update(name="record_agreement")
+    async def record_agreement(self, payload: RecordAgreement) -> CaseView:
+        return await self._act(Action.RECORD_AGREEMENT, payload)
+
+    @record_agreement.validator
+    def _record_agreement(self, payload: RecordAgreement) -> None:
+        self._check(Action.RECORD_AGREEMENT, payload)
+
+    @workflow.update(name="record_failure")
+    async def record_failure(self, payload: RecordFailure) -> CaseView:
+        return await self._act(Action.RECORD_FAILURE, payload)
+
+    @record_failure.validator
+    def _record_failure(self, payload: RecordFailure) -> None:
+        self._check(Action.RECORD_FAILURE, payload)
+
+    @workflow.update(name="record_refusal")
+    async def record_refusal(self, payload: RecordRefusal) -> CaseView:
+        return await self._act(Action.RECORD_REFUSAL, payload)
+
+    @record_refusal.validator
+    def _record_refusal(self, payload: RecordRefusal) -> None:
+        self._check(Action.RECORD_REFUSAL, payload)
+
+    @workflow.update(name="withdraw")
+    async def withdraw(self, payload: Withdraw) -> CaseView:
+        return await self._act(Action.WITHDRAW, payload)
+
+    @withdraw.validator
+    def _withdraw(self, payload: Withdraw) -> None:
+        self._check(Action.WITHDRAW, payload)

@@ -1,0 +1,63 @@
+"""Search attributes a case keeps up to date. None of them carries personal data."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from temporalio.common import SearchAttributeKey, SearchAttributePair, SearchAttributeUpdate
+
+from models.case import CaseState
+
+LEVEL = SearchAttributeKey.for_keyword("MediationLevel")
+COMMITTEE = SearchAttributeKey.for_keyword("MediationCommittee")
+STATUS = SearchAttributeKey.for_keyword("MediationStatus")
+DISPUTE_TYPE = SearchAttributeKey.for_keyword("DisputeType")
+COUNTY = SearchAttributeKey.for_keyword("PlaceCounty")
+TOWNSHIP = SearchAttributeKey.for_keyword("PlaceTownship")
+VILLAGE = SearchAttributeKey.for_keyword("PlaceVillage")
+GRID = SearchAttributeKey.for_keyword("PlaceGrid")
+NEXT_DEADLINE = SearchAttributeKey.for_datetime("NextDeadline")
+OVERDUE = SearchAttributeKey.for_bool("Overdue")
+
+ALL = (
+    LEVEL,
+    COMMITTEE,
+    STATUS,
+    DISPUTE_TYPE,
+    COUNTY,
+    TOWNSHIP,
+    VILLAGE,
+    GRID,
+    NEXT_DEADLINE,
+    OVERDUE,
+)
+
+
+def pairs(state: CaseState) -> list[SearchAttributePair[Any]]:
+    place = state.intake.place
+    values: list[SearchAttributePair[Any]] = [
+        SearchAttributePair(LEVEL, state.level.value),
+        SearchAttributePair(COMMITTEE, state.stage.committee.id),
+        SearchAttributePair(STATUS, state.status.value),
+        SearchAttributePair(DISPUTE_TYPE, state.intake.dispute_type.value),
+        SearchAttributePair(COUNTY, place.county),
+        SearchAttributePair(TOWNSHIP, place.township),
+        SearchAttributePair(VILLAGE, place.village),
+        SearchAttributePair(GRID, place.grid),
+        SearchAttributePair(OVERDUE, state.overdue),
+    ]
+    if not state.closed:
+        values.append(SearchAttributePair(NEXT_DEADLINE, state.stage.deadline))
+    return values
+
+
+def updates(state: CaseState) -> list[SearchAttributeUpdate[Any]]:
+    result: list[SearchAttributeUpdate[Any]] = [pair.key.value_set(pair.value) for pair in pairs(state)]
+    if state.closed:
+        result.append(NEXT_DEADLINE.value_unset())
+    return result
+
+
+def cli_flags() -> list[str]:
+    """`--search-attribute Name=Type` flags for `temporal server start-dev`."""
+    return [f"{key.name}={key.indexed_value_type.name.title().replace('_', '')}" for key in ALL]
