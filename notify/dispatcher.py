@@ -1,0 +1,70 @@
+"""Delivers the outbox: each message is claimed under a row lock, sent, and marked sent."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+
+import structlog
+from sqlalchemy import func, select, update
+from sqlalchemy.ext.asyncio import AsyncEngine
+
+from db.schema import outbox
+from notify.senders import OutboxMessage, Sender
+
+log = structlog.get_logger("notify")
+
+
+async def dispatch_once(engine: AsyncEngine, sender: Sender, batch: int = 100) -> int:
+    """Send up to `batch` unsent messages; returns how many were sent.
+
+    Rows are locked with SKIP LOCKED, so several workers can dispatch side by side
+    without sending a message twice.
+    """
+    sent = 0
+    async with engine.begin() as conn:
+        rows = (
+            (
+                await conn.execute(
+                    select(outbox)
+                    .where(outbox.c.sent_at.is_(None))
+                    .order_by(outbox.c.id)
+                    .limit(batch)
+                    .with_for_update(skip_locked=True)
+                )
+            )
+            .mappings()
+            .all()
+        )
+        for row in rows:
+            message = OutboxMessage.model_validate(dict(row))
+            try:
+                await sender.send(message)
+            except Exception as err:
+                await conn.execute(
+                    update(outbox)
+                    .where(outbox.c.id == row["id"])
+                    .values(attempts=outbox.c.attempts + 1, last_error=str(err)[:500])
+                )
+                log.warning("notification failed", case_id=message.case_id, key=message.key, error=str(err))
+                continue
+            await conn.execute(
+                update(outbox)
+                .where(outbox.c.id == row["id"])
+                .values(sent_at=func.now(), attempts=outbox.c.attempts + 1)
+            )
+            sent += 1
+    return sent
+
+
+async def run_dispatcher(
+    engine: AsyncEngine, sender: Sender, poll_seconds: float, stop: asyncio.Event
+) -> None:
+    while not stop.is_set():
+        try:
+            while await dispatch_once(engine, sender):
+                pass
+        except Exception as err:  # the database may be away for a while; keep polling
+            log.warning("outbox dispatch failed", error=str(err).splitlines()[0] if str(err) else repr(err))
+        with contextlib.suppress(TimeoutError):
+            await asyncio.wait_for(stop.wait(), timeout=poll_seconds)

@@ -1,0 +1,102 @@
+"""Opening a case: validate, number it once, start its workflow once."""
+
+from __future__ import annotations
+
+import hashlib
+
+from pydantic import BaseModel
+from sqlalchemy import func, select, text
+from sqlalchemy.dialects.postgresql import insert
+from sqlalchemy.ext.asyncio import AsyncEngine
+from temporalio.client import Client
+from temporalio.common import TypedSearchAttributes, WorkflowIDConflictPolicy, WorkflowIDReusePolicy
+from temporalio.exceptions import WorkflowAlreadyStartedError
+
+from activities.registry import route_for
+from db.schema import case_numbers
+from models.calendar import local_day
+from models.case import CaseInput, CaseIntake
+from models.policy import Policy
+from workflows import TASK_QUEUE, MediationCase
+from workflows import search_attributes as sa
+
+
+class IntakeResult(BaseModel):
+    case_id: str
+    case_no: str
+    created: bool
+
+
+def intake_key(intake: CaseIntake) -> str:
+    """The source system's reference, or a fingerprint of what makes two intakes the same dispute."""
+    if intake.intake_ref:
+        return f"ref:{intake.intake_ref}"
+    parts = [
+        intake.place.grid,
+        intake.dispute_type.value,
+        local_day(intake.reported_at).isoformat(),
+        intake.summary.strip(),
+        *sorted(p.id_number for p in intake.parties),
+    ]
+    return "fp:" + hashlib.sha256("\x1f".join(parts).encode()).hexdigest()
+
+
+async def allocate_case_number(engine: AsyncEngine, intake: CaseIntake) -> tuple[str, str, bool]:
+    """(case id, case number, newly allocated). The same intake always gets the same number."""
+    key = intake_key(intake)
+    county, year = intake.place.county, local_day(intake.reported_at).year
+    async with engine.begin() as conn:
+        found = (
+            await conn.execute(select(case_numbers.c.case_id).where(case_numbers.c.intake_key == key))
+        ).scalar_one_or_none()
+        if found is not None:
+            return found, found.removeprefix("case-"), False
+        await conn.execute(text("select pg_advisory_xact_lock(hashtext(:k))"), {"k": f"{county}-{year}"})
+        found = (
+            await conn.execute(select(case_numbers.c.case_id).where(case_numbers.c.intake_key == key))
+        ).scalar_one_or_none()
+        if found is not None:
+            return found, found.removeprefix("case-"), False
+        serial = (
+            await conn.execute(
+                select(func.coalesce(func.max(case_numbers.c.serial), 0) + 1).where(
+                    case_numbers.c.county == county, case_numbers.c.year == year
+                )
+            )
+        ).scalar_one()
+        case_no = f"{county}-{year}-{serial:06d}"
+        await conn.execute(
+            insert(case_numbers).values(
+                county=county, year=year, serial=serial, intake_key=key, case_id=f"case-{case_no}"
+            )
+        )
+    return f"case-{case_no}", case_no, True
+
+
+async def open_case(
+    client: Client,
+    engine: AsyncEngine,
+    intake: CaseIntake,
+    policy: Policy,
+    *,
+    task_queue: str = TASK_QUEUE,
+) -> IntakeResult:
+    """Open a case. Opening the same intake twice returns the first case and starts nothing new."""
+    async with engine.connect() as conn:
+        route = await route_for(conn, intake.place)  # raises UnknownPlace before anything is written
+    case_id, case_no, created = await allocate_case_number(engine, intake)
+    case = CaseInput(case_id=case_id, case_no=case_no, intake=intake, policy=policy, route=route)
+    try:
+        await client.start_workflow(
+            MediationCase.run,
+            case,
+            id=case_id,
+            task_queue=task_queue,
+            id_reuse_policy=WorkflowIDReusePolicy.REJECT_DUPLICATE,
+            id_conflict_policy=WorkflowIDConflictPolicy.USE_EXISTING,
+            search_attributes=TypedSearchAttributes(sa.intake_pairs(intake)),
+            static_summary=f"{case_no} · {intake.dispute_type.value} · grid {intake.place.grid}",
+        )
+    except WorkflowAlreadyStartedError:
+        created = False
+    return IntakeResult(case_id=case_id, case_no=case_no, created=created)

@@ -1,0 +1,105 @@
+"""Configuration from the environment (and `data/stack.env`, written by `make run`)."""
+
+from __future__ import annotations
+
+import asyncio
+from pathlib import Path
+
+from pydantic import Field, SecretStr
+from pydantic_settings import BaseSettings, SettingsConfigDict
+from sqlalchemy import text
+from sqlalchemy.ext.asyncio import AsyncEngine
+from temporalio.client import Client
+from temporalio.contrib.pydantic import pydantic_data_converter
+from temporalio.runtime import Runtime
+from temporalio.service import TLSConfig
+
+from db.engine import redact
+
+ROOT = Path(__file__).resolve().parent
+CONNECT_TIMEOUT_S = 10.0
+
+
+class ConfigError(RuntimeError):
+    """Configuration that cannot work: one clear line for the person who set it."""
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(
+        env_file=(ROOT / "data" / "stack.env", ROOT / ".env"), extra="ignore", env_file_encoding="utf-8"
+    )
+
+    temporal_address: str = "localhost:7233"
+    temporal_namespace: str = "default"
+    temporal_tls: bool = False
+    temporal_tls_cert: Path | None = None
+    temporal_tls_key: Path | None = None
+    temporal_tls_ca: Path | None = None
+    temporal_api_key: SecretStr | None = None
+    task_queue: str = "mediation"
+    database_url: str | None = Field(default=None, description="unset: embedded PostgreSQL in data/")
+    data_dir: Path = ROOT / "data"
+    policy: str = "gaotai-4x7"
+    max_concurrent_activities: int = Field(default=100, ge=1)
+    max_concurrent_workflow_tasks: int = Field(default=100, ge=2)
+    db_pool_size: int = Field(default=10, ge=1)
+    log_level: str = "INFO"
+    metrics_port: int = Field(default=9464, ge=0, le=65535, description="0 turns metrics off")
+    outbox_poll_seconds: float = Field(default=2.0, gt=0)
+    notify_sender: str = Field(default="log", description="log, or module:Class of a Sender")
+
+    def tls(self) -> TLSConfig | bool:
+        if not (self.temporal_tls or self.temporal_tls_cert or self.temporal_api_key):
+            return False
+        read = lambda p: p.read_bytes() if p else None  # noqa: E731
+        try:
+            return TLSConfig(
+                client_cert=read(self.temporal_tls_cert),
+                client_private_key=read(self.temporal_tls_key),
+                server_root_ca_cert=read(self.temporal_tls_ca),
+            )
+        except OSError as err:
+            raise ConfigError(f"cannot read a TLS file: {err}") from err
+
+    def resolved_database_url(self) -> str:
+        if self.database_url:
+            return self.database_url
+        from db.engine import embedded_url
+
+        return embedded_url(self.data_dir / "pg")
+
+
+async def connect(settings: Settings, runtime: Runtime | None = None) -> Client:
+    """A client with the pydantic data converter, or a ConfigError that says why not."""
+    try:
+        return await asyncio.wait_for(
+            Client.connect(
+                settings.temporal_address,
+                namespace=settings.temporal_namespace,
+                tls=settings.tls(),
+                api_key=settings.temporal_api_key.get_secret_value() if settings.temporal_api_key else None,
+                data_converter=pydantic_data_converter,
+                runtime=runtime,
+            ),
+            timeout=CONNECT_TIMEOUT_S,
+        )
+    except ConfigError:
+        raise
+    except Exception as err:
+        raise ConfigError(
+            f"cannot reach Temporal at {settings.temporal_address} (namespace"
+            f" {settings.temporal_namespace}): {str(err) or type(err).__name__}. Is `make run` running,"
+            " or TEMPORAL_ADDRESS right?"
+        ) from err
+
+
+async def check_database(engine: AsyncEngine, url: str) -> None:
+    try:
+        async with asyncio.timeout(CONNECT_TIMEOUT_S), engine.connect() as conn:
+            await conn.execute(text("select 1 from cases limit 1"))
+    except Exception as err:
+        message = str(err).splitlines()[0] if str(err) else type(err).__name__
+        raise ConfigError(
+            f"cannot use the database at {redact(url)}: {message}. Is `make run` running, or"
+            " DATABASE_URL right (and migrated)?"
+        ) from err

@@ -1,0 +1,454 @@
+"""`mediation`: the command line for mediators and supervisors.
+
+Open a case, act on it, show it, list cases. Every error is one line.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import functools
+import json
+import sys
+from collections.abc import Callable, Coroutine
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Annotated, Any, TypeVar
+
+import typer
+from pydantic import ValidationError
+from rich.console import Console
+from rich.panel import Panel
+from rich.table import Table
+
+from db.engine import make_engine
+from models.calendar import CHINA_TZ, Span, Unit
+from models.case import Actor, CaseIntake, Place
+from models.enums import Action, ActorRole, AgreementForm, CaseStatus, DisputeType, Level, SessionMode
+from models.labels import both
+from models.registry import UnknownPlace
+from models.view import CaseView
+from policies import PolicyError, available, load_policy
+from service.cases import CaseError, CaseFilter, Cases
+from service.intake import open_case
+from settings import ConfigError, Settings, check_database, connect
+
+app = typer.Typer(
+    help="Dispute mediation: open cases, act on them, see where every case stands.",
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+)
+out = Console()
+err = Console(stderr=True)
+T = TypeVar("T")
+
+AsMember = Annotated[str, typer.Option("--as", help="your member id, e.g. M-0028")]
+Committee = Annotated[
+    str | None, typer.Option(help="your committee id (default: the committee holding the case)")
+]
+Role = Annotated[ActorRole, typer.Option(help="your role")]
+Reason = Annotated[str, typer.Option(help="why (recorded with the stage)")]
+
+
+def command(fn: Callable[..., Coroutine[Any, Any, T]]) -> Callable[..., T]:
+    """Run an async command; turn every error into one clear line and exit code 1 or 2."""
+
+    @functools.wraps(fn)
+    def wrapper(*args: Any, **kwargs: Any) -> T:
+        try:
+            return asyncio.run(fn(*args, **kwargs))
+        except (ConfigError, PolicyError) as e:
+            err.print(f"[red]error:[/] {e}", highlight=False)
+            raise typer.Exit(2) from None
+        except ValidationError as e:
+            err.print(f"[red]error:[/] {_validation(e)}", highlight=False)
+            raise typer.Exit(1) from None
+        except (CaseError, UnknownPlace, ValueError, OSError) as e:
+            err.print(f"[red]error:[/] {e}", highlight=False)
+            raise typer.Exit(1) from None
+
+    return wrapper
+
+
+def _validation(e: ValidationError) -> str:
+    first = e.errors()[0]
+    where = ".".join(str(x) for x in first["loc"])
+    more = f" (and {len(e.errors()) - 1} more)" if len(e.errors()) > 1 else ""
+    return f"{where}: {first['msg']}{more}"
+
+
+async def _cases() -> Cases:
+    return Cases(await connect(Settings()))
+
+
+def _local(instant: datetime | None) -> str:
+    return instant.astimezone(CHINA_TZ).strftime("%Y-%m-%d %H:%M") if instant else "—"
+
+
+def _label(value: Any) -> str:
+    try:
+        return both(value)
+    except KeyError:
+        return str(value)
+
+
+def render(view: CaseView) -> None:
+    status = _label(view.status) + ("  [bold red]OVERDUE 逾期[/]" if view.overdue else "")
+    lines = [
+        f"[b]{view.case_no}[/]  {_label(view.dispute_type)}  policy {view.policy}",
+        f"status     {status}",
+        f"level      {_label(view.level)}",
+        f"committee  {view.committee_name} ({view.committee_id})",
+        f"mediators  {', '.join(view.mediators) or '—'}",
+        f"place      grid {view.place.grid}",
+        f"accept by  {_local(view.acceptance_deadline)} CST",
+        f"mediate by {_local(view.mediation_deadline)} CST",
+        f"reminders  {view.reminders_sent} sent",
+    ]
+    if view.closure_reason:
+        lines.append(f"closed     {_local(view.closed_at)} · {_label(view.closure_reason)}")
+    if view.waiting_for:
+        lines.append(f"waiting    {view.waiting_for}")
+    allowed = ", ".join(a.value for a in view.allowed_actions) or "none"
+    lines.append(f"[b]allowed now[/]  {allowed}")
+    out.print(Panel("\n".join(lines), title=view.case_id, expand=False))
+    table = Table("#", "level", "committee", "handed off", "accepted", "deadline", "outcome", "reason")
+    for s in view.stages:
+        outcome = _label(_enum_or(s.outcome)) if s.outcome else "[yellow]open[/]"
+        if s.cause:
+            outcome += f" ({s.cause})"
+        table.add_row(
+            str(s.no),
+            _label(s.level),
+            s.committee_name,
+            _local(s.handed_off_at),
+            _local(s.accepted_at),
+            _local(s.mediation_deadline or s.acceptance_deadline) + (" [red]overdue[/]" if s.overdue else ""),
+            outcome,
+            (s.reason or "")[:40],
+        )
+    out.print(table)
+
+
+def _enum_or(value: str) -> Any:
+    from models.enums import Outcome
+
+    try:
+        return Outcome(value)
+    except ValueError:
+        return value
+
+
+def _intake_from_file(path: Path) -> CaseIntake:
+    raw = json.loads(path.read_text(encoding="utf-8"))
+    if "grid" in raw and "place" not in raw:
+        raw["place"] = place_of(raw.pop("grid"))
+    raw.setdefault("reported_at", datetime.now(UTC).isoformat())
+    return CaseIntake.model_validate(raw)
+
+
+def place_of(grid: str) -> Place:
+    """A grid code (`431199001001-G01`) names its village, township and county too."""
+    village = grid.split("-", 1)[0]
+    return Place(county=village[:6], township=village[:9], village=village, grid=grid)
+
+
+def _party(spec: str, index: int) -> dict[str, str]:
+    try:
+        role, name, id_number, phone = spec.split(":")
+    except ValueError:
+        raise ValueError(f"--party {spec!r}: expected role:name:id_number:phone") from None
+    return {"party_id": f"P{index}", "role": role, "name": name, "id_number": id_number, "phone": phone}
+
+
+@app.command("open")
+@command
+async def open_(
+    file: Annotated[Path | None, typer.Option(help="intake JSON (see examples/)")] = None,
+    grid: Annotated[str | None, typer.Option(help="grid code, e.g. 431199001001-G01")] = None,
+    dispute_type: Annotated[DisputeType, typer.Option("--type")] = DisputeType.NEIGHBOUR,
+    summary: Annotated[str | None, typer.Option()] = None,
+    party: Annotated[list[str] | None, typer.Option(help="role:name:id_number:phone, repeat")] = None,
+    reporter: Annotated[str | None, typer.Option(help="reporting member id")] = None,
+    reporter_committee: Annotated[str | None, typer.Option(help="default: the grid's committee")] = None,
+    may_intensify: Annotated[bool, typer.Option(help="Art. 25 risk flag")] = False,
+    ref: Annotated[str | None, typer.Option(help="source reference (dedupes intake)")] = None,
+    policy: Annotated[str | None, typer.Option(help=f"one of {', '.join(available())}")] = None,
+) -> None:
+    """Open a case from a grid report, walk-in or hotline call."""
+    if file is not None:
+        intake = _intake_from_file(file)
+    else:
+        if not (grid and summary and party and reporter):
+            raise ValueError("give --file, or --grid, --summary, --reporter and two or more --party")
+        intake = CaseIntake.model_validate(
+            {
+                "channel": "grid_report",
+                "place": place_of(grid),
+                "dispute_type": dispute_type,
+                "summary": summary,
+                "parties": [_party(p, i) for i, p in enumerate(party, start=1)],
+                "reporter": {
+                    "id": reporter,
+                    "role": "grid_worker",
+                    "committee_id": reporter_committee or f"C-{grid}",
+                },
+                "risk": "may_intensify" if may_intensify else "normal",
+                "intake_ref": ref,
+                "reported_at": datetime.now(UTC),
+            }
+        )
+    settings = Settings()
+    chosen = load_policy(policy or settings.policy)
+    client = await connect(settings)
+    url = settings.resolved_database_url()
+    engine = make_engine(url, pool_size=1)
+    try:
+        await check_database(engine, url)
+        result = await open_case(client, engine, intake, chosen, task_queue=settings.task_queue)
+    finally:
+        await engine.dispose()
+    word = "opened" if result.created else "already open (same intake), not opened again:"
+    out.print(f"{word} [b]{result.case_id}[/] with policy {chosen.name}")
+
+
+async def _act(
+    case_id: str, action: Action, actor_id: str, committee: str | None, role: ActorRole, **fields: Any
+) -> None:
+    cases = await _cases()
+    if committee is None:
+        committee = (await cases.view(case_id)).committee_id
+    actor = Actor(id=actor_id, role=role, committee_id=committee)
+    view = await cases.act(case_id, action, {"actor": actor.model_dump(), **fields})
+    out.print(f"[green]{both(action)}[/] done")
+    render(view)
+
+
+def _ids(value: str) -> list[str]:
+    return [v.strip() for v in value.split(",") if v.strip()]
+
+
+@app.command()
+@command
+async def accept(
+    case_id: str,
+    as_: AsMember,
+    mediators: Annotated[str, typer.Option(help="ids, comma-separated")],
+    committee: Committee = None,
+    role: Role = ActorRole.MEDIATOR,
+) -> None:
+    """Accept a handed-off case and assign mediators (Art. 19)."""
+    await _act(case_id, Action.ACCEPT, as_, committee, role, mediator_ids=_ids(mediators))
+
+
+@app.command()
+@command
+async def session(
+    case_id: str,
+    as_: AsMember,
+    notes: Annotated[str, typer.Option()],
+    attendees: Annotated[str, typer.Option(help="party ids, e.g. P1,P2")] = "P1,P2",
+    mode: SessionMode = SessionMode.IN_PERSON,
+    held_at: Annotated[datetime | None, typer.Option(help="default: now")] = None,
+    committee: Committee = None,
+    role: Role = ActorRole.MEDIATOR,
+) -> None:
+    """Record a mediation session."""
+    when = held_at.replace(tzinfo=held_at.tzinfo or CHINA_TZ) if held_at else datetime.now(UTC)
+    await _act(
+        case_id,
+        Action.RECORD_SESSION,
+        as_,
+        committee,
+        role,
+        held_at=when.isoformat(),
+        mode=mode,
+        attendees=_ids(attendees),
+        notes=notes,
+    )
+
+
+@app.command()
+@command
+async def extend(
+    case_id: str,
+    as_: AsMember,
+    by: Annotated[int, typer.Option(help="amount")],
+    unit: Unit = Unit.WORKING_DAYS,
+    consent: Annotated[str, typer.Option(help="consenting party ids, e.g. P1,P2")] = "",
+    reason: Reason = "parties asked for more time",
+    committee: Committee = None,
+    role: Role = ActorRole.MEDIATOR,
+) -> None:
+    """Extend the mediation deadline (every party must consent)."""
+    await _act(
+        case_id,
+        Action.EXTEND,
+        as_,
+        committee,
+        role,
+        by=Span(amount=by, unit=unit).model_dump(),
+        consenting_parties=_ids(consent),
+        reason=reason,
+    )
+
+
+@app.command()
+@command
+async def escalate(
+    case_id: str,
+    as_: AsMember,
+    reason: Reason,
+    intensifying: Annotated[bool, typer.Option(help="may intensify (Art. 25)")] = False,
+    to: Annotated[Level | None, typer.Option(help="jump to this level")] = None,
+    committee: Committee = None,
+    role: Role = ActorRole.MEDIATOR,
+) -> None:
+    """Escalate to the next level now (or higher)."""
+    await _act(
+        case_id, Action.ESCALATE, as_, committee, role, reason=reason, intensifying=intensifying, to_level=to
+    )
+
+
+@app.command()
+@command
+async def transfer(
+    case_id: str,
+    as_: AsMember,
+    to: Annotated[str, typer.Option(help="committee id")],
+    reason: Reason,
+    committee: Committee = None,
+    role: Role = ActorRole.MEDIATOR,
+) -> None:
+    """Transfer to another committee, e.g. a specialised one."""
+    await _act(case_id, Action.TRANSFER, as_, committee, role, committee_id=to, reason=reason)
+
+
+@app.command()
+@command
+async def agree(
+    case_id: str,
+    as_: AsMember,
+    terms: Annotated[str, typer.Option()],
+    form: AgreementForm = AgreementForm.WRITTEN,
+    signed: Annotated[str, typer.Option(help="signing party ids")] = "P1,P2",
+    committee: Committee = None,
+    role: Role = ActorRole.MEDIATOR,
+) -> None:
+    """Record an agreement (written: every party signs; oral: recorded by the mediator)."""
+    await _act(
+        case_id,
+        Action.RECORD_AGREEMENT,
+        as_,
+        committee,
+        role,
+        form=form,
+        terms=terms,
+        signed_by=_ids(signed) if form is AgreementForm.WRITTEN else [],
+    )
+
+
+@app.command()
+@command
+async def fail(
+    case_id: str, as_: AsMember, reason: Reason, committee: Committee = None, role: Role = ActorRole.MEDIATOR
+) -> None:
+    """Record that mediation failed (escalates; at the top, ends and tells parties their routes)."""
+    await _act(case_id, Action.RECORD_FAILURE, as_, committee, role, reason=reason)
+
+
+@app.command()
+@command
+async def refuse(
+    case_id: str,
+    as_: AsMember,
+    party: Annotated[str, typer.Option(help="e.g. P2")],
+    reason: Reason,
+    committee: Committee = None,
+    role: Role = ActorRole.MEDIATOR,
+) -> None:
+    """Record that a party refuses mediation (closes the case, Art. 17)."""
+    await _act(case_id, Action.RECORD_REFUSAL, as_, committee, role, party_id=party, reason=reason)
+
+
+@app.command()
+@command
+async def withdraw(
+    case_id: str,
+    as_: AsMember,
+    party: Annotated[str, typer.Option(help="e.g. P1")],
+    reason: Reason,
+    committee: Committee = None,
+    role: Role = ActorRole.MEDIATOR,
+) -> None:
+    """Record that the applicant withdraws (closes the case)."""
+    await _act(case_id, Action.WITHDRAW, as_, committee, role, party_id=party, reason=reason)
+
+
+@app.command()
+@command
+async def show(case_id: str, as_json: Annotated[bool, typer.Option("--json")] = False) -> None:
+    """Show one case: status, deadlines, stages, what is allowed now."""
+    view = await (await _cases()).view(case_id)
+    if as_json:
+        out.print_json(view.model_dump_json())
+    else:
+        render(view)
+
+
+@app.command("list")
+@command
+async def list_(
+    level: Level | None = None,
+    committee: str | None = None,
+    status: CaseStatus | None = None,
+    dispute_type: Annotated[DisputeType | None, typer.Option("--type")] = None,
+    township: str | None = None,
+    village: str | None = None,
+    overdue: Annotated[bool | None, typer.Option("--overdue/--not-overdue")] = None,
+    limit: int = 50,
+) -> None:
+    """List cases from Temporal visibility, filtered."""
+    f = CaseFilter(
+        level=level,
+        committee=committee,
+        status=status,
+        dispute_type=dispute_type,
+        township=township,
+        village=village,
+        overdue=overdue,
+    )
+    rows = await (await _cases()).list(f, limit=limit)
+    table = Table("case", "status", "level", "committee", "type", "next deadline (CST)", "overdue")
+    for r in rows:
+        table.add_row(
+            r.case_id,
+            _label(CaseStatus(r.status)) if r.status else "opening",
+            _label(Level(r.level)) if r.level else "—",
+            r.committee or "—",
+            _label(DisputeType(r.dispute_type)) if r.dispute_type else "—",
+            _local(r.next_deadline),
+            "[red]yes[/]" if r.overdue else "",
+        )
+    out.print(table)
+    out.print(f"{len(rows)} case(s)")
+
+
+@app.command()
+@command
+async def policies() -> None:
+    """List the policies a case can be opened with."""
+    table = Table("name", "title", "ladder (acceptance / mediation)")
+    for name in available():
+        p = load_policy(name)
+        ladder = " → ".join(f"{r.level.value} {r.acceptance}/{r.mediation}" for r in p.levels)
+        table.add_row(p.name, p.title, ladder)
+    out.print(table)
+
+
+def main() -> None:
+    app()
+
+
+if __name__ == "__main__":
+    sys.exit(app())

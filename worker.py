@@ -1,0 +1,92 @@
+"""The worker: runs MediationCase workflows and their activities, and delivers the outbox.
+
+Configuration comes from the environment (see settings.py). SIGINT/SIGTERM stop it
+gracefully: no new tasks are taken and running activities get time to finish.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import signal
+import sys
+from datetime import timedelta
+
+import structlog
+from temporalio.runtime import PrometheusConfig, Runtime, TelemetryConfig
+from temporalio.worker import Worker
+
+from activities import all_activities
+from db.engine import make_engine, redact
+from notify.dispatcher import run_dispatcher
+from notify.senders import load_sender
+from service.logs import configure_logging
+from settings import ConfigError, Settings, check_database, connect
+from workflows import WORKFLOWS
+
+GRACEFUL_SHUTDOWN = timedelta(seconds=30)
+log = structlog.get_logger("worker")
+
+
+def make_runtime(settings: Settings) -> Runtime | None:
+    if not settings.metrics_port:
+        return None
+    return Runtime(
+        telemetry=TelemetryConfig(metrics=PrometheusConfig(bind_address=f"0.0.0.0:{settings.metrics_port}"))
+    )
+
+
+async def run(settings: Settings, stop: asyncio.Event) -> None:
+    client = await connect(settings, runtime=make_runtime(settings))
+    url = settings.resolved_database_url()
+    engine = make_engine(url, pool_size=settings.db_pool_size)
+    await check_database(engine, url)
+    sender = load_sender(settings.notify_sender)
+    worker = Worker(
+        client,
+        task_queue=settings.task_queue,
+        workflows=WORKFLOWS,
+        activities=all_activities(engine),
+        max_concurrent_activities=settings.max_concurrent_activities,
+        max_concurrent_workflow_tasks=settings.max_concurrent_workflow_tasks,
+        graceful_shutdown_timeout=GRACEFUL_SHUTDOWN,
+    )
+    log.info(
+        "worker started",
+        temporal=settings.temporal_address,
+        namespace=settings.temporal_namespace,
+        task_queue=settings.task_queue,
+        database=redact(url),
+        metrics=f"http://localhost:{settings.metrics_port}/metrics" if settings.metrics_port else None,
+    )
+    async with worker:
+        dispatcher = asyncio.create_task(run_dispatcher(engine, sender, settings.outbox_poll_seconds, stop))
+        await stop.wait()
+        log.info("worker stopping: finishing running activities")
+    await dispatcher
+    await engine.dispose()
+    log.info("worker stopped")
+
+
+def main() -> int:
+    try:
+        settings = Settings()
+    except Exception as err:
+        print(f"error: bad configuration: {err}", file=sys.stderr)
+        return 2
+    configure_logging(settings.log_level)
+    loop = asyncio.new_event_loop()
+    stop = asyncio.Event()
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        loop.add_signal_handler(sig, stop.set)
+    try:
+        loop.run_until_complete(run(settings, stop))
+    except (ConfigError, ValueError) as err:
+        print(f"error: {err}", file=sys.stderr)
+        return 2
+    finally:
+        loop.close()
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
