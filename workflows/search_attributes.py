@@ -6,7 +6,7 @@ from typing import Any
 
 from temporalio.common import SearchAttributeKey, SearchAttributePair, SearchAttributeUpdate
 
-from models.case import CaseState
+from models.case import CaseIntake, CaseState
 
 LEVEL = SearchAttributeKey.for_keyword("MediationLevel")
 COMMITTEE = SearchAttributeKey.for_keyword("MediationCommittee")
@@ -31,6 +31,19 @@ ALL = (
     NEXT_DEADLINE,
     OVERDUE,
 )
+
+
+def intake_pairs(intake: CaseIntake) -> list[SearchAttributePair[Any]]:
+    """What is known before the workflow runs, set when it starts so lists find it at once."""
+    place = intake.place
+    return [
+        SearchAttributePair(DISPUTE_TYPE, intake.dispute_type.value),
+        SearchAttributePair(COUNTY, place.county),
+        SearchAttributePair(TOWNSHIP, place.township),
+        SearchAttributePair(VILLAGE, place.village),
+        SearchAttributePair(GRID, place.grid),
+        SearchAttributePair(OVERDUE, False),
+    ]
 
 
 def pairs(state: CaseState) -> list[SearchAttributePair[Any]]:
