@@ -22,7 +22,7 @@ from rich.table import Table
 
 from db.engine import make_engine
 from models.calendar import CHINA_TZ, Span, Unit
-from models.case import Actor, CaseIntake, Place
+from models.case import Actor, CaseInput, CaseIntake, Place
 from models.enums import Action, ActorRole, AgreementForm, CaseStatus, DisputeType, Level, SessionMode
 from models.labels import both
 from models.registry import UnknownPlace
@@ -39,7 +39,7 @@ app = typer.Typer(
     pretty_exceptions_enable=False,
 )
 out = Console()
-err = Console(stderr=True)
+err = Console(stderr=True, soft_wrap=True)
 T = TypeVar("T")
 
 AsMember = Annotated[str, typer.Option("--as", help="your member id, e.g. M-0028")]
@@ -432,6 +432,23 @@ async def list_(
         )
     out.print(table)
     out.print(f"{len(rows)} case(s)")
+
+
+@app.command("workflow-input")
+@command
+async def workflow_input(
+    file: Annotated[Path, typer.Option(help="intake JSON (see examples/)")],
+    case_id: Annotated[str, typer.Option(help="case-<county>-<year>-<serial>")],
+    policy: Annotated[str | None, typer.Option()] = None,
+) -> None:
+    """Print a MediationCase input (policy snapshot included) for another client, e.g. the temporal CLI.
+
+    The route is left out: the workflow looks it up in the registry when it starts.
+    """
+    intake = _intake_from_file(file)
+    chosen = load_policy(policy or Settings().policy)
+    case = CaseInput(case_id=case_id, case_no=case_id.removeprefix("case-"), intake=intake, policy=chosen)
+    sys.stdout.write(case.model_dump_json() + "\n")
 
 
 @app.command()
