@@ -1,4 +1,7 @@
-"""Another client drives a case: only the `temporal` CLI and plain JSON (scripts/drive_with_temporal_cli.sh)."""
+"""Another client drives a case with only the `temporal` CLI and plain JSON.
+
+The script is scripts/drive_with_temporal_cli.sh, documented in the README.
+"""
 
 from __future__ import annotations
 

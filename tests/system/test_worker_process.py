@@ -8,7 +8,6 @@ import re
 import signal
 import subprocess
 import sys
-from pathlib import Path
 
 from sqlalchemy.ext.asyncio import AsyncEngine
 
@@ -101,5 +100,3 @@ def test_unknown_policy_is_one_clear_line(stack: Stack) -> None:
     assert "unknown policy 'nowhere-9x9'; available:" in result.stderr
     assert "gaotai-4x7" in result.stderr
 
-
-_ = Path
