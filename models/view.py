@@ -6,8 +6,10 @@ from datetime import datetime
 
 from pydantic import BaseModel
 
+from models.calendar import CHINA_TZ
 from models.case import CaseState, Place, Reminder, Stage
-from models.enums import Action, CaseStatus, ClosureReason, DisputeType, Level, Risk
+from models.enums import Action, CaseStatus, ClosureReason, DeadlineKind, DisputeType, Level, Risk
+from models.labels import en
 from models.rules import allowed_actions
 
 
@@ -111,3 +113,40 @@ def case_view(state: CaseState, waiting_for: str | None = None) -> CaseView:
         waiting_for=waiting_for,
         version=state.version,
     )
+
+
+def next_timer_summary(state: CaseState) -> str:
+    """What the workflow's next timer is for, as the Web UI shows it on the timer."""
+    stage = state.stage
+    level = en(stage.level)
+    phase = DeadlineKind.ACCEPTANCE if stage.accepted_at is None else DeadlineKind.MEDIATION
+    pending = [r for r in stage.reminders if not r.sent and r.deadline is phase]
+    if state.overdue:
+        candidates = [(state.next_overdue_reminder_at, f"overdue notice to the supervisor ({level})")]
+    else:
+        candidates = [(stage.deadline, f"{level} {en(phase)}")]
+    candidates += [(r.at, f"reminder: {level} {phase.value} due in {r.before}") for r in pending]
+    timed = [(at, text) for at, text in candidates if at is not None]
+    return min(timed, key=lambda pair: pair[0])[1] if timed else "waiting for a mediator's action"
+
+
+def current_details(state: CaseState, waiting_for: str | None = None) -> str:
+    """Markdown for the Web UI's current details: where the case is and what it waits for."""
+    stage = state.stage
+    if state.closed:
+        reason = en(state.closure_reason) if state.closure_reason else "closed"
+        return f"**{state.case_no}** closed: {reason} at {stage.committee.name} ({en(stage.level)})"
+    awaited = (
+        f"acceptance by {stage.committee.name}"
+        if state.status is CaseStatus.AWAITING_ACCEPTANCE
+        else f"mediation by {', '.join(stage.mediators) or stage.committee.name}"
+    )
+    lines = [
+        f"**{state.case_no}** · {en(state.intake.dispute_type)} · grid {state.intake.place.grid}",
+        f"- level: {en(stage.level)} · committee: {stage.committee.name} ({stage.committee.id})",
+        f"- status: {en(state.status)}{' · **OVERDUE**' if state.overdue else ''}",
+        f"- awaiting: {waiting_for or awaited}",
+        f"- next deadline: {stage.deadline.astimezone(CHINA_TZ):%Y-%m-%d %H:%M} CST",
+        f"- stage {stage.no}; allowed: {', '.join(a.value for a in allowed_actions(state)) or 'none'}",
+    ]
+    return "\n".join(lines)

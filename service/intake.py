@@ -16,6 +16,7 @@ from activities.registry import route_for
 from db.schema import case_numbers
 from models.calendar import local_day
 from models.case import CaseInput, CaseIntake
+from models.labels import both
 from models.policy import Policy
 from workflows import TASK_QUEUE, MediationCase
 from workflows import search_attributes as sa
@@ -73,6 +74,17 @@ async def allocate_case_number(engine: AsyncEngine, intake: CaseIntake) -> tuple
     return f"case-{case_no}", case_no, True
 
 
+def start_details(case_no: str, intake: CaseIntake, policy: Policy) -> str:
+    """The Web UI's summary of a case: what and where, never who."""
+    place = intake.place
+    return (
+        f"**{case_no}** · {both(intake.dispute_type)} · risk {intake.risk.value}\n"
+        f"- place: county {place.county} / township {place.township} / village {place.village}"
+        f" / grid {place.grid}\n"
+        f"- channel: {intake.channel.value} · policy: {policy.name} · parties: {len(intake.parties)}"
+    )
+
+
 async def open_case(
     client: Client,
     engine: AsyncEngine,
@@ -96,6 +108,7 @@ async def open_case(
             id_conflict_policy=WorkflowIDConflictPolicy.USE_EXISTING,
             search_attributes=TypedSearchAttributes(sa.intake_pairs(intake)),
             static_summary=f"{case_no} · {intake.dispute_type.value} · grid {intake.place.grid}",
+            static_details=start_details(case_no, intake, policy),
         )
     except WorkflowAlreadyStartedError:
         created = False

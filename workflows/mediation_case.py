@@ -34,8 +34,7 @@ with workflow.unsafe.imports_passed_through():
     from models.case import CaseInput, CaseState
     from models.effects import Effects
     from models.enums import Action
-    from models.labels import en
-    from models.view import CaseView, case_view
+    from models.view import CaseView, case_view, current_details, next_timer_summary
     from workflows import search_attributes
 
 WORKFLOW_TYPE = "MediationCase"
@@ -85,7 +84,7 @@ class MediationCase:
                     await workflow.wait_condition(
                         lambda: self.state.version != version,
                         timeout=delay,
-                        timeout_summary=f"{en(self.state.level)}: next reminder or deadline",
+                        timeout_summary=next_timer_summary(self.state),
                     )
                     return
                 except TimeoutError:
@@ -101,6 +100,7 @@ class MediationCase:
     async def _commit(self, state: CaseState, effects: Effects, *, opening: bool = False) -> None:
         """Adopt the new state and record it; the case waits here while the database is down."""
         self._state = state
+        workflow.set_current_details(current_details(state, "recording the change in the database"))
         self._waiting_for = f"recording stage {state.stage.no} ({state.status.value}) in the database"
         committee = await workflow.execute_activity_method(
             RecordActivities.record_transition,
@@ -117,6 +117,7 @@ class MediationCase:
             self._state = rules.with_committee(self.state, committee)
         self._waiting_for = None
         workflow.upsert_search_attributes(search_attributes.updates(self.state))
+        workflow.set_current_details(current_details(self.state))
 
     def _check(self, action: Action, payload: ActionInput) -> None:
         if self._state is None:
@@ -136,6 +137,7 @@ class MediationCase:
                 await self._commit(state, effects)
             else:
                 self._state = state
+                workflow.set_current_details(current_details(state))
         return case_view(self.state)
 
     @workflow.query(name="state")
