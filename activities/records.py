@@ -14,7 +14,7 @@ from temporalio import activity
 
 from activities.inputs import TransitionInput
 from activities.registry import load_committees
-from db.schema import case_parties, cases, outbox, stages
+from db.schema import case_events, case_parties, cases, outbox, stages
 from models.case import Committee
 
 
@@ -54,6 +54,12 @@ class RecordActivities:
                         set_={k: upsert.excluded[k] for k in row if k not in ("case_id", "stage_no")},
                         where=stages.c.version < upsert.excluded.version,
                     )
+                )
+            if effects.events:
+                await conn.execute(
+                    insert(case_events)
+                    .values([e.model_dump(mode="json") | {"at": e.at} for e in effects.events])
+                    .on_conflict_do_nothing(index_elements=[case_events.c.key])
                 )
             if effects.notifications:
                 await conn.execute(

@@ -124,6 +124,20 @@ case_parties = Table(
     Column("phone", String(20), nullable=False),
 )
 
+case_events = Table(
+    "case_events",
+    metadata,
+    Column("key", String(160), primary_key=True),
+    Column("case_id", String(40), nullable=False),
+    Column("stage_no", Integer, nullable=False),
+    Column("committee_id", String(40), nullable=False),
+    Column("kind", String(40), nullable=False),
+    Column("at", DateTime(timezone=True), nullable=False),
+    Column("data", Json, nullable=False),
+    Index("ix_case_events_case", "case_id"),
+    Index("ix_case_events_committee_kind", "committee_id", "kind"),
+)
+
 outbox = Table(
     "outbox",
     metadata,

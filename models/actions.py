@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
 
+from models.aftercare import AfterInvalid, Ruling
 from models.calendar import Span
 from models.case import TEXT_MAX, Actor
 from models.enums import Action, AgreementForm, Level, SessionMode
@@ -68,6 +69,31 @@ class Withdraw(ActionInput):
     reason: str = Reason
 
 
+class ApplyConfirmation(ActionInput):
+    """Art. 33: the parties jointly apply to the court for judicial confirmation."""
+
+    applicants: list[str] = Field(min_length=1, max_length=20)
+    court: str = Field(min_length=2, max_length=80)
+    applied_at: AwareDatetime
+
+
+class RecordCourtDecision(ActionInput):
+    """Whether the court accepted the application (due within 3 days)."""
+
+    accepted: bool
+    reason: str | None = Field(default=None, max_length=TEXT_MAX)
+
+
+class RecordRuling(ActionInput):
+    ruling: Ruling
+    then: AfterInvalid | None = Field(default=None, description="required when the ruling is `invalid`")
+
+
+class RecordVisit(ActionInput):
+    performing: bool = Field(description="whether the agreement is being performed")
+    notes: str = Field(min_length=2, max_length=TEXT_MAX)
+
+
 PAYLOADS: dict[Action, type[ActionInput]] = {
     Action.ACCEPT: Accept,
     Action.RECORD_SESSION: RecordSession,
@@ -78,4 +104,8 @@ PAYLOADS: dict[Action, type[ActionInput]] = {
     Action.RECORD_FAILURE: RecordFailure,
     Action.RECORD_REFUSAL: RecordRefusal,
     Action.WITHDRAW: Withdraw,
+    Action.APPLY_CONFIRMATION: ApplyConfirmation,
+    Action.RECORD_COURT_DECISION: RecordCourtDecision,
+    Action.RECORD_RULING: RecordRuling,
+    Action.RECORD_VISIT: RecordVisit,
 }

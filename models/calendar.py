@@ -103,6 +103,14 @@ def add_span(start: datetime, span: Span, calendar: WorkingCalendar) -> datetime
     return end_of_day(calendar.add_working_days(day, span.amount))
 
 
+def add_span_after_deadline(deadline: datetime, span: Span, calendar: WorkingCalendar) -> datetime:
+    """The instant `span` after a deadline: a deadline at 24:00 counts as the day it ends, so
+    2 working days after Monday 24:00 is Wednesday 24:00 (not Thursday, as from Tuesday 00:00)."""
+    if span.unit in (Unit.MINUTES, Unit.HOURS):
+        return add_span(deadline, span, calendar)
+    return add_span(deadline - timedelta(microseconds=1), span, calendar)
+
+
 def subtract_span(deadline: datetime, span: Span, calendar: WorkingCalendar) -> datetime:
     """The instant `span` before `deadline` (for reminders)."""
     if span.unit is Unit.MINUTES:

@@ -7,7 +7,9 @@ from datetime import datetime
 
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, field_validator, model_validator
 
+from models.aftercare import Aftercare
 from models.calendar import Span
+from models.court import CourtReferral
 from models.enums import (
     ActorRole,
     AgreementForm,
@@ -166,9 +168,12 @@ class CaseIntake(BaseModel):
         description="the source system's reference (grid report, hotline ticket); dedupes intake",
     )
     reported_at: AwareDatetime
+    referral: CourtReferral | None = Field(default=None, description="set when a court refers the case")
 
     @model_validator(mode="after")
     def _parties(self) -> CaseIntake:
+        if (self.channel is Channel.COURT_REFERRAL) != (self.referral is not None):
+            raise ValueError("a court referral needs `referral`, and only a court referral has one")
         ids = [p.party_id for p in self.parties]
         if len(set(ids)) != len(ids):
             raise ValueError("party_id values must be unique")
@@ -276,6 +281,8 @@ class CaseState(BaseModel):
     overdue_reminders_sent: int = 0
     closed_at: datetime | None = None
     closure_reason: ClosureReason | None = None
+    aftercare: Aftercare | None = None
+    reopened: int = Field(default=0, description="times mediation restarted after an agreement")
     version: int = 0
 
     @property
@@ -289,3 +296,7 @@ class CaseState(BaseModel):
     @property
     def closed(self) -> bool:
         return self.status is CaseStatus.CLOSED
+
+    @property
+    def referral(self) -> CourtReferral | None:
+        return self.intake.referral

@@ -63,11 +63,24 @@ class CaseProjection(BaseModel):
     closure_reason: ClosureReason | None
 
 
+class CaseEvent(BaseModel):
+    """Something that happened to a case outside a stage's own row: confirmation, visits, reopening."""
+
+    key: str
+    case_id: str
+    stage_no: int
+    committee_id: str
+    kind: str
+    at: datetime
+    data: dict[str, object]
+
+
 class Effects(BaseModel):
     """Everything one transition writes, in one activity and one database transaction."""
 
     stages: list[StageRecord] = Field(default_factory=list)
     notifications: list[Notification] = Field(default_factory=list)
+    events: list[CaseEvent] = Field(default_factory=list)
     projection: CaseProjection | None = None
     refresh_committee: str | None = Field(
         default=None, description="a committee just handed the case: reload its members"
@@ -75,4 +88,4 @@ class Effects(BaseModel):
 
     @property
     def empty(self) -> bool:
-        return not (self.stages or self.notifications or self.projection)
+        return not (self.stages or self.notifications or self.events or self.projection)

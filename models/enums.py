@@ -30,6 +30,7 @@ class Channel(StrEnum):
     GRID_REPORT = "grid_report"
     WALK_IN = "walk_in"
     HOTLINE = "hotline"
+    COURT_REFERRAL = "court_referral"
 
 
 class Risk(StrEnum):
@@ -40,6 +41,7 @@ class Risk(StrEnum):
 class CaseStatus(StrEnum):
     AWAITING_ACCEPTANCE = "awaiting_acceptance"
     MEDIATING = "mediating"
+    FOLLOW_UP = "follow_up"
     CLOSED = "closed"
 
 
@@ -63,9 +65,13 @@ class EscalationCause(StrEnum):
 
 class ClosureReason(StrEnum):
     AGREEMENT = "agreement"
+    PERFORMED = "performed"
+    CONFIRMED_BY_COURT = "confirmed_by_court"
+    AGREEMENT_INVALID = "agreement_invalid"
     REFUSED = "refused"
     WITHDRAWN = "withdrawn"
     FAILED_AT_TOP = "failed_at_top"
+    RETURNED_TO_COURT = "returned_to_court"
 
 
 class PartyRole(StrEnum):
@@ -109,6 +115,10 @@ class Action(StrEnum):
     RECORD_FAILURE = "record_failure"
     RECORD_REFUSAL = "record_refusal"
     WITHDRAW = "withdraw"
+    APPLY_CONFIRMATION = "apply_confirmation"
+    RECORD_COURT_DECISION = "record_court_decision"
+    RECORD_RULING = "record_ruling"
+    RECORD_VISIT = "record_visit"
 
 
 class NotificationKind(StrEnum):
@@ -118,3 +128,6 @@ class NotificationKind(StrEnum):
     INTENSIFICATION = "intensification"
     OTHER_ROUTES = "other_routes"
     CASE_CLOSED = "case_closed"
+    RETURN_TO_COURT = "return_to_court"
+    FOLLOW_UP_DUE = "follow_up_due"
+    CONFIRMATION = "confirmation"

@@ -4,7 +4,9 @@ from __future__ import annotations
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
+from models.aftercare import ConfirmationRule, FollowUpRule
 from models.calendar import Span, Unit, WorkingCalendar
+from models.court import CourtRule
 from models.enums import LEVEL_ORDER, DisputeType, Level
 
 
@@ -60,6 +62,9 @@ class Policy(BaseModel):
         description="how often the supervisor is reminded of an overdue case at the top level",
     )
     notify_on_intensification: list[str] = Field(default_factory=lambda: ["police", "responsible_department"])
+    court: CourtRule = Field(default_factory=CourtRule)
+    follow_up: FollowUpRule = Field(default_factory=FollowUpRule)
+    confirmation: ConfirmationRule = Field(default_factory=ConfirmationRule)
     calendar: WorkingCalendar
 
     @model_validator(mode="after")
@@ -73,6 +78,8 @@ class Policy(BaseModel):
             for before in rule.reminders_before:
                 if before.amount == 0:
                     raise ValueError(f"{rule.level}: a reminder 0 before a deadline is the deadline")
+        if self.overdue_reminder_every.amount == 0:
+            raise ValueError("overdue_reminder_every must be longer than zero")
         return self
 
     @property

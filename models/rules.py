@@ -9,19 +9,25 @@ from __future__ import annotations
 
 from datetime import datetime
 
+from models import aftercare
 from models.actions import (
     Accept,
     ActionInput,
+    ApplyConfirmation,
     Escalate,
     Extend,
     RecordAgreement,
+    RecordCourtDecision,
     RecordFailure,
     RecordRefusal,
+    RecordRuling,
     RecordSession,
+    RecordVisit,
     Transfer,
     Withdraw,
 )
-from models.calendar import CHINA_TZ, add_span, subtract_span
+from models.aftercare import Aftercare, AfterInvalid, OnBreach, Ruling
+from models.calendar import CHINA_TZ, Span, add_span, add_span_after_deadline, subtract_span
 from models.case import (
     MAX_STAGES,
     Agreement,
@@ -34,7 +40,7 @@ from models.case import (
     Session,
     Stage,
 )
-from models.effects import CaseProjection, Effects, Notification, StageRecord
+from models.effects import CaseEvent, CaseProjection, Effects, Notification, StageRecord
 from models.enums import (
     LEVEL_ORDER,
     Action,
@@ -76,6 +82,12 @@ _BY_STATUS: dict[CaseStatus, tuple[Action, ...]] = {
         Action.RECORD_REFUSAL,
         Action.WITHDRAW,
     ),
+    CaseStatus.FOLLOW_UP: (
+        Action.RECORD_VISIT,
+        Action.APPLY_CONFIRMATION,
+        Action.RECORD_COURT_DECISION,
+        Action.RECORD_RULING,
+    ),
     CaseStatus.CLOSED: (),
 }
 
@@ -86,16 +98,52 @@ class Rejected(ValueError):
 
 def allowed_actions(state: CaseState) -> list[Action]:
     allowed = list(_BY_STATUS[state.status])
-    if state.level is state.policy.top:
+    if state.level is state.policy.top or under_court_term(state):
         allowed.remove(Action.ESCALATE) if Action.ESCALATE in allowed else None
-    if (
-        state.status is CaseStatus.MEDIATING
-        and len(state.stage.extensions) >= state.policy.extensions.max_count
-    ):
+    if state.status is CaseStatus.MEDIATING and len(state.stage.extensions) >= _extension_limits(state)[0]:
         allowed.remove(Action.EXTEND)
     if len(state.stages) >= MAX_STAGES and Action.TRANSFER in allowed:
         allowed.remove(Action.TRANSFER)
+    if state.aftercare is not None:
+        allowed = [a for a in allowed if aftercare_allows(state.aftercare, a)]
     return allowed
+
+
+def under_court_term(state: CaseState) -> bool:
+    """A referred case runs on the court's term until an agreement is reopened after it."""
+    return state.referral is not None and state.reopened == 0
+
+
+def _extension_limits(state: CaseState) -> tuple[int, Span, bool]:
+    if under_court_term(state):
+        court = state.policy.court
+        return court.max_extensions, court.extension_cap, True  # both parties must agree
+    rule = state.policy.extensions
+    return rule.max_count, rule.max_span, rule.needs_every_party
+
+
+def aftercare_allows(care: Aftercare, action: Action) -> bool:
+    c = care.confirmation
+    match action:
+        case Action.RECORD_VISIT:
+            return care.next_visit is not None
+        case Action.APPLY_CONFIRMATION:
+            return c.applied_at is None
+        case Action.RECORD_COURT_DECISION:
+            return c.applied_at is not None and c.accepted is None
+        case Action.RECORD_RULING:
+            return c.accepted is True and c.ruling is None
+    return True
+
+
+def next_deadline(state: CaseState) -> datetime | None:
+    """The next date someone must act by: a stage deadline, or the next follow-up date."""
+    if state.closed:
+        return None
+    if state.aftercare is not None:
+        times = aftercare.due_times(state.aftercare)
+        return min(times) if times else None
+    return state.stage.deadline
 
 
 # ---------------------------------------------------------------- transitions
@@ -117,6 +165,21 @@ class _Tx:
                 recipient=recipient,
                 subject=subject,
                 body=body,
+            )
+        )
+
+    def event(self, kind: str, at: datetime, key: str, **data: object) -> None:
+        """A per-committee record of what happened after or around a stage (case_events table)."""
+        state = self.state
+        self.effects.events.append(
+            CaseEvent(
+                key=f"{state.case_id}/{key}",
+                case_id=state.case_id,
+                stage_no=state.stage.no,
+                committee_id=state.stage.committee.id,
+                kind=kind,
+                at=at,
+                data=data,
             )
         )
 
@@ -148,7 +211,14 @@ def open_case(case: CaseInput, route: Route, now: datetime) -> tuple[CaseState, 
     tx = _Tx(state)
     if case.intake.risk is Risk.MAY_INTENSIFY:
         _intensification_notices(tx, "intake")
-    _hand_off(tx, committee_for(tx.state, level), now)
+    referral = case.intake.referral
+    if referral is not None:
+        committee = route.find(referral.committee_id)
+        if committee is None:
+            raise Rejected(f"the court referred the case to unknown committee {referral.committee_id}")
+        _hand_off(tx, committee, now)
+    else:
+        _hand_off(tx, committee_for(tx.state, level), now)
     return tx.done()
 
 
@@ -193,6 +263,9 @@ def next_wakeup(state: CaseState) -> datetime | None:
     """When the case next needs attention without anyone acting: a reminder or a deadline."""
     if state.closed:
         return None
+    if state.aftercare is not None:
+        due = aftercare.due_times(state.aftercare)
+        return min(due) if due else None
     stage = state.stage
     times = [r.at for r in _pending_reminders(stage)]
     if state.overdue:
@@ -208,6 +281,11 @@ def on_time(state: CaseState, now: datetime) -> tuple[CaseState, Effects] | None
     if state.closed:
         return None
     tx = _Tx(state)
+    if tx.state.aftercare is not None:
+        fired = aftercare.fire(tx.state.aftercare, now)
+        for due, visit_no in fired:
+            _aftercare_notice(tx, due, visit_no, now)
+        return tx.done() if fired else None
     changed = False
     stage = tx.state.stage
     for index, reminder in enumerate(stage.reminders):
@@ -219,7 +297,9 @@ def on_time(state: CaseState, now: datetime) -> tuple[CaseState, Effects] | None
         changed = True
         kind = DeadlineKind.ACCEPTANCE if stage.accepted_at is None else DeadlineKind.MEDIATION
         next_level = tx.state.policy.next_level(stage.level)
-        if next_level is None or stage.level is tx.state.policy.top:
+        if under_court_term(tx.state):
+            _return_to_court(tx, f"{en(kind)} passed (court term)", now)
+        elif next_level is None or stage.level is tx.state.policy.top:
             _become_overdue(tx, kind, now)
         else:
             cause = (
@@ -247,8 +327,15 @@ def _not_now(state: CaseState, action: Action, allowed: list[Action]) -> str:
         reason = en(state.closure_reason) if state.closure_reason else "closed"
         return f"{where} ({reason}); no action is allowed"
     where += f" at {state.stage.committee.name} ({en(state.level)} level)"
-    if action is Action.ESCALATE and state.level is state.policy.top:
+    care = state.aftercare
+    if action is Action.ESCALATE and under_court_term(state):
+        where += "; a court referral is not escalated: when mediation fails it returns to the court"
+    elif action is Action.ESCALATE and state.level is state.policy.top:
         where += "; it is already at the top of the ladder, so it cannot be escalated"
+    elif action is Action.APPLY_CONFIRMATION and care is not None and care.confirmation.applied_at:
+        where += f"; judicial confirmation was already applied for on {_fmt(care.confirmation.applied_at)}"
+    elif action is Action.RECORD_RULING and care is not None and care.confirmation.accepted is not True:
+        where += "; the court has not accepted an application for judicial confirmation"
     elif action is Action.EXTEND and state.status is CaseStatus.MEDIATING:
         where += (
             f"; the stage already had {len(state.stage.extensions)} extension(s), the most the policy allows"
@@ -297,16 +384,16 @@ def _check_session(state: CaseState, payload: ActionInput, now: datetime) -> Non
 
 def _check_extend(state: CaseState, payload: ActionInput, now: datetime) -> None:
     assert isinstance(payload, Extend)
-    rule = state.policy.extensions
+    _, max_span, needs_every_party = _extension_limits(state)
     stage = state.stage
     if payload.by.amount == 0:
         raise Rejected("an extension must be longer than zero")
-    if add_span(stage.deadline, payload.by, state.policy.calendar) > add_span(
-        stage.deadline, rule.max_span, state.policy.calendar
+    if add_span_after_deadline(stage.deadline, payload.by, state.policy.calendar) > add_span_after_deadline(
+        stage.deadline, max_span, state.policy.calendar
     ):
-        raise Rejected(f"an extension may be at most {rule.max_span}; asked for {payload.by}")
+        raise Rejected(f"an extension may be at most {max_span}; asked for {payload.by}")
     _unknown_parties(state, payload.consenting_parties)
-    if rule.needs_every_party:
+    if needs_every_party:
         missing = [p for p in state.intake.parties if p.party_id not in payload.consenting_parties]
         if missing:
             who = ", ".join(f"{p.party_id} ({p.role.value})" for p in missing)
@@ -380,13 +467,17 @@ def _check_nothing(state: CaseState, payload: ActionInput, now: datetime) -> Non
 def _apply_accept(tx: _Tx, payload: ActionInput, now: datetime) -> None:
     assert isinstance(payload, Accept)
     state, stage = tx.state, tx.state.stage
-    rule = state.policy.rule(stage.level)
     stage.accepted_at = now
     stage.accepted_by = payload.actor.id
     stage.mediators = list(payload.mediator_ids)
-    stage.mediation_deadline = add_span(now, rule.mediation, state.policy.calendar)
+    if under_court_term(state):
+        assert state.referral is not None
+        stage.mediation_deadline = state.policy.court.term_ends(state.referral, state.policy.calendar)
+    else:
+        rule = state.policy.rule(stage.level)
+        stage.mediation_deadline = add_span(now, rule.mediation, state.policy.calendar)
     stage.reminders = [r for r in stage.reminders if r.sent] + _reminders(
-        state, DeadlineKind.MEDIATION, stage.mediation_deadline, now
+        state, stage.level, DeadlineKind.MEDIATION, stage.mediation_deadline, now
     )
     state.status = CaseStatus.MEDIATING
     _clear_overdue(state, stage, now)
@@ -409,7 +500,7 @@ def _apply_session(tx: _Tx, payload: ActionInput, now: datetime) -> None:
 def _apply_extend(tx: _Tx, payload: ActionInput, now: datetime) -> None:
     assert isinstance(payload, Extend)
     state, stage = tx.state, tx.state.stage
-    new_deadline = add_span(stage.deadline, payload.by, state.policy.calendar)
+    new_deadline = add_span_after_deadline(stage.deadline, payload.by, state.policy.calendar)
     stage.extensions.append(
         Extension(
             by=payload.by,
@@ -421,7 +512,7 @@ def _apply_extend(tx: _Tx, payload: ActionInput, now: datetime) -> None:
     )
     stage.mediation_deadline = new_deadline
     stage.reminders = [r for r in stage.reminders if r.sent] + _reminders(
-        state, DeadlineKind.MEDIATION, new_deadline, now
+        state, stage.level, DeadlineKind.MEDIATION, new_deadline, now
     )
     _clear_overdue(state, stage, now)
     tx.touched.add(stage.no)
@@ -448,28 +539,223 @@ def _apply_transfer(tx: _Tx, payload: ActionInput, now: datetime) -> None:
 
 def _apply_agreement(tx: _Tx, payload: ActionInput, now: datetime) -> None:
     assert isinstance(payload, RecordAgreement)
-    tx.state.stage.agreement = Agreement(
+    # By design (issue 4): an agreement ends the stage but not the case. The case moves to
+    # FOLLOW_UP (visits, judicial confirmation) and closes as resolved only after the last
+    # visit or a court confirmation. Tests that expect an agreement to close the case are outdated.
+    state = tx.state
+    state.stage.agreement = Agreement(
         form=payload.form, terms=payload.terms, signed_by=list(payload.signed_by), reached_at=now
     )
-    _close(tx, Outcome.AGREEMENT, ClosureReason.AGREEMENT, "agreement reached", now)
+    _end_stage(tx, Outcome.AGREEMENT, None, "agreement reached", now)
+    policy = state.policy
+    state.aftercare = aftercare.plan(
+        state.stage.no, state.stage.committee.id, now, policy.follow_up, policy.confirmation, policy.calendar
+    )
+    state.status = CaseStatus.FOLLOW_UP
+    state.overdue = False
+    state.next_overdue_reminder_at = None
+    window = state.aftercare.confirmation.window_ends
+    for party in state.intake.parties:
+        tx.notify(
+            f"stage-{state.stage.no}/agreement/{party.party_id}",
+            NotificationKind.CONFIRMATION,
+            f"party:{party.party_id}",
+            f"{state.case_no} 达成调解协议 agreement reached",
+            f"案件{state.case_no}已达成调解协议。双方可于{_fmt(window)}前共同向人民法院申请司法确认（人民调解法第三十三条）。"
+            f" Case {state.case_no}: an agreement was reached. The parties may jointly apply for judicial"
+            f" confirmation by {_fmt(window)} (Art. 33).",
+        )
+
+
+def _check_apply_confirmation(state: CaseState, payload: ActionInput, now: datetime) -> None:
+    assert isinstance(payload, ApplyConfirmation) and state.aftercare is not None
+    care = state.aftercare
+    window = care.confirmation.window_ends
+    if payload.applied_at.timestamp() > now.timestamp() + SESSION_CLOCK_SKEW_S:
+        raise Rejected(f"application date {_fmt(payload.applied_at)} is in the future")
+    if payload.applied_at < care.effective_at:
+        raise Rejected(f"application date {_fmt(payload.applied_at)} is before the agreement took effect")
+    if payload.applied_at > window or care.confirmation.window_closed:
+        raise Rejected(
+            f"the 30 days for judicial confirmation ended {_fmt(window)} (Art. 33: within 30 days of the"
+            " agreement taking effect); the application cannot be recorded"
+        )
+    _unknown_parties(state, payload.applicants)
+    missing = [p for p in state.intake.party_ids() if p not in payload.applicants]
+    if missing:
+        raise Rejected(
+            f"judicial confirmation is applied for jointly (Art. 33); not applying: {', '.join(missing)}"
+        )
+
+
+def _apply_apply_confirmation(tx: _Tx, payload: ActionInput, now: datetime) -> None:
+    assert isinstance(payload, ApplyConfirmation) and tx.state.aftercare is not None
+    c = tx.state.aftercare.confirmation
+    c.applied_at = payload.applied_at
+    c.applicants = list(payload.applicants)
+    c.court = payload.court
+    c.decision_due = add_span(
+        payload.applied_at, tx.state.policy.confirmation.court_decision, tx.state.policy.calendar
+    )
+    tx.event(
+        "confirmation_applied",
+        now,
+        "confirmation/applied",
+        court=payload.court,
+        applied_at=str(payload.applied_at),
+    )
+
+
+def _check_court_decision(state: CaseState, payload: ActionInput, now: datetime) -> None:
+    assert isinstance(payload, RecordCourtDecision)
+
+
+def _apply_court_decision(tx: _Tx, payload: ActionInput, now: datetime) -> None:
+    assert isinstance(payload, RecordCourtDecision) and tx.state.aftercare is not None
+    tx.state.aftercare.confirmation.accepted = payload.accepted
+    tx.event("court_decision", now, "confirmation/decision", accepted=payload.accepted, reason=payload.reason)
+    _close_if_followed_up(tx, now)
+
+
+def _check_ruling(state: CaseState, payload: ActionInput, now: datetime) -> None:
+    assert isinstance(payload, RecordRuling)
+    if payload.ruling is Ruling.INVALID and payload.then is None:
+        raise Rejected("a ruling of invalidity needs `then`: `mediate_again` or `sue` (Art. 33)")
+    if payload.ruling is Ruling.CONFIRMED and payload.then is not None:
+        raise Rejected("`then` applies only to a ruling of invalidity")
+
+
+def _apply_ruling(tx: _Tx, payload: ActionInput, now: datetime) -> None:
+    assert isinstance(payload, RecordRuling) and tx.state.aftercare is not None
+    c = tx.state.aftercare.confirmation
+    c.ruling, c.ruled_at = payload.ruling, now
+    tx.event("ruling", now, "confirmation/ruling", ruling=payload.ruling.value, then=payload.then)
+    if payload.ruling is Ruling.CONFIRMED:
+        _close_after_agreement(tx, ClosureReason.CONFIRMED_BY_COURT, now)
+    elif payload.then is AfterInvalid.MEDIATE_AGAIN:
+        _reopen(tx, tx.state.stage.committee, "agreement found invalid by the court; mediating again", now)
+    else:
+        _close_after_agreement(tx, ClosureReason.AGREEMENT_INVALID, now)
+        _other_routes(tx)
+
+
+def _check_visit(state: CaseState, payload: ActionInput, now: datetime) -> None:
+    assert isinstance(payload, RecordVisit)
+
+
+def _apply_visit(tx: _Tx, payload: ActionInput, now: datetime) -> None:
+    assert isinstance(payload, RecordVisit) and tx.state.aftercare is not None
+    visit = tx.state.aftercare.next_visit
+    assert visit is not None
+    visit.done_at, visit.performing = now, payload.performing
+    visit.notes, visit.visited_by = payload.notes, payload.actor.id
+    tx.event("visit", now, f"visit-{visit.no}", visit=visit.no, performing=payload.performing)
+    if payload.performing:
+        _close_if_followed_up(tx, now)
+        return
+    state = tx.state
+    next_level = state.policy.next_level(state.level) if state.level in state.policy.ladder else None
+    if state.policy.follow_up.on_breach is OnBreach.ESCALATE and next_level is not None:
+        _reopen(tx, committee_for(state, next_level), f"agreement not performed (visit {visit.no})", now)
+    else:
+        _reopen(tx, state.stage.committee, f"agreement not performed (visit {visit.no})", now)
+
+
+def _close_if_followed_up(tx: _Tx, now: datetime) -> None:
+    care = tx.state.aftercare
+    assert care is not None
+    if care.visits_done and not care.confirmation.pending:
+        _close_after_agreement(tx, ClosureReason.PERFORMED, now)
+
+
+def _close_after_agreement(tx: _Tx, reason: ClosureReason, now: datetime) -> None:
+    state = tx.state
+    state.status = CaseStatus.CLOSED
+    state.closed_at = now
+    state.closure_reason = reason
+    _closed_notices(tx, reason)
+
+
+def _reopen(tx: _Tx, committee: Committee, reason: str, now: datetime) -> None:
+    """Mediation starts again after an agreement: a new stage, the agreement's record kept."""
+    state = tx.state
+    state.aftercare = None
+    state.reopened += 1
+    tx.event("reopened", now, f"reopened-{state.reopened}", reason=reason, to=committee.id)
+    _hand_off(tx, committee, now)
+
+
+def _return_to_court(tx: _Tx, reason: str, now: datetime) -> None:
+    state = tx.state
+    referral = state.referral
+    assert referral is not None
+    _end_stage(tx, Outcome.RETURNED_TO_COURT, None, reason, now)
+    state.status = CaseStatus.CLOSED
+    state.closed_at = now
+    state.closure_reason = ClosureReason.RETURNED_TO_COURT
+    record = "; ".join(
+        f"{s.no}. {s.committee.id} sessions {len(s.sessions)} → {s.outcome.value if s.outcome else 'open'}"
+        for s in state.stages
+    )
+    tx.notify(
+        "return-to-court",
+        NotificationKind.RETURN_TO_COURT,
+        f"court:{referral.court}",
+        f"{referral.referral_no} 调解未成，退回立案 returned for filing",
+        f"委派/委托调解案件{referral.referral_no}（{state.case_no}）{reason}，退回立案。调解记录：{record}。"
+        f" Referral {referral.referral_no} ({state.case_no}): {reason}; returned to the court for filing."
+        f" Mediation record: {record}.",
+    )
+    _closed_notices(tx, ClosureReason.RETURNED_TO_COURT)
+
+
+def _aftercare_notice(tx: _Tx, due: aftercare.Due, visit_no: int, now: datetime) -> None:
+    state, committee = tx.state, tx.state.stage.committee
+    if due is aftercare.Due.VISIT:
+        subject, body = "回访到期 follow-up visit due", f"follow-up visit {visit_no} of the agreement is due"
+    elif due is aftercare.Due.WINDOW_CLOSES:
+        subject, body = (
+            "司法确认申请期限届满 confirmation window closed",
+            ("the 30 days for a joint application for judicial confirmation passed without one (Art. 33)"),
+        )
+        tx.event("confirmation_window_closed", now, "confirmation/window-closed")
+    else:
+        subject, body = (
+            "法院受理决定逾期 court decision late",
+            ("the court has not decided within 3 days whether to accept the application (SPC 2011)"),
+        )
+    tx.notify(
+        f"aftercare/{due.value}/{visit_no}",
+        NotificationKind.FOLLOW_UP_DUE,
+        f"committee:{committee.id}",
+        f"{state.case_no} {subject}",
+        f"案件{state.case_no}: {subject}. Case {state.case_no}: {body}.",
+    )
 
 
 def _apply_failure(tx: _Tx, payload: ActionInput, now: datetime) -> None:
     assert isinstance(payload, RecordFailure)
+    if under_court_term(tx.state):
+        _return_to_court(tx, f"mediation failed: {payload.reason}", now)
+        return
     next_level = tx.state.policy.next_level(tx.state.level)
     if next_level is None:
         _close(tx, Outcome.FAILED, ClosureReason.FAILED_AT_TOP, payload.reason, now)
-        for party in tx.state.intake.parties:
-            tx.notify(
-                f"other-routes/{party.party_id}",
-                NotificationKind.OTHER_ROUTES,
-                f"party:{party.party_id}",
-                f"{tx.state.case_no} 调解终止 mediation ended",
-                OTHER_ROUTES,
-            )
+        _other_routes(tx)
         return
     _end_stage(tx, Outcome.FAILED, EscalationCause.FAILURE, payload.reason, now)
     _hand_off(tx, committee_for(tx.state, next_level), now)
+
+
+def _other_routes(tx: _Tx) -> None:
+    for party in tx.state.intake.parties:
+        tx.notify(
+            f"other-routes/{party.party_id}",
+            NotificationKind.OTHER_ROUTES,
+            f"party:{party.party_id}",
+            f"{tx.state.case_no} 调解终止 mediation ended",
+            OTHER_ROUTES,
+        )
 
 
 def _apply_refusal(tx: _Tx, payload: ActionInput, now: datetime) -> None:
@@ -492,6 +778,10 @@ _CHECKS = {
     Action.RECORD_FAILURE: _check_nothing,
     Action.RECORD_REFUSAL: _check_party,
     Action.WITHDRAW: _check_party,
+    Action.APPLY_CONFIRMATION: _check_apply_confirmation,
+    Action.RECORD_COURT_DECISION: _check_court_decision,
+    Action.RECORD_RULING: _check_ruling,
+    Action.RECORD_VISIT: _check_visit,
 }
 _APPLY = {
     Action.ACCEPT: _apply_accept,
@@ -503,6 +793,10 @@ _APPLY = {
     Action.RECORD_FAILURE: _apply_failure,
     Action.RECORD_REFUSAL: _apply_refusal,
     Action.WITHDRAW: _apply_withdraw,
+    Action.APPLY_CONFIRMATION: _apply_apply_confirmation,
+    Action.RECORD_COURT_DECISION: _apply_court_decision,
+    Action.RECORD_RULING: _apply_ruling,
+    Action.RECORD_VISIT: _apply_visit,
 }
 
 
@@ -523,15 +817,22 @@ def committee_for(state: CaseState, level: Level) -> Committee:
 
 def _hand_off(tx: _Tx, committee: Committee, now: datetime) -> None:
     state = tx.state
-    rule = state.policy.rule(committee.level)
-    deadline = add_span(now, rule.acceptance, state.policy.calendar)
+    if under_court_term(state):
+        assert state.referral is not None
+        court = state.policy.court
+        deadline = min(
+            add_span(now, court.acceptance, state.policy.calendar),
+            court.term_ends(state.referral, state.policy.calendar),
+        )
+    else:
+        deadline = add_span(now, state.policy.rule(committee.level).acceptance, state.policy.calendar)
     stage = Stage(
         no=len(state.stages) + 1,
         level=committee.level,
         committee=committee,
         handed_off_at=now,
         acceptance_deadline=deadline,
-        reminders=_reminders(state, DeadlineKind.ACCEPTANCE, deadline, now),
+        reminders=_reminders(state, committee.level, DeadlineKind.ACCEPTANCE, deadline, now),
     )
     state.stages.append(stage)
     state.status = CaseStatus.AWAITING_ACCEPTANCE
@@ -575,6 +876,11 @@ def _close(tx: _Tx, outcome: Outcome, reason: ClosureReason, text: str, now: dat
     state.closure_reason = reason
     state.overdue = False
     state.next_overdue_reminder_at = None
+    _closed_notices(tx, reason)
+
+
+def _closed_notices(tx: _Tx, reason: ClosureReason) -> None:
+    state = tx.state
     for party in state.intake.parties:
         tx.notify(
             f"closed/{party.party_id}",
@@ -585,20 +891,16 @@ def _close(tx: _Tx, outcome: Outcome, reason: ClosureReason, text: str, now: dat
         )
 
 
-def _reminders(state: CaseState, kind: DeadlineKind, deadline: datetime, now: datetime) -> list[Reminder]:
-    rule = state.policy.rule(
-        state.stage.level if state.stages and kind is DeadlineKind.MEDIATION else _level_of(state)
-    )
+def _reminders(
+    state: CaseState, level: Level, kind: DeadlineKind, deadline: datetime, now: datetime
+) -> list[Reminder]:
     reminders = []
-    for before in rule.reminders_before:
+    spans = state.policy.court.reminders_before if under_court_term(state) else None
+    for before in spans if spans is not None else state.policy.rule(level).reminders_before:
         at = subtract_span(deadline, before, state.policy.calendar)
         if now < at < deadline:
             reminders.append(Reminder(deadline=kind, before=before, at=at))
     return sorted(reminders, key=lambda r: r.at)
-
-
-def _level_of(state: CaseState) -> Level:
-    return state.stage.level if state.stages else state.policy.ladder[0]
 
 
 def _pending_reminders(stage: Stage) -> list[Reminder]:
@@ -624,8 +926,10 @@ def _become_overdue(tx: _Tx, kind: DeadlineKind, now: datetime) -> None:
     stage.overdue = True
     tx.touched.add(stage.no)
     _overdue_notice(tx, now)
+    # a stage is overdue once per deadline: an extension gives it a new one
+    deadline_no = f"-{len(stage.extensions)}" if stage.extensions else ""
     tx.notify(
-        f"stage-{stage.no}/overdue-{kind.value}/committee",
+        f"stage-{stage.no}/overdue-{kind.value}{deadline_no}/committee",
         NotificationKind.OVERDUE,
         f"committee:{stage.committee.id}",
         f"{state.case_no} 已逾期 overdue",
@@ -637,7 +941,9 @@ def _become_overdue(tx: _Tx, kind: DeadlineKind, now: datetime) -> None:
 def _overdue_notice(tx: _Tx, now: datetime) -> None:
     state, stage = tx.state, tx.state.stage
     state.overdue_reminders_sent += 1
-    state.next_overdue_reminder_at = add_span(now, state.policy.overdue_reminder_every, state.policy.calendar)
+    state.next_overdue_reminder_at = add_span_after_deadline(
+        now, state.policy.overdue_reminder_every, state.policy.calendar
+    )
     tx.notify(
         f"overdue-{state.overdue_reminders_sent}",
         NotificationKind.OVERDUE,
@@ -707,7 +1013,7 @@ def projection(state: CaseState) -> CaseProjection:
         channel=state.intake.channel.value,
         policy=state.policy.name,
         stage_no=state.stage.no,
-        next_deadline=None if state.closed else state.stage.deadline,
+        next_deadline=next_deadline(state),
         overdue=state.overdue,
         opened_at=state.opened_at,
         closed_at=state.closed_at,

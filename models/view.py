@@ -6,11 +6,12 @@ from datetime import datetime
 
 from pydantic import BaseModel
 
+from models.aftercare import Aftercare, due_times
 from models.calendar import CHINA_TZ
 from models.case import CaseState, Place, Reminder, Stage
 from models.enums import Action, CaseStatus, ClosureReason, DeadlineKind, DisputeType, Level, Risk
 from models.labels import en
-from models.rules import allowed_actions
+from models.rules import allowed_actions, next_deadline
 
 
 class StageView(BaseModel):
@@ -58,6 +59,11 @@ class CaseView(BaseModel):
     closed_at: datetime | None
     closure_reason: ClosureReason | None
     waiting_for: str | None = None
+    aftercare: Aftercare | None = None
+    court: str | None = None
+    referral_no: str | None = None
+    court_term_ends: datetime | None = None
+    reopened: int = 0
     version: int
 
 
@@ -85,6 +91,7 @@ def stage_view(stage: Stage) -> StageView:
 
 def case_view(state: CaseState, waiting_for: str | None = None) -> CaseView:
     stage = state.stage
+    referral = state.referral
     sent = sum(r.sent for s in state.stages for r in s.reminders) + state.overdue_reminders_sent
     return CaseView(
         case_id=state.case_id,
@@ -102,7 +109,7 @@ def case_view(state: CaseState, waiting_for: str | None = None) -> CaseView:
         opened_at=state.opened_at,
         acceptance_deadline=stage.acceptance_deadline,
         mediation_deadline=stage.mediation_deadline,
-        next_deadline=None if state.closed else stage.deadline,
+        next_deadline=next_deadline(state),
         overdue=state.overdue,
         reminders=stage.reminders,
         reminders_sent=sent,
@@ -111,6 +118,11 @@ def case_view(state: CaseState, waiting_for: str | None = None) -> CaseView:
         closed_at=state.closed_at,
         closure_reason=state.closure_reason,
         waiting_for=waiting_for,
+        aftercare=state.aftercare,
+        court=referral.court if referral else None,
+        referral_no=referral.referral_no if referral else None,
+        court_term_ends=state.policy.court.term_ends(referral, state.policy.calendar) if referral else None,
+        reopened=state.reopened,
         version=state.version,
     )
 
@@ -119,6 +131,14 @@ def next_timer_summary(state: CaseState) -> str:
     """What the workflow's next timer is for, as the Web UI shows it on the timer."""
     stage = state.stage
     level = en(stage.level)
+    if state.aftercare is not None:
+        care = state.aftercare
+        visit = care.next_visit
+        if visit is not None and not visit.reminded and min(due_times(care)) == visit.due_at:
+            return f"follow-up visit {visit.no} due"
+        if care.confirmation.applied_at is None and not care.confirmation.window_closed:
+            return "judicial confirmation window closes (Art. 33)"
+        return "court's acceptance decision due" if due_times(care) else "waiting for a follow-up visit"
     phase = DeadlineKind.ACCEPTANCE if stage.accepted_at is None else DeadlineKind.MEDIATION
     pending = [r for r in stage.reminders if not r.sent and r.deadline is phase]
     if state.overdue:
@@ -136,17 +156,21 @@ def current_details(state: CaseState, waiting_for: str | None = None) -> str:
     if state.closed:
         reason = en(state.closure_reason) if state.closure_reason else "closed"
         return f"**{state.case_no}** closed: {reason} at {stage.committee.name} ({en(stage.level)})"
-    awaited = (
-        f"acceptance by {stage.committee.name}"
-        if state.status is CaseStatus.AWAITING_ACCEPTANCE
-        else f"mediation by {', '.join(stage.mediators) or stage.committee.name}"
-    )
+    if state.status is CaseStatus.AWAITING_ACCEPTANCE:
+        awaited = f"acceptance by {stage.committee.name}"
+    elif state.status is CaseStatus.FOLLOW_UP:
+        awaited = f"follow-up of the agreement by {stage.committee.name}"
+    else:
+        awaited = f"mediation by {', '.join(stage.mediators) or stage.committee.name}"
+    deadline = next_deadline(state)
     lines = [
         f"**{state.case_no}** · {en(state.intake.dispute_type)} · grid {state.intake.place.grid}",
         f"- level: {en(stage.level)} · committee: {stage.committee.name} ({stage.committee.id})",
         f"- status: {en(state.status)}{' · **OVERDUE**' if state.overdue else ''}",
         f"- awaiting: {waiting_for or awaited}",
-        f"- next deadline: {stage.deadline.astimezone(CHINA_TZ):%Y-%m-%d %H:%M} CST",
+        f"- next deadline: {deadline.astimezone(CHINA_TZ):%Y-%m-%d %H:%M} CST"
+        if deadline
+        else "- no deadline",
         f"- stage {stage.no}; allowed: {', '.join(a.value for a in allowed_actions(state)) or 'none'}",
     ]
     return "\n".join(lines)

@@ -22,12 +22,16 @@ with workflow.unsafe.imports_passed_through():
     from models.actions import (
         Accept,
         ActionInput,
+        ApplyConfirmation,
         Escalate,
         Extend,
         RecordAgreement,
+        RecordCourtDecision,
         RecordFailure,
         RecordRefusal,
+        RecordRuling,
         RecordSession,
+        RecordVisit,
         Transfer,
         Withdraw,
     )
@@ -62,8 +66,12 @@ class MediationCase:
                 retry_policy=DB_RETRY,
                 summary="look up the committees for the case's place",
             )
+        try:
+            opened = rules.open_case(case, route, workflow.now())
+        except rules.Rejected as err:
+            raise ApplicationError(str(err), type="Rejected", non_retryable=True) from None
         async with self._lock:
-            await self._commit(*rules.open_case(case, route, workflow.now()), opening=True)
+            await self._commit(*opened, opening=True)
         while not self.state.closed:
             await self._sleep_until_due()
         await workflow.wait_condition(workflow.all_handlers_finished)
@@ -133,7 +141,7 @@ class MediationCase:
                 state, effects = rules.apply(self.state, action, payload, workflow.now())
             except rules.Rejected as err:
                 raise ApplicationError(str(err), type="Rejected", non_retryable=True) from None
-            if effects.stages or effects.notifications:
+            if effects.stages or effects.notifications or effects.events:
                 await self._commit(state, effects)
             else:
                 self._state = state
@@ -217,3 +225,35 @@ class MediationCase:
     @withdraw.validator
     def _withdraw(self, payload: Withdraw) -> None:
         self._check(Action.WITHDRAW, payload)
+
+    @workflow.update(name="apply_confirmation")
+    async def apply_confirmation(self, payload: ApplyConfirmation) -> CaseView:
+        return await self._act(Action.APPLY_CONFIRMATION, payload)
+
+    @apply_confirmation.validator
+    def _apply_confirmation(self, payload: ApplyConfirmation) -> None:
+        self._check(Action.APPLY_CONFIRMATION, payload)
+
+    @workflow.update(name="record_court_decision")
+    async def record_court_decision(self, payload: RecordCourtDecision) -> CaseView:
+        return await self._act(Action.RECORD_COURT_DECISION, payload)
+
+    @record_court_decision.validator
+    def _record_court_decision(self, payload: RecordCourtDecision) -> None:
+        self._check(Action.RECORD_COURT_DECISION, payload)
+
+    @workflow.update(name="record_ruling")
+    async def record_ruling(self, payload: RecordRuling) -> CaseView:
+        return await self._act(Action.RECORD_RULING, payload)
+
+    @record_ruling.validator
+    def _record_ruling(self, payload: RecordRuling) -> None:
+        self._check(Action.RECORD_RULING, payload)
+
+    @workflow.update(name="record_visit")
+    async def record_visit(self, payload: RecordVisit) -> CaseView:
+        return await self._act(Action.RECORD_VISIT, payload)
+
+    @record_visit.validator
+    def _record_visit(self, payload: RecordVisit) -> None:
+        self._check(Action.RECORD_VISIT, payload)

@@ -7,6 +7,7 @@ from typing import Any
 from temporalio.common import SearchAttributeKey, SearchAttributePair, SearchAttributeUpdate
 
 from models.case import CaseIntake, CaseState
+from models.rules import next_deadline
 
 LEVEL = SearchAttributeKey.for_keyword("MediationLevel")
 COMMITTEE = SearchAttributeKey.for_keyword("MediationCommittee")
@@ -59,14 +60,15 @@ def pairs(state: CaseState) -> list[SearchAttributePair[Any]]:
         SearchAttributePair(GRID, place.grid),
         SearchAttributePair(OVERDUE, state.overdue),
     ]
-    if not state.closed:
-        values.append(SearchAttributePair(NEXT_DEADLINE, state.stage.deadline))
+    deadline = next_deadline(state)
+    if deadline is not None:
+        values.append(SearchAttributePair(NEXT_DEADLINE, deadline))
     return values
 
 
 def updates(state: CaseState) -> list[SearchAttributeUpdate[Any]]:
     result: list[SearchAttributeUpdate[Any]] = [pair.key.value_set(pair.value) for pair in pairs(state)]
-    if state.closed:
+    if next_deadline(state) is None:
         result.append(NEXT_DEADLINE.value_unset())
     return result
 
