@@ -21,15 +21,20 @@ from rich.panel import Panel
 from rich.table import Table
 
 from db.engine import make_engine
-from models.calendar import CHINA_TZ, Span, Unit
+from models.aftercare import AfterInvalid, Ruling
+from models.calendar import CHINA_TZ, Span, Unit, local_day
 from models.case import Actor, CaseInput, CaseIntake, Place
 from models.enums import Action, ActorRole, AgreementForm, CaseStatus, DisputeType, Level, SessionMode
 from models.labels import both
+from models.performance import ReportQuery, days_period
 from models.registry import UnknownPlace
 from models.view import CaseView
 from policies import PolicyError, available, load_policy
-from service.cases import CaseError, CaseFilter, Cases
+from service.cases import CaseError, CaseFilter, CaseRow, Cases
 from service.intake import open_case
+from service.report_output import tables, to_csv, to_json
+from service.reports import performance_report
+from service.schedules import ensure_digest_schedules, supervisor_scopes
 from settings import ConfigError, Settings, check_database, connect
 
 app = typer.Typer(
@@ -48,6 +53,7 @@ Committee = Annotated[
 ]
 Role = Annotated[ActorRole, typer.Option(help="your role")]
 Reason = Annotated[str, typer.Option(help="why (recorded with the stage)")]
+DueWithin = Annotated[float | None, typer.Option(help="next deadline between now and N days from now")]
 
 
 def command(fn: Callable[..., Coroutine[Any, Any, T]]) -> Callable[..., T]:
@@ -109,6 +115,26 @@ def render(view: CaseView) -> None:
         lines.append(f"closed     {_local(view.closed_at)} · {_label(view.closure_reason)}")
     if view.waiting_for:
         lines.append(f"waiting    {view.waiting_for}")
+    if view.referral_no:
+        lines.append(
+            f"court      {view.court} · {view.referral_no} · term ends {_local(view.court_term_ends)}"
+        )
+    if view.aftercare:
+        care, conf = view.aftercare, view.aftercare.confirmation
+        visits = ", ".join(
+            f"{v.no}: {_local(v.due_at)} "
+            + ("—" if v.done_at is None else "performing" if v.performing else "BREACH")
+            for v in care.visits
+        )
+        lines.append(f"visits     {visits}")
+        confirmation = (
+            f"apply by {_local(conf.window_ends)}"
+            if conf.applied_at is None and not conf.window_closed
+            else "window closed, not applied"
+            if conf.applied_at is None
+            else f"applied {_local(conf.applied_at)} · accepted {conf.accepted} · ruling {conf.ruling or '—'}"
+        )
+        lines.append(f"confirm    {confirmation}")
     allowed = ", ".join(a.value for a in view.allowed_actions) or "none"
     lines.append(f"[b]allowed now[/]  {allowed}")
     out.print(Panel("\n".join(lines), title=view.case_id, expand=False))
@@ -385,6 +411,73 @@ async def withdraw(
     await _act(case_id, Action.WITHDRAW, as_, committee, role, party_id=party, reason=reason)
 
 
+@app.command("apply-confirmation")
+@command
+async def apply_confirmation(
+    case_id: str,
+    as_: AsMember,
+    court: Annotated[str, typer.Option(help="the court applied to")],
+    applicants: Annotated[str, typer.Option(help="every party, e.g. P1,P2 (joint, Art. 33)")] = "P1,P2",
+    applied_at: Annotated[datetime | None, typer.Option(help="default: now")] = None,
+    committee: Committee = None,
+    role: Role = ActorRole.MEDIATOR,
+) -> None:
+    """Record the parties' joint application for judicial confirmation (within 30 days)."""
+    when = applied_at.replace(tzinfo=applied_at.tzinfo or CHINA_TZ) if applied_at else datetime.now(UTC)
+    await _act(
+        case_id,
+        Action.APPLY_CONFIRMATION,
+        as_,
+        committee,
+        role,
+        applicants=_ids(applicants),
+        court=court,
+        applied_at=when.isoformat(),
+    )
+
+
+@app.command("court-decision")
+@command
+async def court_decision(
+    case_id: str,
+    as_: AsMember,
+    accepted: Annotated[bool, typer.Option("--accepted/--not-accepted", help="did the court accept it")],
+    reason: Annotated[str | None, typer.Option()] = None,
+    committee: Committee = None,
+    role: Role = ActorRole.MEDIATOR,
+) -> None:
+    """Record whether the court accepted the application (due within 3 days)."""
+    await _act(case_id, Action.RECORD_COURT_DECISION, as_, committee, role, accepted=accepted, reason=reason)
+
+
+@app.command()
+@command
+async def ruling(
+    case_id: str,
+    as_: AsMember,
+    outcome: Annotated[Ruling, typer.Option("--ruling", help="confirmed or invalid")],
+    then: Annotated[AfterInvalid | None, typer.Option(help="after `invalid`: mediate_again or sue")] = None,
+    committee: Committee = None,
+    role: Role = ActorRole.MEDIATOR,
+) -> None:
+    """Record the court's ruling on judicial confirmation."""
+    await _act(case_id, Action.RECORD_RULING, as_, committee, role, ruling=outcome, then=then)
+
+
+@app.command()
+@command
+async def visit(
+    case_id: str,
+    as_: AsMember,
+    notes: Annotated[str, typer.Option()],
+    performing: Annotated[bool, typer.Option("--performing/--breach", help="is the agreement performed")],
+    committee: Committee = None,
+    role: Role = ActorRole.MEDIATOR,
+) -> None:
+    """Record a follow-up visit (回访): performed, or breached (reopens mediation)."""
+    await _act(case_id, Action.RECORD_VISIT, as_, committee, role, performing=performing, notes=notes)
+
+
 @app.command()
 @command
 async def show(case_id: str, as_json: Annotated[bool, typer.Option("--json")] = False) -> None:
@@ -406,9 +499,13 @@ async def list_(
     township: str | None = None,
     village: str | None = None,
     overdue: Annotated[bool | None, typer.Option("--overdue/--not-overdue")] = None,
-    limit: int = 50,
+    limit: Annotated[int, typer.Option(help="cases per page")] = 50,
+    county: str | None = None,
+    grid: str | None = None,
+    due_within: DueWithin = None,
+    page_token: Annotated[str | None, typer.Option(help="printed under the previous page")] = None,
 ) -> None:
-    """List cases from Temporal visibility, filtered."""
+    """List cases from Temporal visibility, filtered, a page at a time."""
     f = CaseFilter(
         level=level,
         committee=committee,
@@ -417,8 +514,18 @@ async def list_(
         township=township,
         village=village,
         overdue=overdue,
+        county=county,
+        grid=grid,
+        due_within_days=due_within,
     )
-    rows = await (await _cases()).list(f, limit=limit)
+    page = await (await _cases()).page(f, page_size=limit, token=page_token)
+    out.print(case_table(page.rows))
+    out.print(f"{len(page.rows)} case(s)")
+    if page.next_page_token:
+        out.print(f"more: --page-token {page.next_page_token}", soft_wrap=True)
+
+
+def case_table(rows: list[CaseRow]) -> Table:
     table = Table("case", "status", "level", "committee", "type", "next deadline (CST)", "overdue")
     for r in rows:
         table.add_row(
@@ -430,8 +537,7 @@ async def list_(
             _local(r.next_deadline),
             "[red]yes[/]" if r.overdue else "",
         )
-    out.print(table)
-    out.print(f"{len(rows)} case(s)")
+    return table
 
 
 @app.command("workflow-input")
@@ -461,6 +567,112 @@ async def policies() -> None:
         ladder = " → ".join(f"{r.level.value} {r.acceptance}/{r.mediation}" for r in p.levels)
         table.add_row(p.name, p.title, ladder)
     out.print(table)
+
+
+@app.command("count")
+@command
+async def count_(
+    level: Level | None = None,
+    committee: str | None = None,
+    status: CaseStatus | None = None,
+    dispute_type: Annotated[DisputeType | None, typer.Option("--type")] = None,
+    county: str | None = None,
+    township: str | None = None,
+    village: str | None = None,
+    grid: str | None = None,
+    overdue: Annotated[bool | None, typer.Option("--overdue/--not-overdue")] = None,
+    due_within: DueWithin = None,
+) -> None:
+    """Count cases from Temporal visibility, filtered like `list`."""
+    f = CaseFilter(
+        level=level,
+        committee=committee,
+        status=status,
+        dispute_type=dispute_type,
+        county=county,
+        township=township,
+        village=village,
+        grid=grid,
+        overdue=overdue,
+        due_within_days=due_within,
+    )
+    out.print(await (await _cases()).count(f))
+
+
+@app.command()
+@command
+async def inbox(
+    committee: Annotated[str, typer.Argument(help="your committee id, e.g. C-431199001")],
+    limit: int = 200,
+) -> None:
+    """Your committee's inbox: cases awaiting its acceptance or mediating with it, soonest deadline first."""
+    rows = await (await _cases()).inbox(committee, limit=limit)
+    out.print(case_table(rows))
+    out.print(f"{len(rows)} case(s)")
+
+
+@app.command()
+@command
+async def report(
+    county: str | None = None,
+    township: str | None = None,
+    village: str | None = None,
+    from_: Annotated[
+        datetime | None, typer.Option("--from", formats=["%Y-%m-%d"], help="default: the 1st")
+    ] = None,
+    to: Annotated[
+        datetime | None, typer.Option(formats=["%Y-%m-%d"], help="included; default: today")
+    ] = None,
+    channel: Annotated[str | None, typer.Option(help="e.g. grid_report, hotline, court_referral")] = None,
+    csv: Annotated[Path | None, typer.Option(help="write the figures as CSV")] = None,
+    as_json: Annotated[Path | None, typer.Option("--json", help="write the report as JSON")] = None,
+    chart: Annotated[Path | None, typer.Option(help="write a PNG chart")] = None,
+) -> None:
+    """How the levels perform in a place over a period (days in China time), from the records."""
+    place = village or township or county
+    if place is None:
+        raise ValueError("give --county, --township or --village")
+    today = local_day(datetime.now(UTC))
+    first, last = from_.date() if from_ else today.replace(day=1), to.date() if to else today
+    query = ReportQuery(place=place, period=days_period(first, last), channel=channel)
+    url = Settings().resolved_database_url()
+    engine = make_engine(url, pool_size=1)
+    try:
+        await check_database(engine, url)
+        result = await performance_report(engine, query)
+    finally:
+        await engine.dispose()
+    for table in tables(result):
+        out.print(table)
+    if csv is not None:
+        csv.write_text(to_csv(result), encoding="utf-8")
+        out.print(f"CSV written to {csv}")
+    if as_json is not None:
+        as_json.write_text(to_json(result), encoding="utf-8")
+        out.print(f"JSON written to {as_json}")
+    if chart is not None:
+        from service.report_chart import draw_chart  # matplotlib: only when a chart is asked for
+
+        chinese = draw_chart(result, chart)
+        out.print(f"chart written to {chart}" + ("" if chinese else " (English labels: no CJK font found)"))
+
+
+@app.command("digest-schedules")
+@command
+async def digest_schedules() -> None:
+    """Create or update the daily digest schedule (08:00 CST) of the county and each township."""
+    settings = Settings()
+    url = settings.resolved_database_url()
+    engine = make_engine(url, pool_size=1)
+    try:
+        await check_database(engine, url)
+        scopes = await supervisor_scopes(engine)
+    finally:
+        await engine.dispose()
+    ids = await ensure_digest_schedules(
+        await connect(settings), scopes, settings.task_queue, policy=settings.policy
+    )
+    out.print(f"{len(ids)} digest schedule(s): {', '.join(ids)}")
 
 
 def main() -> None:
