@@ -198,6 +198,12 @@ class CaseInput(BaseModel):
     route: Route | None = Field(
         default=None, description="resolved from the registry at intake; looked up when absent"
     )
+    resume: CaseState | None = Field(
+        default=None, description="set by the workflow itself when it continues as new"
+    )
+    continue_as_new_after: int | None = Field(
+        default=None, ge=20, description="history length that starts a new run (default: the server's hint)"
+    )
 
 
 class Reminder(BaseModel):
@@ -300,3 +306,6 @@ class CaseState(BaseModel):
     @property
     def referral(self) -> CourtReferral | None:
         return self.intake.referral
+
+
+CaseInput.model_rebuild()

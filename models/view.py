@@ -54,6 +54,7 @@ class CaseView(BaseModel):
     overdue: bool
     reminders: list[Reminder]
     reminders_sent: int
+    overdue_notices: int = 0
     stages: list[StageView]
     allowed_actions: list[Action]
     closed_at: datetime | None
@@ -113,6 +114,7 @@ def case_view(state: CaseState, waiting_for: str | None = None) -> CaseView:
         overdue=state.overdue,
         reminders=stage.reminders,
         reminders_sent=sent,
+        overdue_notices=state.overdue_reminders_sent,
         stages=[stage_view(s) for s in state.stages],
         allowed_actions=allowed_actions(state),
         closed_at=state.closed_at,

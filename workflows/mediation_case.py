@@ -57,6 +57,28 @@ class MediationCase:
 
     @workflow.run
     async def run(self, case: CaseInput) -> CaseView:
+        if case.resume is not None:
+            self._state, self._waiting_for = case.resume, None
+        else:
+            await self._open(case)
+        while not self.state.closed:
+            if self._history_too_long(case):
+                await workflow.wait_condition(
+                    lambda: workflow.all_handlers_finished() and not self._lock.locked()
+                )
+                workflow.continue_as_new(case.model_copy(update={"resume": self.state, "route": None}))
+            await self._sleep_until_due()
+        await workflow.wait_condition(workflow.all_handlers_finished)
+        return case_view(self.state)
+
+    def _history_too_long(self, case: CaseInput) -> bool:
+        """Long cases (weeks overdue at the top, many visits) start a fresh history with their state."""
+        info = workflow.info()
+        if case.continue_as_new_after is not None:
+            return info.get_current_history_length() >= case.continue_as_new_after
+        return info.is_continue_as_new_suggested()
+
+    async def _open(self, case: CaseInput) -> None:
         route = case.route
         if route is None:
             route = await workflow.execute_activity_method(
@@ -72,10 +94,6 @@ class MediationCase:
             raise ApplicationError(str(err), type="Rejected", non_retryable=True) from None
         async with self._lock:
             await self._commit(*opened, opening=True)
-        while not self.state.closed:
-            await self._sleep_until_due()
-        await workflow.wait_condition(workflow.all_handlers_finished)
-        return case_view(self.state)
 
     @property
     def state(self) -> CaseState:
