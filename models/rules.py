@@ -495,6 +495,15 @@ def _apply_session(tx: _Tx, payload: ActionInput, now: datetime) -> None:
             recorded_by=payload.actor.id,
         )
     )
+    stage = tx.state.stage
+    tx.event(
+        "session",
+        payload.held_at,
+        f"stage-{stage.no}/session-{len(stage.sessions)}",
+        mode=payload.mode.value,
+        attendees=list(payload.attendees),
+        recorded_by=payload.actor.id,
+    )
 
 
 def _apply_extend(tx: _Tx, payload: ActionInput, now: datetime) -> None:

@@ -43,6 +43,7 @@ with workflow.unsafe.imports_passed_through():
 
 WORKFLOW_TYPE = "MediationCase"
 TASK_QUEUE = "mediation"
+SESSION_RECORDS = "session-records-in-postgresql"
 DB_RETRY = RetryPolicy(initial_interval=timedelta(seconds=1), maximum_interval=timedelta(minutes=1))
 
 
@@ -159,7 +160,12 @@ class MediationCase:
                 state, effects = rules.apply(self.state, action, payload, workflow.now())
             except rules.Rejected as err:
                 raise ApplicationError(str(err), type="Rejected", non_retryable=True) from None
-            if effects.stages or effects.notifications or effects.events:
+            record = bool(effects.stages or effects.notifications or effects.events)
+            if action is Action.RECORD_SESSION:
+                # Sessions were kept only in the workflow until v2 recorded them in PostgreSQL too.
+                # Cases that recorded a session before then replay without the activity.
+                record = workflow.patched(SESSION_RECORDS)
+            if record:
                 await self._commit(state, effects)
             else:
                 self._state = state

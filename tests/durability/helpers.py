@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 import asyncio
+from typing import Any
 
 from temporalio.client import WorkflowHandle
 
 from models.view import CaseView
 
 
-async def opened(handle: WorkflowHandle[object, object]) -> CaseView:
+async def opened(handle: WorkflowHandle[Any, Any]) -> CaseView:
     """The case view once the workflow has opened the case."""
     for _ in range(200):
         try:

@@ -1,0 +1,195 @@
+"""Representative cases, driven on the time-skipping server: the histories replay tests keep.
+
+`python -m tests.replay.record` runs them and writes tests/replay/histories/<name>.json.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable
+from datetime import timedelta
+from typing import Any
+
+from temporalio.client import Client, WorkflowHandle
+from temporalio.testing import WorkflowEnvironment
+
+from models.actions import (
+    Accept,
+    ApplyConfirmation,
+    Escalate,
+    RecordAgreement,
+    RecordCourtDecision,
+    RecordFailure,
+    RecordRuling,
+    RecordSession,
+    RecordVisit,
+    Transfer,
+)
+from models.case import Actor, CaseInput
+from models.court import CourtReferral
+from models.enums import ActorRole, AgreementForm, Channel, DisputeType
+from models.view import CaseView
+from tests.durability.helpers import opened
+from tests.factories import case_input
+from workflows import MediationCase
+
+Scenario = Callable[[Client, WorkflowEnvironment, str, int], Awaitable[str]]
+BOTH = ["P1", "P2"]
+
+
+async def _update(handle: WorkflowHandle[Any, Any], name: str, payload: object) -> CaseView:
+    view: CaseView = await handle.execute_update(name, payload, result_type=CaseView)
+    return view
+
+
+def _actor(view: CaseView, member: str) -> Actor:
+    return Actor(id=member, role=ActorRole.MEDIATOR, committee_id=view.committee_id)
+
+
+async def _start(
+    client: Client, case: CaseInput, task_queue: str
+) -> tuple[WorkflowHandle[Any, Any], CaseView]:
+    handle = await client.start_workflow(MediationCase.run, case, id=case.case_id, task_queue=task_queue)
+    return handle, await opened(handle)
+
+
+async def _members(view: CaseView) -> str:
+    from tests.factories import route
+
+    committee = route().find(view.committee_id)
+    assert committee is not None
+    return committee.members[0].id
+
+
+async def _accept(handle: WorkflowHandle[Any, Any], view: CaseView) -> tuple[CaseView, Actor]:
+    actor = _actor(view, await _members(view))
+    view = await _update(handle, "accept", Accept(actor=actor, mediator_ids=[actor.id]))
+    return view, actor
+
+
+async def ladder_to_overdue(client: Client, env: WorkflowEnvironment, tq: str, serial: int) -> str:
+    """No one acts: four escalations by timeout, then overdue at the county with reminders."""
+    handle, _ = await _start(client, case_input(serial), tq)
+    await env.sleep(timedelta(days=16))
+    return handle.id
+
+
+async def village_agreement_performed(client: Client, env: WorkflowEnvironment, tq: str, serial: int) -> str:
+    """Grid escalates by decision; the village holds a session, agrees; both visits find it performed."""
+    handle, view = await _start(client, case_input(serial), tq)
+    view, actor = await _accept(handle, view)
+    view = await _update(handle, "escalate", Escalate(actor=actor, reason="需村调委会介入"))
+    view, actor = await _accept(handle, view)
+    now = await env.get_current_time()
+    await _update(
+        handle,
+        "record_session",
+        RecordSession(actor=actor, held_at=now, attendees=BOTH, notes="双方到场协商"),
+    )
+    await _update(
+        handle,
+        "record_agreement",
+        RecordAgreement(actor=actor, form=AgreementForm.WRITTEN, terms="围墙后移半米", signed_by=BOTH),
+    )
+    for _ in range(2):
+        await env.sleep(timedelta(days=16))
+        await _update(handle, "record_visit", RecordVisit(actor=actor, performing=True, notes="已履行"))
+    await handle.result()
+    return handle.id
+
+
+async def intensify_transfer_fail_at_top(
+    client: Client, env: WorkflowEnvironment, tq: str, serial: int
+) -> str:
+    """Intensifying at the grid jumps to the township; transferred to the medical committee; fails."""
+    handle, view = await _start(client, case_input(serial, dispute_type=DisputeType.MEDICAL), tq)
+    view, actor = await _accept(handle, view)
+    view = await _update(handle, "escalate", Escalate(actor=actor, reason="双方冲突升级", intensifying=True))
+    actor = _actor(view, await _members(view))
+    view = await _update(
+        handle, "transfer", Transfer(actor=actor, committee_id="C-431199-MED", reason="医疗纠纷专业调解")
+    )
+    view, actor = await _accept(handle, view)
+    await _update(handle, "record_failure", RecordFailure(actor=actor, reason="分歧过大"))
+    await handle.result()
+    return handle.id
+
+
+async def _court_case(env: WorkflowEnvironment, serial: int) -> CaseInput:
+    case = case_input(serial, dispute_type=DisputeType.PROPERTY)
+    referral = CourtReferral(
+        court="零陵示范县人民法院",
+        referral_no=f"(2026)湘1199民诉前调{serial}号",
+        referred_at=await env.get_current_time(),
+        claim="返还借款五万元",
+        committee_id="C-431199",
+    )
+    intake = case.intake.model_copy(update={"channel": Channel.COURT_REFERRAL, "referral": referral})
+    return case.model_copy(update={"intake": intake})
+
+
+async def court_returned(client: Client, env: WorkflowEnvironment, tq: str, serial: int) -> str:
+    """A court referral accepted and left to run out its 30 days: back to the court."""
+    handle, view = await _start(client, await _court_case(env, serial), tq)
+    await _accept(handle, view)
+    await env.sleep(timedelta(days=31))
+    await handle.result()
+    return handle.id
+
+
+async def court_confirmed_after_invalid(
+    client: Client, env: WorkflowEnvironment, tq: str, serial: int
+) -> str:
+    """Agreement, ruled invalid, mediated again, agreement, confirmed by the court."""
+    handle, view = await _start(client, await _court_case(env, serial), tq)
+    view, actor = await _accept(handle, view)
+    for ruling, then in (("invalid", "mediate_again"), ("confirmed", None)):
+        await _update(
+            handle,
+            "record_agreement",
+            RecordAgreement(actor=actor, form=AgreementForm.WRITTEN, terms="分期还款", signed_by=BOTH),
+        )
+        now = await env.get_current_time()
+        await _update(
+            handle,
+            "apply_confirmation",
+            ApplyConfirmation(actor=actor, applicants=BOTH, court="零陵示范县人民法院", applied_at=now),
+        )
+        await _update(handle, "record_court_decision", RecordCourtDecision(actor=actor, accepted=True))
+        view = await _update(
+            handle,
+            "record_ruling",
+            RecordRuling.model_validate({"actor": actor, "ruling": ruling, "then": then}),
+        )
+        if view.status != "closed":
+            view, actor = await _accept(handle, view)
+    await handle.result()
+    return handle.id
+
+
+async def breach_reopens(client: Client, env: WorkflowEnvironment, tq: str, serial: int) -> str:
+    """An oral agreement at the grid, breached at the first visit: mediation reopens, then withdrawn."""
+    handle, view = await _start(client, case_input(serial), tq)
+    view, actor = await _accept(handle, view)
+    await _update(
+        handle,
+        "record_agreement",
+        RecordAgreement(actor=actor, form=AgreementForm.ORAL, terms="口头道歉"),
+    )
+    await env.sleep(timedelta(days=8))
+    view = await _update(handle, "record_visit", RecordVisit(actor=actor, performing=False, notes="未履行"))
+    view, actor = await _accept(handle, view)
+    from models.actions import Withdraw
+
+    await _update(handle, "withdraw", Withdraw(actor=actor, party_id="P1", reason="自行和解"))
+    await handle.result()
+    return handle.id
+
+
+SCENARIOS: dict[str, Scenario] = {
+    "ladder_to_overdue": ladder_to_overdue,
+    "village_agreement_performed": village_agreement_performed,
+    "intensify_transfer_fail_at_top": intensify_transfer_fail_at_top,
+    "court_returned": court_returned,
+    "court_confirmed_after_invalid": court_confirmed_after_invalid,
+    "breach_reopens": breach_reopens,
+}

@@ -1,0 +1,57 @@
+"""Running cases survive code changes: recorded histories replay against the current code.
+
+A change that would break a running case (a new activity, a timer fewer) fails here, in CI.
+The histories were recorded by `python -m tests.replay.record` before session records were
+added behind `workflow.patched(SESSION_RECORDS)`: they also prove that patch keeps old cases safe.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from temporalio import workflow
+from temporalio.client import WorkflowHistory
+from temporalio.contrib.pydantic import pydantic_data_converter
+from temporalio.worker import Replayer, UnsandboxedWorkflowRunner
+
+from tests.replay.scenarios import SCENARIOS
+from workflows import WORKFLOWS
+
+HERE = Path(__file__).parent / "histories"
+HISTORIES = sorted(HERE.rglob("*.json"))
+BEFORE_SESSION_RECORDS = HERE / "v1-before-session-records"
+
+
+def _history(path: Path) -> WorkflowHistory:
+    return WorkflowHistory.from_json(path.stem, path.read_text(encoding="utf-8"))
+
+
+def test_every_path_has_a_recorded_history() -> None:
+    for folder in (BEFORE_SESSION_RECORDS, HERE / "current"):
+        names = {p.stem for p in folder.glob("*.json")}
+        assert set(SCENARIOS) == names
+
+
+@pytest.mark.parametrize("path", HISTORIES, ids=lambda p: f"{p.parent.name}/{p.stem}")
+async def test_recorded_history_replays_on_current_code(path: Path) -> None:
+    replayer = Replayer(workflows=WORKFLOWS, data_converter=pydantic_data_converter)
+    await replayer.replay_workflow(_history(path))
+
+
+async def test_without_the_patch_a_running_case_would_break(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The session change taken unguarded: an old case with a session fails to replay."""
+    monkeypatch.setattr(workflow, "patched", lambda _id: True)
+    replayer = Replayer(
+        workflows=WORKFLOWS,
+        data_converter=pydantic_data_converter,
+        workflow_runner=UnsandboxedWorkflowRunner(),
+    )
+    result = await replayer.replay_workflow(
+        _history(BEFORE_SESSION_RECORDS / "village_agreement_performed.json"),
+        raise_on_replay_failure=False,
+    )
+    assert result.replay_failure is not None
+    assert "nondeterminism" in type(result.replay_failure).__name__.lower() or "Nondeterminism" in str(
+        result.replay_failure
+    )
