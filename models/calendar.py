@@ -21,6 +21,7 @@ class Unit(StrEnum):
     CALENDAR_DAYS = "calendar_days"
     HOURS = "hours"
     MINUTES = "minutes"
+    SECONDS = "seconds"  # drills and demos only
 
 
 class Span(BaseModel):
@@ -93,6 +94,8 @@ def end_of_day(day: date) -> datetime:
 
 def add_span(start: datetime, span: Span, calendar: WorkingCalendar) -> datetime:
     """The instant a span starting at `start` runs out."""
+    if span.unit is Unit.SECONDS:
+        return start + timedelta(seconds=span.amount)
     if span.unit is Unit.MINUTES:
         return start + timedelta(minutes=span.amount)
     if span.unit is Unit.HOURS:
@@ -106,13 +109,15 @@ def add_span(start: datetime, span: Span, calendar: WorkingCalendar) -> datetime
 def add_span_after_deadline(deadline: datetime, span: Span, calendar: WorkingCalendar) -> datetime:
     """The instant `span` after a deadline: a deadline at 24:00 counts as the day it ends, so
     2 working days after Monday 24:00 is Wednesday 24:00 (not Thursday, as from Tuesday 00:00)."""
-    if span.unit in (Unit.MINUTES, Unit.HOURS):
+    if span.unit in (Unit.SECONDS, Unit.MINUTES, Unit.HOURS):
         return add_span(deadline, span, calendar)
     return add_span(deadline - timedelta(microseconds=1), span, calendar)
 
 
 def subtract_span(deadline: datetime, span: Span, calendar: WorkingCalendar) -> datetime:
     """The instant `span` before `deadline` (for reminders)."""
+    if span.unit is Unit.SECONDS:
+        return deadline - timedelta(seconds=span.amount)
     if span.unit is Unit.MINUTES:
         return deadline - timedelta(minutes=span.amount)
     if span.unit is Unit.HOURS:
