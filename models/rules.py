@@ -128,7 +128,7 @@ def aftercare_allows(care: Aftercare, action: Action) -> bool:
         case Action.RECORD_VISIT:
             return care.next_visit is not None
         case Action.APPLY_CONFIRMATION:
-            return c.applied_at is None
+            return c.applied_at is None and not c.window_closed
         case Action.RECORD_COURT_DECISION:
             return c.applied_at is not None and c.accepted is None
         case Action.RECORD_RULING:
@@ -334,6 +334,8 @@ def _not_now(state: CaseState, action: Action, allowed: list[Action]) -> str:
         where += "; it is already at the top of the ladder, so it cannot be escalated"
     elif action is Action.APPLY_CONFIRMATION and care is not None and care.confirmation.applied_at:
         where += f"; judicial confirmation was already applied for on {_fmt(care.confirmation.applied_at)}"
+    elif action is Action.APPLY_CONFIRMATION and care is not None and care.confirmation.window_closed:
+        where += f"; {_window_ended(care.confirmation.window_ends)}"
     elif action is Action.RECORD_RULING and care is not None and care.confirmation.accepted is not True:
         where += "; the court has not accepted an application for judicial confirmation"
     elif action is Action.EXTEND and state.status is CaseStatus.MEDIATING:
@@ -584,17 +586,21 @@ def _check_apply_confirmation(state: CaseState, payload: ActionInput, now: datet
         raise Rejected(f"application date {_fmt(payload.applied_at)} is in the future")
     if payload.applied_at < care.effective_at:
         raise Rejected(f"application date {_fmt(payload.applied_at)} is before the agreement took effect")
-    if payload.applied_at > window or care.confirmation.window_closed:
-        raise Rejected(
-            f"the 30 days for judicial confirmation ended {_fmt(window)} (Art. 33: within 30 days of the"
-            " agreement taking effect); the application cannot be recorded"
-        )
+    if payload.applied_at > window:
+        raise Rejected(f"{_window_ended(window)}; the application cannot be recorded")
     _unknown_parties(state, payload.applicants)
     missing = [p for p in state.intake.party_ids() if p not in payload.applicants]
     if missing:
         raise Rejected(
             f"judicial confirmation is applied for jointly (Art. 33); not applying: {', '.join(missing)}"
         )
+
+
+def _window_ended(window: datetime) -> str:
+    return (
+        f"the 30 days for judicial confirmation ended {_fmt(window)}"
+        " (Art. 33: within 30 days of the agreement taking effect)"
+    )
 
 
 def _apply_apply_confirmation(tx: _Tx, payload: ActionInput, now: datetime) -> None:
