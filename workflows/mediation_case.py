@@ -178,7 +178,7 @@ class MediationCase:
             raise ApplicationError("the case is still opening", type="NotReady")
         return case_view(self._state, self._waiting_for)
 
-    @workflow.update(name="accept")
+    @workflow.update
     async def accept(self, payload: Accept) -> CaseView:
         return await self._act(Action.ACCEPT, payload)
 
@@ -186,7 +186,7 @@ class MediationCase:
     def _accept(self, payload: Accept) -> None:
         self._check(Action.ACCEPT, payload)
 
-    @workflow.update(name="record_session")
+    @workflow.update
     async def record_session(self, payload: RecordSession) -> CaseView:
         return await self._act(Action.RECORD_SESSION, payload)
 
@@ -194,7 +194,7 @@ class MediationCase:
     def _record_session(self, payload: RecordSession) -> None:
         self._check(Action.RECORD_SESSION, payload)
 
-    @workflow.update(name="extend")
+    @workflow.update
     async def extend(self, payload: Extend) -> CaseView:
         return await self._act(Action.EXTEND, payload)
 
@@ -202,7 +202,7 @@ class MediationCase:
     def _extend(self, payload: Extend) -> None:
         self._check(Action.EXTEND, payload)
 
-    @workflow.update(name="escalate")
+    @workflow.update
     async def escalate(self, payload: Escalate) -> CaseView:
         return await self._act(Action.ESCALATE, payload)
 
@@ -210,7 +210,7 @@ class MediationCase:
     def _escalate(self, payload: Escalate) -> None:
         self._check(Action.ESCALATE, payload)
 
-    @workflow.update(name="transfer")
+    @workflow.update
     async def transfer(self, payload: Transfer) -> CaseView:
         return await self._act(Action.TRANSFER, payload)
 
@@ -218,7 +218,7 @@ class MediationCase:
     def _transfer(self, payload: Transfer) -> None:
         self._check(Action.TRANSFER, payload)
 
-    @workflow.update(name="record_agreement")
+    @workflow.update
     async def record_agreement(self, payload: RecordAgreement) -> CaseView:
         return await self._act(Action.RECORD_AGREEMENT, payload)
 
@@ -226,7 +226,7 @@ class MediationCase:
     def _record_agreement(self, payload: RecordAgreement) -> None:
         self._check(Action.RECORD_AGREEMENT, payload)
 
-    @workflow.update(name="record_failure")
+    @workflow.update
     async def record_failure(self, payload: RecordFailure) -> CaseView:
         return await self._act(Action.RECORD_FAILURE, payload)
 
@@ -234,7 +234,7 @@ class MediationCase:
     def _record_failure(self, payload: RecordFailure) -> None:
         self._check(Action.RECORD_FAILURE, payload)
 
-    @workflow.update(name="record_refusal")
+    @workflow.update
     async def record_refusal(self, payload: RecordRefusal) -> CaseView:
         return await self._act(Action.RECORD_REFUSAL, payload)
 
@@ -242,7 +242,7 @@ class MediationCase:
     def _record_refusal(self, payload: RecordRefusal) -> None:
         self._check(Action.RECORD_REFUSAL, payload)
 
-    @workflow.update(name="withdraw")
+    @workflow.update
     async def withdraw(self, payload: Withdraw) -> CaseView:
         return await self._act(Action.WITHDRAW, payload)
 
@@ -250,7 +250,7 @@ class MediationCase:
     def _withdraw(self, payload: Withdraw) -> None:
         self._check(Action.WITHDRAW, payload)
 
-    @workflow.update(name="apply_confirmation")
+    @workflow.update
     async def apply_confirmation(self, payload: ApplyConfirmation) -> CaseView:
         return await self._act(Action.APPLY_CONFIRMATION, payload)
 
@@ -258,7 +258,7 @@ class MediationCase:
     def _apply_confirmation(self, payload: ApplyConfirmation) -> None:
         self._check(Action.APPLY_CONFIRMATION, payload)
 
-    @workflow.update(name="record_court_decision")
+    @workflow.update
     async def record_court_decision(self, payload: RecordCourtDecision) -> CaseView:
         return await self._act(Action.RECORD_COURT_DECISION, payload)
 
@@ -266,7 +266,7 @@ class MediationCase:
     def _record_court_decision(self, payload: RecordCourtDecision) -> None:
         self._check(Action.RECORD_COURT_DECISION, payload)
 
-    @workflow.update(name="record_ruling")
+    @workflow.update
     async def record_ruling(self, payload: RecordRuling) -> CaseView:
         return await self._act(Action.RECORD_RULING, payload)
 
@@ -274,7 +274,7 @@ class MediationCase:
     def _record_ruling(self, payload: RecordRuling) -> None:
         self._check(Action.RECORD_RULING, payload)
 
-    @workflow.update(name="record_visit")
+    @workflow.update
     async def record_visit(self, payload: RecordVisit) -> CaseView:
         return await self._act(Action.RECORD_VISIT, payload)
 
