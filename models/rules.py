@@ -615,7 +615,7 @@ def _apply_apply_confirmation(tx: _Tx, payload: ActionInput, now: datetime) -> N
     tx.event(
         "confirmation_applied",
         now,
-        "confirmation/applied",
+        _aftercare_key(tx.state, "confirmation/applied"),
         court=payload.court,
         applied_at=str(payload.applied_at),
     )
@@ -628,7 +628,13 @@ def _check_court_decision(state: CaseState, payload: ActionInput, now: datetime)
 def _apply_court_decision(tx: _Tx, payload: ActionInput, now: datetime) -> None:
     assert isinstance(payload, RecordCourtDecision) and tx.state.aftercare is not None
     tx.state.aftercare.confirmation.accepted = payload.accepted
-    tx.event("court_decision", now, "confirmation/decision", accepted=payload.accepted, reason=payload.reason)
+    tx.event(
+        "court_decision",
+        now,
+        _aftercare_key(tx.state, "confirmation/decision"),
+        accepted=payload.accepted,
+        reason=payload.reason,
+    )
     _close_if_followed_up(tx, now)
 
 
@@ -644,7 +650,8 @@ def _apply_ruling(tx: _Tx, payload: ActionInput, now: datetime) -> None:
     assert isinstance(payload, RecordRuling) and tx.state.aftercare is not None
     c = tx.state.aftercare.confirmation
     c.ruling, c.ruled_at = payload.ruling, now
-    tx.event("ruling", now, "confirmation/ruling", ruling=payload.ruling.value, then=payload.then)
+    key = _aftercare_key(tx.state, "confirmation/ruling")
+    tx.event("ruling", now, key, ruling=payload.ruling.value, then=payload.then)
     if payload.ruling is Ruling.CONFIRMED:
         _close_after_agreement(tx, ClosureReason.CONFIRMED_BY_COURT, now)
     elif payload.then is AfterInvalid.MEDIATE_AGAIN:
@@ -664,7 +671,8 @@ def _apply_visit(tx: _Tx, payload: ActionInput, now: datetime) -> None:
     assert visit is not None
     visit.done_at, visit.performing = now, payload.performing
     visit.notes, visit.visited_by = payload.notes, payload.actor.id
-    tx.event("visit", now, f"visit-{visit.no}", visit=visit.no, performing=payload.performing)
+    key = _aftercare_key(tx.state, f"visit-{visit.no}")
+    tx.event("visit", now, key, visit=visit.no, performing=payload.performing)
     if payload.performing:
         _close_if_followed_up(tx, now)
         return
@@ -674,6 +682,11 @@ def _apply_visit(tx: _Tx, payload: ActionInput, now: datetime) -> None:
         _reopen(tx, committee_for(state, next_level), f"agreement not performed (visit {visit.no})", now)
     else:
         _reopen(tx, state.stage.committee, f"agreement not performed (visit {visit.no})", now)
+
+
+def _aftercare_key(state: CaseState, key: str) -> str:
+    """An agreement reached after a reopening gets its own visit and confirmation keys."""
+    return f"{key}/after-reopen-{state.reopened}" if state.reopened else key
 
 
 def _close_if_followed_up(tx: _Tx, now: datetime) -> None:
@@ -733,14 +746,14 @@ def _aftercare_notice(tx: _Tx, due: aftercare.Due, visit_no: int, now: datetime)
             "司法确认申请期限届满 confirmation window closed",
             ("the 30 days for a joint application for judicial confirmation passed without one (Art. 33)"),
         )
-        tx.event("confirmation_window_closed", now, "confirmation/window-closed")
+        tx.event("confirmation_window_closed", now, _aftercare_key(state, "confirmation/window-closed"))
     else:
         subject, body = (
             "法院受理决定逾期 court decision late",
             ("the court has not decided within 3 days whether to accept the application (SPC 2011)"),
         )
     tx.notify(
-        f"aftercare/{due.value}/{visit_no}",
+        _aftercare_key(state, f"aftercare/{due.value}/{visit_no}"),
         NotificationKind.FOLLOW_UP_DUE,
         f"committee:{committee.id}",
         f"{state.case_no} {subject}",
