@@ -100,18 +100,12 @@ def add_span(start: datetime, span: Span, calendar: WorkingCalendar) -> datetime
         return start + timedelta(minutes=span.amount)
     if span.unit is Unit.HOURS:
         return start + timedelta(hours=span.amount)
-    day = local_day(start)
+    # An instant at exactly 24:00 belongs to the day that ends then: 2 working days after a
+    # Monday 24:00 deadline (or a handoff made by it) end Wednesday 24:00, not Thursday.
+    day = local_day(start - timedelta(microseconds=1))
     if span.unit is Unit.CALENDAR_DAYS:
         return end_of_day(day + timedelta(days=span.amount))
     return end_of_day(calendar.add_working_days(day, span.amount))
-
-
-def add_span_after_deadline(deadline: datetime, span: Span, calendar: WorkingCalendar) -> datetime:
-    """The instant `span` after a deadline: a deadline at 24:00 counts as the day it ends, so
-    2 working days after Monday 24:00 is Wednesday 24:00 (not Thursday, as from Tuesday 00:00)."""
-    if span.unit in (Unit.SECONDS, Unit.MINUTES, Unit.HOURS):
-        return add_span(deadline, span, calendar)
-    return add_span(deadline - timedelta(microseconds=1), span, calendar)
 
 
 def subtract_span(deadline: datetime, span: Span, calendar: WorkingCalendar) -> datetime:

@@ -27,7 +27,7 @@ from models.actions import (
     Withdraw,
 )
 from models.aftercare import Aftercare, AfterInvalid, OnBreach, Ruling
-from models.calendar import CHINA_TZ, Span, add_span, add_span_after_deadline, subtract_span
+from models.calendar import CHINA_TZ, Span, add_span, subtract_span
 from models.case import (
     MAX_STAGES,
     Agreement,
@@ -390,7 +390,7 @@ def _check_extend(state: CaseState, payload: ActionInput, now: datetime) -> None
     stage = state.stage
     if payload.by.amount == 0:
         raise Rejected("an extension must be longer than zero")
-    if add_span_after_deadline(stage.deadline, payload.by, state.policy.calendar) > add_span_after_deadline(
+    if add_span(stage.deadline, payload.by, state.policy.calendar) > add_span(
         stage.deadline, max_span, state.policy.calendar
     ):
         raise Rejected(f"an extension may be at most {max_span}; asked for {payload.by}")
@@ -511,7 +511,7 @@ def _apply_session(tx: _Tx, payload: ActionInput, now: datetime) -> None:
 def _apply_extend(tx: _Tx, payload: ActionInput, now: datetime) -> None:
     assert isinstance(payload, Extend)
     state, stage = tx.state, tx.state.stage
-    new_deadline = add_span_after_deadline(stage.deadline, payload.by, state.policy.calendar)
+    new_deadline = add_span(stage.deadline, payload.by, state.policy.calendar)
     stage.extensions.append(
         Extension(
             by=payload.by,
@@ -969,9 +969,7 @@ def _become_overdue(tx: _Tx, kind: DeadlineKind, now: datetime) -> None:
 def _overdue_notice(tx: _Tx, now: datetime) -> None:
     state, stage = tx.state, tx.state.stage
     state.overdue_reminders_sent += 1
-    state.next_overdue_reminder_at = add_span_after_deadline(
-        now, state.policy.overdue_reminder_every, state.policy.calendar
-    )
+    state.next_overdue_reminder_at = add_span(now, state.policy.overdue_reminder_every, state.policy.calendar)
     tx.notify(
         f"overdue-{state.overdue_reminders_sent}",
         NotificationKind.OVERDUE,

@@ -15,7 +15,6 @@ from models.calendar import (
     Unit,
     WorkingCalendar,
     add_span,
-    add_span_after_deadline,
     end_of_day,
     local_day,
     span_longer,
@@ -151,22 +150,20 @@ def test_end_of_day_is_midnight_china_time() -> None:
 
 
 def test_working_days_after_a_deadline_count_from_the_day_it_ends() -> None:
-    assert add_span_after_deadline(eod(2026, 11, 23), wd(2), CN) == eod(2026, 11, 25)
+    assert add_span(eod(2026, 11, 23), wd(2), CN) == eod(2026, 11, 25)
 
 
 def test_working_days_after_a_deadline_skip_the_holiday_week() -> None:
-    assert add_span_after_deadline(eod(2026, 9, 30), wd(1), CN) == eod(2026, 10, 8)
+    assert add_span(eod(2026, 9, 30), wd(1), CN) == eod(2026, 10, 8)
 
 
 def test_calendar_days_after_a_deadline() -> None:
     month = Span(amount=30, unit=Unit.CALENDAR_DAYS)
-    assert add_span_after_deadline(eod(2026, 11, 23), month, CN) == eod(2026, 12, 23)
+    assert add_span(eod(2026, 11, 23), month, CN) == eod(2026, 12, 23)
 
 
 def test_hours_after_a_deadline_are_exact() -> None:
-    assert add_span_after_deadline(eod(2026, 11, 23), Span(amount=5, unit=Unit.HOURS), CN) == cst(
-        d(11, 24), 5
-    )
+    assert add_span(eod(2026, 11, 23), Span(amount=5, unit=Unit.HOURS), CN) == cst(d(11, 24), 5)
 
 
 # ---------------------------------------------------------------- spans before a deadline (reminders)

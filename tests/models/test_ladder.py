@@ -90,9 +90,12 @@ def test_reminder_keys_are_stable_across_replays() -> None:
 
 def test_each_level_reminds_by_its_own_rule() -> None:
     state = to_level(opened()[0], Level.VILLAGE)
+    # 1 working day to accept and a reminder 1 working day before: it would fall on the handoff itself
+    assert state.stage.reminders == []
+    state, _ = accept(state, state.stage.handed_off_at + timedelta(hours=9))  # Wednesday morning
     [reminder] = state.stage.reminders
     assert reminder.before == Span(amount=1, unit=Unit.WORKING_DAYS)
-    assert reminder.at == cst(date(2026, 11, 26))
+    assert reminder.at == cst(date(2026, 11, 27))  # the start of Friday, the last working day
 
 
 def test_general_policy_sends_two_reminders_before_the_village_deadline() -> None:
@@ -127,9 +130,9 @@ def test_unaccepted_case_climbs_all_four_levels_by_timeout() -> None:
     assert {s.cause for s in state.stages[:3]} == {EscalationCause.ACCEPTANCE_TIMEOUT}
     assert [s.acceptance_deadline for s in state.stages] == [
         eod(2026, 11, 24),
+        eod(2026, 11, 25),  # handed over at Tuesday 24:00: one working day, Wednesday
         eod(2026, 11, 26),
-        eod(2026, 11, 30),  # handed over on Friday: Monday is the next working day
-        eod(2026, 12, 2),
+        eod(2026, 11, 27),
     ]
 
 
@@ -165,9 +168,8 @@ def test_wakeup_before_anything_is_due_changes_nothing() -> None:
 
 def test_overdue_at_the_top_reminds_the_supervisor_repeatedly_and_never_closes() -> None:
     state = to_level(opened()[0], Level.COUNTY)
-    state, _, _ = wake(state)  # reminder before the county deadline
     state, effects, at = wake(state)
-    assert at == eod(2026, 12, 2)
+    assert at == eod(2026, 11, 27)
     assert state.overdue and state.stage.overdue
     assert sorted(n.key for n in effects.notifications) == [
         f"{CASE}/overdue-1",
@@ -182,7 +184,7 @@ def test_overdue_at_the_top_reminds_the_supervisor_repeatedly_and_never_closes()
         state, effects, at = wake(state)
         times.append(at)
         keys += [n.key for n in effects.notifications]
-    assert times == [eod(2026, 12, 3), eod(2026, 12, 4), eod(2026, 12, 7)]  # every working day
+    assert times == [eod(2026, 11, 30), eod(2026, 12, 1), eod(2026, 12, 2)]  # every working day
     assert keys == [f"{CASE}/overdue-2", f"{CASE}/overdue-3", f"{CASE}/overdue-4"]
     assert state.status is CaseStatus.AWAITING_ACCEPTANCE
     assert state.stage.open and len(state.stages) == 4
