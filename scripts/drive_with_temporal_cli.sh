@@ -45,6 +45,12 @@ echo "== record_agreement"
 T workflow update execute --workflow-id "$CASE" --name record_agreement \
   --input "{\"actor\": $ACTOR, \"form\": \"written\", \"terms\": \"围墙按原址重建，费用各半\", \"signed_by\": [\"P1\", \"P2\"]}" > /dev/null
 
+for visit in 1 2; do
+  echo "== record_visit $visit"
+  T workflow update execute --workflow-id "$CASE" --name record_visit \
+    --input "{\"actor\": $ACTOR, \"performing\": true, \"notes\": \"协议已履行\"}" > /dev/null
+done
+
 echo "== result"
 T workflow result --workflow-id "$CASE" -o json > "$WORK/result.json"
 grep -o '"closure_reason": *"[a-z_]*"' "$WORK/result.json" | head -1

@@ -23,4 +23,4 @@ def test_a_case_driven_end_to_end_by_the_temporal_cli(stack: Stack) -> None:
     out = result.stdout
     assert '"status": "awaiting_acceptance"' in out or '"status":"awaiting_acceptance"' in out
     assert "M-9999 is not a member" in out
-    assert "agreement" in out.split("== result")[1]
+    assert "performed" in out.split("== result")[1]

@@ -46,10 +46,13 @@ async def test_open_act_show_through_the_cli(stack: Stack, system_db: tuple[str,
     assert "Traceback" not in refused.stderr
 
     agreed = run_cli(stack, "agree", case, "--as", "M-0028", "--terms", "围墙按原址重建，费用各半")
-    assert "已结案 closed" in agreed.stdout
+    assert "协议履行回访中 agreement under follow-up" in agreed.stdout
+    for notes in ("围墙已重建", "双方无异议"):
+        visited = run_cli(stack, "visit", case, "--as", "M-0028", "--performing", "--notes", notes)
+    assert "已结案 closed" in visited.stdout
 
     shown = json.loads(run_cli(stack, "show", case, "--json").stdout)
-    assert shown["status"] == "closed" and shown["closure_reason"] == "agreement"
+    assert shown["status"] == "closed" and shown["closure_reason"] == "performed"
     assert [s["outcome"] for s in shown["stages"]] == ["agreement"]
     assert (
         await count(
