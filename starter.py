@@ -22,7 +22,7 @@ from rich.table import Table
 
 from db.engine import make_engine
 from models.aftercare import AfterInvalid, Ruling
-from models.calendar import CHINA_TZ, Span, Unit, local_day
+from models.calendar import CHINA_TZ, Span, Unit, local_day, local_text
 from models.case import Actor, CaseInput, CaseIntake, Place
 from models.enums import Action, ActorRole, AgreementForm, CaseStatus, DisputeType, Level, SessionMode
 from models.labels import both
@@ -88,7 +88,7 @@ async def _cases() -> Cases:
 
 
 def _local(instant: datetime | None) -> str:
-    return instant.astimezone(CHINA_TZ).strftime("%Y-%m-%d %H:%M") if instant else "—"
+    return local_text(instant) if instant else "—"
 
 
 def _label(value: Any) -> str:
@@ -605,7 +605,7 @@ async def inbox(
     committee: Annotated[str, typer.Argument(help="your committee id, e.g. C-431199001")],
     limit: int = 200,
 ) -> None:
-    """Your committee's inbox: cases awaiting its acceptance or mediating with it, soonest deadline first."""
+    """Your committee's inbox: cases awaiting its acceptance, mediating or in follow-up, soonest due first."""
     rows = await (await _cases()).inbox(committee, limit=limit)
     out.print(case_table(rows))
     out.print(f"{len(rows)} case(s)")

@@ -132,3 +132,11 @@ def subtract_span(deadline: datetime, span: Span, calendar: WorkingCalendar) -> 
 def span_longer(a: Span, b: Span, at: datetime, calendar: WorkingCalendar) -> bool:
     """Whether span `a` reaches further than span `b` when both start at `at`."""
     return add_span(at, a, calendar) > add_span(at, b, calendar)
+
+
+def local_text(instant: datetime) -> str:
+    """'2026-11-24 24:00' for the end of a day, as deadlines are read; China time, no zone."""
+    local = instant.astimezone(CHINA_TZ)
+    if local.time() == time(0):
+        return f"{(local.date() - timedelta(days=1)).isoformat()} 24:00"
+    return local.strftime("%Y-%m-%d %H:%M")

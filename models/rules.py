@@ -27,7 +27,7 @@ from models.actions import (
     Withdraw,
 )
 from models.aftercare import Aftercare, AfterInvalid, OnBreach, Ruling
-from models.calendar import CHINA_TZ, Span, add_span, subtract_span
+from models.calendar import Span, add_span, local_text, subtract_span
 from models.case import (
     MAX_STAGES,
     Agreement,
@@ -1048,7 +1048,7 @@ def projection(state: CaseState) -> CaseProjection:
 
 
 def _fmt(instant: datetime) -> str:
-    return instant.astimezone(CHINA_TZ).strftime("%Y-%m-%d %H:%M CST")
+    return f"{local_text(instant)} CST"
 
 
 __all__ = [
