@@ -14,9 +14,11 @@ import subprocess
 import sys
 from pathlib import Path
 
+from crypto.keys import key_ring
 from db.engine import make_engine, redact
 from db.migrate import upgrade_async
 from db.seed import load_registry
+from service.schedules import ensure_digest_schedules, supervisor_scopes
 from service.search_attributes import register
 from settings import ROOT, ConfigError, Settings, check_database, connect
 from workflows.search_attributes import cli_flags
@@ -26,8 +28,10 @@ UI_PORT = int(os.environ.get("TEMPORAL_UI_PORT", "8233"))
 GRPC_PORT = int(os.environ.get("TEMPORAL_PORT", "7233"))
 
 
-def start_temporal(data_dir: Path) -> subprocess.Popen[bytes]:
+def start_temporal(data_dir: Path, codec_endpoint: str | None = None) -> subprocess.Popen[bytes]:
     flags = [f"--search-attribute={flag}" for flag in cli_flags()]
+    if codec_endpoint:
+        flags += ["--ui-codec-endpoint", codec_endpoint]
     log = (data_dir / "temporal.log").open("ab")
     return subprocess.Popen(
         [
@@ -65,12 +69,39 @@ async def wait_for_temporal(settings: Settings, process: subprocess.Popen[bytes]
     await connect(settings)
 
 
+def codec_endpoint(settings: Settings) -> str | None:
+    """Where the codec server listens, when payloads are encrypted."""
+    return f"http://localhost:{settings.codec_server_port}" if key_ring(settings) else None
+
+
+def start_codec_server(settings: Settings) -> subprocess.Popen[bytes]:
+    env = dict(os.environ)
+    if "codec_cors_origin" not in settings.model_fields_set:  # follow TEMPORAL_UI_PORT
+        env["CODEC_CORS_ORIGIN"] = f"http://localhost:{UI_PORT}"
+    return subprocess.Popen(
+        [sys.executable, "-m", "crypto.server"], cwd=ROOT, env=env, start_new_session=True
+    )
+
+
+def codec_lines(settings: Settings) -> str:
+    endpoint = codec_endpoint(settings)
+    if endpoint is None:
+        return "    Encryption off (set ENCRYPTION_KEYS; see crypto/README.md)\n"
+    auth = ' --codec-auth "Bearer $CODEC_TOKEN"' if settings.codec_token else ""
+    ui_note = "UI cannot send CODEC_TOKEN: unset it to decode there" if auth else "UI decodes payloads"
+    return (
+        f"    Codec      {endpoint}  ({ui_note})\n"
+        f"               temporal workflow show -w <case id> --codec-endpoint {endpoint}{auth}\n"
+    )
+
+
 def banner(settings: Settings, db_url: str, embedded_temporal: bool) -> str:
     ui = f"http://localhost:{UI_PORT}" if embedded_temporal else "(your cluster's UI)"
     return f"""
   Mediation engine is running.
     Temporal   {settings.temporal_address}  namespace {settings.temporal_namespace}
     Web UI     {ui}
+{codec_lines(settings)}\
     Database   {redact(db_url)}
     Metrics    http://localhost:{settings.metrics_port}/metrics
     Data       {settings.data_dir}
@@ -91,16 +122,20 @@ async def prepare(settings: Settings) -> tuple[str, subprocess.Popen[bytes] | No
     engine = make_engine(db_url, pool_size=2)
     await check_database(engine, db_url)
     counts = await load_registry(engine)
+    scopes = await supervisor_scopes(engine)
     await engine.dispose()
     print(f"  database ready: {counts['committees']} committees, {counts['places']} places")
     temporal = None
     if "TEMPORAL_ADDRESS" not in os.environ:
-        temporal = start_temporal(settings.data_dir)
+        temporal = start_temporal(settings.data_dir, codec_endpoint(settings))
     await wait_for_temporal(settings, temporal)
     try:
         await register(await connect(settings))
     except Exception as err:  # a hosted namespace may not let us add attributes: say what to do
         print(f"  warning: could not register search attributes ({err}); register {cli_flags()}")
+    client = await connect(settings)
+    ids = await ensure_digest_schedules(client, scopes, settings.task_queue, policy=settings.policy)
+    print(f"  daily digest schedules: {len(ids)}, at 08:00 CST (Web UI → Schedules)")
     return db_url, temporal
 
 
@@ -129,15 +164,19 @@ def main() -> int:
     (ROOT / "data" / "stack.env").unlink(missing_ok=True)  # left by a run that was killed
     try:
         settings = Settings()
+        encrypted = codec_endpoint(settings) is not None  # bad keys: said now, not after a minute's retries
         db_url, temporal = asyncio.run(prepare(settings))
     except (ConfigError, ValueError) as err:
         print(f"error: {err}", file=sys.stderr)
         return 2
     write_stack_env(settings, db_url)
     env = {**os.environ, "DATABASE_URL": db_url, "TEMPORAL_ADDRESS": settings.temporal_address}
+    codec = start_codec_server(settings) if encrypted else None
     worker = subprocess.Popen([sys.executable, str(ROOT / "worker.py")], env=env, start_new_session=True)
     print(banner(settings, db_url, temporal is not None), flush=True)
-    signal.signal(signal.SIGTERM, lambda *_: (_ for _ in ()).throw(KeyboardInterrupt()))
+    # Ctrl-C and SIGTERM both stop everything, even when started from a shell that ignores SIGINT.
+    signal.signal(signal.SIGINT, signal.default_int_handler)
+    signal.signal(signal.SIGTERM, signal.default_int_handler)
     try:
         code = worker.wait()
         print(f"  worker exited with code {code}")
@@ -146,6 +185,7 @@ def main() -> int:
         return 0
     finally:
         stop(worker, "worker")
+        stop(codec, "codec server")
         stop(temporal, "Temporal dev server")
         (settings.data_dir / "stack.env").unlink(missing_ok=True)
         if "DATABASE_URL" not in os.environ:

@@ -10,10 +10,11 @@ from pydantic_settings import BaseSettings, SettingsConfigDict
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncEngine
 from temporalio.client import Client
-from temporalio.contrib.pydantic import pydantic_data_converter
 from temporalio.runtime import Runtime
 from temporalio.service import TLSConfig
 
+from crypto.codec import data_converter
+from crypto.keys import KeyConfigError
 from db.engine import redact
 
 ROOT = Path(__file__).resolve().parent
@@ -47,6 +48,11 @@ class Settings(BaseSettings):
     metrics_port: int = Field(default=9464, ge=0, le=65535, description="0 turns metrics off")
     outbox_poll_seconds: float = Field(default=2.0, gt=0)
     notify_sender: str = Field(default="log", description="log, or module:Class of a Sender")
+    encryption_keys: SecretStr | None = Field(default=None, description="id:base64key,…; the first encrypts")
+    encryption_key_file: Path | None = Field(default=None, description="the same, one a line, or JSON")
+    codec_server_port: int = Field(default=8081, ge=1, le=65535)
+    codec_token: SecretStr | None = Field(default=None, description="Bearer token the codec server asks for")
+    codec_cors_origin: str = "http://localhost:8233"
 
     def tls(self) -> TLSConfig | bool:
         if not (self.temporal_tls or self.temporal_tls_cert or self.temporal_api_key):
@@ -70,7 +76,11 @@ class Settings(BaseSettings):
 
 
 async def connect(settings: Settings, runtime: Runtime | None = None) -> Client:
-    """A client with the pydantic data converter, or a ConfigError that says why not."""
+    """A client with the pydantic data converter (encrypting when keys are set), or a ConfigError."""
+    try:
+        converter = data_converter(settings)
+    except KeyConfigError as err:
+        raise ConfigError(f"cannot use the encryption keys: {err}") from err
     try:
         return await asyncio.wait_for(
             Client.connect(
@@ -78,7 +88,7 @@ async def connect(settings: Settings, runtime: Runtime | None = None) -> Client:
                 namespace=settings.temporal_namespace,
                 tls=settings.tls(),
                 api_key=settings.temporal_api_key.get_secret_value() if settings.temporal_api_key else None,
-                data_converter=pydantic_data_converter,
+                data_converter=converter,
                 runtime=runtime,
             ),
             timeout=CONNECT_TIMEOUT_S,

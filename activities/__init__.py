@@ -5,6 +5,7 @@ from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncEngine
 
+from activities.digest import DigestActivities
 from activities.records import RecordActivities
 from activities.registry import RegistryActivities
 
@@ -12,4 +13,5 @@ from activities.registry import RegistryActivities
 def all_activities(engine: AsyncEngine) -> Sequence[Callable[..., Any]]:
     records = RecordActivities(engine)
     registry = RegistryActivities(engine)
-    return [records.record_transition, registry.resolve_route]
+    digest = DigestActivities(engine)
+    return [records.record_transition, registry.resolve_route, digest.write_digest]

@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+import base64
+import binascii
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from pydantic import BaseModel, ValidationError
-from temporalio.client import Client, WorkflowUpdateFailedError
+from pydantic import BaseModel, Field, ValidationError
+from temporalio.client import Client, WorkflowExecution, WorkflowUpdateFailedError
 from temporalio.exceptions import ApplicationError
 from temporalio.service import RPCError, RPCStatusCode
 
@@ -41,6 +43,8 @@ class CaseFilter(BaseModel):
     overdue: bool | None = None
     due_before: datetime | None = None
     open_only: bool = False
+    statuses: list[CaseStatus] | None = Field(default=None, description="any of these statuses")
+    due_within_days: float | None = Field(default=None, ge=0, description="next deadline from now to N days")
 
 
 class CaseRow(BaseModel):
@@ -53,10 +57,25 @@ class CaseRow(BaseModel):
     next_deadline: datetime | None
     overdue: bool | None
     started: datetime | None
+    county: str | None = None
+    village: str | None = None
+    grid: str | None = None
 
 
-def visibility_query(f: CaseFilter) -> str:
-    """A Temporal list filter for `f` (values are codes and enum values, quoted)."""
+class CasePage(BaseModel):
+    rows: list[CaseRow]
+    next_page_token: str | None = Field(description="pass it back for the next page; None after the last")
+
+
+CaseRows = list[CaseRow]  # `list` is also a method of Cases
+# follow-up after an agreement is the committee's work too: its visits fall due
+INBOX = [CaseStatus.AWAITING_ACCEPTANCE, CaseStatus.MEDIATING, CaseStatus.FOLLOW_UP]
+INBOX_LIMIT = 1000
+
+
+def visibility_query(f: CaseFilter, now: datetime | None = None) -> str:
+    """A Temporal list filter for `f` (values are codes and enum values, quoted); `now` anchors
+    `due_within_days` (default: the current time)."""
     clauses = [f"WorkflowType = '{WORKFLOW_TYPE}'"]
     equal = {
         sa.LEVEL.name: f.level.value if f.level else None,
@@ -77,7 +96,51 @@ def visibility_query(f: CaseFilter) -> str:
         clauses.append(f"{sa.NEXT_DEADLINE.name} < '{f.due_before.isoformat()}'")
     if f.open_only:
         clauses.append("ExecutionStatus = 'Running'")
+    if f.statuses:
+        names = ", ".join(f"'{s.value}'" for s in f.statuses)
+        clauses.append(f"{sa.STATUS.name} IN ({names})")
+    if f.due_within_days is not None:
+        start = (now or datetime.now(UTC)).astimezone(UTC)
+        end = start + timedelta(days=f.due_within_days)
+        clauses.append(f"{sa.NEXT_DEADLINE.name} BETWEEN '{start.isoformat()}' AND '{end.isoformat()}'")
     return " AND ".join(clauses)
+
+
+def by_deadline(rows: list[CaseRow]) -> list[CaseRow]:
+    """Soonest deadline first; cases without one (still opening) last."""
+    far = datetime.max.replace(tzinfo=UTC)
+    return sorted(rows, key=lambda r: (r.next_deadline or far, r.case_id))
+
+
+def _row(execution: WorkflowExecution) -> CaseRow:
+    attrs = execution.typed_search_attributes
+    return CaseRow(
+        case_id=execution.id,
+        status=attrs.get(sa.STATUS),
+        level=attrs.get(sa.LEVEL),
+        committee=attrs.get(sa.COMMITTEE),
+        dispute_type=attrs.get(sa.DISPUTE_TYPE),
+        township=attrs.get(sa.TOWNSHIP),
+        next_deadline=attrs.get(sa.NEXT_DEADLINE),
+        overdue=attrs.get(sa.OVERDUE),
+        started=execution.start_time,
+        county=attrs.get(sa.COUNTY),
+        village=attrs.get(sa.VILLAGE),
+        grid=attrs.get(sa.GRID),
+    )
+
+
+def _encode(token: bytes | None) -> str | None:
+    return base64.urlsafe_b64encode(token).decode() if token else None
+
+
+def _decode(token: str | None) -> bytes | None:
+    if not token:
+        return None
+    try:
+        return base64.urlsafe_b64decode(token.encode())
+    except (binascii.Error, ValueError):
+        raise CaseError(f"invalid page token {token[:20]!r}; use the one the previous page printed") from None
 
 
 def _quote(value: str) -> str:
@@ -123,23 +186,31 @@ class Cases:
     async def list(self, f: CaseFilter, *, limit: int = 100) -> list[CaseRow]:
         rows: list[CaseRow] = []
         async for execution in self._client.list_workflows(visibility_query(f), page_size=min(limit, 1000)):
-            attrs = execution.typed_search_attributes
-            rows.append(
-                CaseRow(
-                    case_id=execution.id,
-                    status=attrs.get(sa.STATUS),
-                    level=attrs.get(sa.LEVEL),
-                    committee=attrs.get(sa.COMMITTEE),
-                    dispute_type=attrs.get(sa.DISPUTE_TYPE),
-                    township=attrs.get(sa.TOWNSHIP),
-                    next_deadline=attrs.get(sa.NEXT_DEADLINE),
-                    overdue=attrs.get(sa.OVERDUE),
-                    started=execution.start_time,
-                )
-            )
+            rows.append(_row(execution))
             if len(rows) >= limit:
                 break
         return rows
+
+    async def page(self, f: CaseFilter, *, page_size: int = 50, token: str | None = None) -> CasePage:
+        """One page of cases; its `next_page_token` fetches the next one."""
+        listing = self._client.list_workflows(
+            visibility_query(f), page_size=max(1, min(page_size, 1000)), next_page_token=_decode(token)
+        )
+        try:
+            await listing.fetch_next_page()
+        except RPCError as err:
+            raise CaseError(f"cannot list cases: {err.message}") from None
+        rows = [_row(e) for e in listing.current_page or []]
+        return CasePage(rows=rows, next_page_token=_encode(listing.next_page_token))
+
+    async def inbox(self, committee: str, *, limit: int = INBOX_LIMIT) -> CaseRows:
+        """A committee's inbox: cases awaiting its acceptance, mediating or in follow-up with it,
+        soonest deadline first.
+
+        Visibility on SQL stores cannot order by a search attribute, so the sort happens here.
+        """
+        f = CaseFilter(committee=committee, statuses=INBOX, open_only=True)
+        return by_deadline(await self.list(f, limit=limit))
 
     async def count(self, f: CaseFilter) -> int:
         return (await self._client.count_workflows(visibility_query(f))).count

@@ -1,0 +1,99 @@
+"""The supervisors' daily digest: read the scope's cases, write one outbox row per scope and day."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import literal_column, select
+from sqlalchemy.dialects.postgresql import insert
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
+from temporalio import activity
+from temporalio.exceptions import ApplicationError
+
+from db.schema import cases, outbox, stages
+from models.calendar import WorkingCalendar
+from models.digest import (
+    STALLED_LOOKBACK,
+    DigestCase,
+    DigestJob,
+    DigestResult,
+    DigestScope,
+    build_digest,
+    digest_key,
+    render,
+)
+from models.enums import CaseStatus, EscalationCause
+from policies import PolicyError, load_policy
+
+DIGEST_KIND = "digest"
+COLUMNS = ("case_id", "case_no", "status", "level", "committee_id", "risk", "next_deadline", "overdue")
+
+
+def _in_scope(scope: DigestScope) -> list[Any]:
+    where = [cases.c.county == scope.county]
+    if scope.township is not None:
+        where.append(cases.c.township == scope.township)
+    return where
+
+
+async def _open_cases(conn: AsyncConnection, scope: DigestScope) -> list[DigestCase]:
+    query = select(*(cases.c[c] for c in COLUMNS)).where(
+        *_in_scope(scope), cases.c.status != CaseStatus.CLOSED.value
+    )
+    return [DigestCase.model_validate(dict(r)) for r in (await conn.execute(query)).mappings()]
+
+
+async def _timed_out(conn: AsyncConnection, scope: DigestScope, since: datetime) -> list[DigestCase]:
+    """Cases whose handoff was not accepted in time, escalated since `since`."""
+    escalated = select(stages.c.case_id).where(
+        stages.c.cause == EscalationCause.ACCEPTANCE_TIMEOUT.value, stages.c.ended_at >= since
+    )
+    query = select(*(cases.c[c] for c in COLUMNS)).where(*_in_scope(scope), cases.c.case_id.in_(escalated))
+    return [DigestCase.model_validate(dict(r)) for r in (await conn.execute(query)).mappings()]
+
+
+def _calendar(policy: str) -> WorkingCalendar:
+    try:
+        return load_policy(policy).calendar
+    except PolicyError as err:
+        raise ApplicationError(str(err), type="PolicyError", non_retryable=True) from err
+
+
+class DigestActivities:
+    def __init__(self, engine: AsyncEngine) -> None:
+        self._engine = engine
+
+    @activity.defn(name="write_digest")
+    async def write_digest(self, job: DigestJob) -> DigestResult:
+        scope = job.request.scope
+        calendar = _calendar(job.request.policy)
+        async with self._engine.begin() as conn:
+            open_cases = await _open_cases(conn, scope)
+            timed_out = await _timed_out(conn, scope, job.now - STALLED_LOOKBACK)
+            digest = build_digest(scope, open_cases, timed_out, job.now, calendar)
+            subject, body = render(digest)
+            key = digest_key(scope, digest.day)
+            written = await conn.execute(
+                insert(outbox)
+                .values(
+                    key=key,
+                    case_id=scope.schedule_id,  # no single case: the schedule it came from
+                    kind=DIGEST_KIND,
+                    recipient=f"supervisor:{scope.code}",
+                    subject=subject,
+                    body=body,
+                )
+                .on_conflict_do_nothing(index_elements=[literal_column("key")])
+                .returning(outbox.c.id)
+            )
+            created = written.first() is not None
+        activity.logger.info("digest written" if created else "digest already written", extra={"key": key})
+        return DigestResult(
+            key=key,
+            created=created,
+            due_soon=len(digest.due_soon),
+            overdue=len(digest.overdue),
+            stalled=len(digest.stalled),
+            may_intensify=len(digest.may_intensify),
+        )

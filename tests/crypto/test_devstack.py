@@ -1,0 +1,82 @@
+"""`make run` with encryption on: the codec server beside the dev server, and the UI pointed at it."""
+
+from __future__ import annotations
+
+import asyncio
+import subprocess
+from pathlib import Path
+from typing import Any
+
+import aiohttp
+import pytest
+from pydantic import SecretStr
+
+import devstack
+from tests.crypto.helpers import NEW_KEY, entry, free_port, settings
+
+
+async def _get(url: str, attempts: int = 300, **kwargs: Any) -> tuple[int, dict[str, str], Any]:
+    """Retry until something listens at `url`; then its status, headers and body."""
+    method = kwargs.pop("method", "GET")
+    async with aiohttp.ClientSession() as session:
+        for _ in range(attempts):
+            try:
+                async with session.request(method, url, **kwargs) as response:
+                    body = await response.json() if response.content_type == "application/json" else None
+                    return response.status, dict(response.headers), body
+            except aiohttp.ClientConnectionError:
+                await asyncio.sleep(0.1)
+    raise AssertionError(f"nothing listened at {url}")
+
+
+def _stop(process: subprocess.Popen[bytes]) -> None:
+    process.terminate()
+    process.wait(30)
+
+
+def test_the_codec_endpoint_is_there_only_when_keys_are() -> None:
+    assert devstack.codec_endpoint(settings()) is None
+    assert "Encryption off" in devstack.banner(settings(), "postgresql://x@/db", True)
+    keyed = settings(encryption_keys=SecretStr(entry(NEW_KEY)), codec_server_port=9191)
+    assert devstack.codec_endpoint(keyed) == "http://localhost:9191"
+    lines = devstack.banner(keyed, "postgresql://x@/db", True)
+    assert "--codec-endpoint http://localhost:9191" in lines and "--codec-auth" not in lines
+    with_token = settings(
+        encryption_keys=SecretStr(entry(NEW_KEY)), codec_token=SecretStr("t0ken"), codec_server_port=9191
+    )
+    shown = devstack.banner(with_token, "postgresql://x@/db", True)
+    assert '--codec-auth "Bearer $CODEC_TOKEN"' in shown and "t0ken" not in shown
+
+
+async def test_the_dev_servers_ui_is_told_where_the_codec_server_is(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    monkeypatch.setattr(devstack, "GRPC_PORT", free_port())
+    monkeypatch.setattr(devstack, "UI_PORT", free_port())
+    temporal = devstack.start_temporal(tmp_path, "http://localhost:18081")
+    try:
+        status, _, body = await _get(f"http://127.0.0.1:{devstack.UI_PORT}/api/v1/settings")
+    finally:
+        _stop(temporal)
+    assert status == 200
+    assert body["Codec"]["Endpoint"] == "http://localhost:18081"
+
+
+async def test_the_codec_server_answers_the_uis_origin(monkeypatch: pytest.MonkeyPatch) -> None:
+    port, ui_port = free_port(), free_port()
+    monkeypatch.setattr(devstack, "UI_PORT", ui_port)
+    for name in ("ENCRYPTION_KEY_FILE", "CODEC_TOKEN", "CODEC_CORS_ORIGIN"):
+        monkeypatch.delenv(name, raising=False)
+    monkeypatch.setenv("ENCRYPTION_KEYS", entry(NEW_KEY))
+    monkeypatch.setenv("CODEC_SERVER_PORT", str(port))
+    codec = devstack.start_codec_server(settings(encryption_keys=SecretStr(entry(NEW_KEY))))
+    try:
+        status, headers, _ = await _get(
+            f"http://127.0.0.1:{port}/decode",
+            method="OPTIONS",
+            headers={"Origin": f"http://localhost:{ui_port}", "Access-Control-Request-Method": "POST"},
+        )
+    finally:
+        _stop(codec)
+    assert status == 204
+    assert headers["Access-Control-Allow-Origin"] == f"http://localhost:{ui_port}"

@@ -1,0 +1,27 @@
+"""A fresh database on the test PostgreSQL server, for tests whose figures need rows of their own."""
+
+from __future__ import annotations
+
+import uuid
+
+from sqlalchemy import text
+from sqlalchemy.ext.asyncio import AsyncEngine
+
+from db.engine import make_engine
+from db.migrate import upgrade_async
+from db.seed import load_registry
+
+
+async def fresh_database(pg_url: str, prefix: str) -> tuple[str, AsyncEngine]:
+    """A new database, migrated, with the demo county registry loaded."""
+    name = f"{prefix}_{uuid.uuid4().hex[:8]}"
+    admin = make_engine(pg_url, pool_size=1)
+    async with admin.connect() as conn:
+        await conn.execution_options(isolation_level="AUTOCOMMIT")
+        await conn.execute(text(f'CREATE DATABASE "{name}"'))
+    await admin.dispose()
+    url = pg_url.replace("/postgres?", f"/{name}?") if "/postgres?" in pg_url else pg_url + name
+    await upgrade_async(url)
+    engine = make_engine(url, pool_size=2)
+    await load_registry(engine)
+    return url, engine
