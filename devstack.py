@@ -14,7 +14,7 @@ import subprocess
 import sys
 from pathlib import Path
 
-from crypto.keys import key_ring
+from crypto.keys import key_ring, new_key
 from db.engine import make_engine, redact
 from db.migrate import upgrade_async
 from db.seed import load_registry
@@ -143,7 +143,8 @@ def write_stack_env(settings: Settings, db_url: str) -> None:
     """So `mediation` commands in other terminals find this stack without exporting anything."""
     (settings.data_dir / "stack.env").write_text(
         f"DATABASE_URL={db_url}\nTEMPORAL_ADDRESS={settings.temporal_address}\n"
-        f"TEMPORAL_NAMESPACE={settings.temporal_namespace}\n",
+        f"TEMPORAL_NAMESPACE={settings.temporal_namespace}\n"
+        + (f"ENCRYPTION_KEY_FILE={settings.encryption_key_file}\n" if settings.encryption_key_file else ""),
         encoding="utf-8",
     )
 
@@ -159,11 +160,27 @@ def stop(process: subprocess.Popen[bytes] | None, name: str, timeout: float = 40
         process.kill()
 
 
+def with_local_key(settings: Settings) -> Settings:
+    """Encryption is on by default: with no keys configured, this stack gets its own key in data/.
+
+    ENCRYPTION=off turns it off for local experiments.
+    """
+    if key_ring(settings) is not None or os.environ.get("ENCRYPTION", "").lower() == "off":
+        return settings
+    path = settings.data_dir / "encryption.keys"
+    if not path.exists():
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(f"# this machine's local key for `make run`; keep it with data/\n{new_key()}\n")
+        path.chmod(0o600)
+    os.environ["ENCRYPTION_KEY_FILE"] = str(path)
+    return Settings()
+
+
 def main() -> int:
     sys.stdout.reconfigure(line_buffering=True)  # type: ignore[union-attr]
     (ROOT / "data" / "stack.env").unlink(missing_ok=True)  # left by a run that was killed
     try:
-        settings = Settings()
+        settings = with_local_key(Settings())
         encrypted = codec_endpoint(settings) is not None  # bad keys: said now, not after a minute's retries
         db_url, temporal = asyncio.run(prepare(settings))
     except (ConfigError, ValueError) as err:
