@@ -4,7 +4,7 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 
-.PHONY: run test lint bench simulate clean-data lock
+.PHONY: run test drills lint bench simulate clean-data lock
 
 $(STAMP): requirements.lock pyproject.toml
 	@command -v $(PYTHON) >/dev/null || { echo "needs $(PYTHON) on PATH"; exit 1; }
@@ -19,12 +19,22 @@ run: $(STAMP)
 test: $(STAMP)
 	$(BIN)/ruff check .
 	$(BIN)/mypy .
-	$(BIN)/pytest -q
+	$(BIN)/pytest -q -m "not drill"
+
+# Fault drills on a real dev server and PostgreSQL (tests/drills): a few minutes.
+drills: $(STAMP)
+	$(BIN)/pytest -q -s -m drill tests/drills
 
 lint: $(STAMP)
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 	$(BIN)/mypy .
+
+bench: $(STAMP)
+	$(BIN)/python -m bench
+
+simulate: $(STAMP)
+	$(BIN)/python -m bench.simulate --cases $(or $(CASES),10000)
 
 lock:
 	$(PYTHON) -m venv /tmp/lock-venv && /tmp/lock-venv/bin/pip install --quiet -e '.[dev]' \

@@ -8,6 +8,7 @@ from models.aftercare import AfterInvalid, Ruling
 from models.calendar import Span
 from models.case import TEXT_MAX, Actor
 from models.enums import Action, AgreementForm, Level, SessionMode
+from models.text import PlainText
 
 PARTY_ID = r"^P[0-9]{1,2}$"
 Reason = Field(min_length=2, max_length=TEXT_MAX)
@@ -29,51 +30,51 @@ class RecordSession(ActionInput):
     held_at: AwareDatetime
     mode: SessionMode = SessionMode.IN_PERSON
     attendees: list[str] = Field(min_length=1, max_length=20)
-    notes: str = Field(min_length=2, max_length=TEXT_MAX)
+    notes: PlainText = Field(min_length=2, max_length=TEXT_MAX)
 
 
 class Extend(ActionInput):
     by: Span
     consenting_parties: list[str] = Field(max_length=20)
-    reason: str = Reason
+    reason: PlainText = Reason
 
 
 class Escalate(ActionInput):
-    reason: str = Reason
+    reason: PlainText = Reason
     intensifying: bool = Field(default=False, description="Art. 25: the dispute may intensify")
     to_level: Level | None = None
 
 
 class Transfer(ActionInput):
     committee_id: str = Field(min_length=1, max_length=40)
-    reason: str = Reason
+    reason: PlainText = Reason
 
 
 class RecordAgreement(ActionInput):
     form: AgreementForm
-    terms: str = Field(min_length=2, max_length=TEXT_MAX)
+    terms: PlainText = Field(min_length=2, max_length=TEXT_MAX)
     signed_by: list[str] = Field(default_factory=list, max_length=20)
 
 
 class RecordFailure(ActionInput):
-    reason: str = Reason
+    reason: PlainText = Reason
 
 
 class RecordRefusal(ActionInput):
     party_id: str = Field(pattern=PARTY_ID)
-    reason: str = Reason
+    reason: PlainText = Reason
 
 
 class Withdraw(ActionInput):
     party_id: str = Field(pattern=PARTY_ID)
-    reason: str = Reason
+    reason: PlainText = Reason
 
 
 class ApplyConfirmation(ActionInput):
     """Art. 33: the parties jointly apply to the court for judicial confirmation."""
 
     applicants: list[str] = Field(min_length=1, max_length=20)
-    court: str = Field(min_length=2, max_length=80)
+    court: PlainText = Field(min_length=2, max_length=80)
     applied_at: AwareDatetime
 
 
@@ -81,7 +82,7 @@ class RecordCourtDecision(ActionInput):
     """Whether the court accepted the application (due within 3 days)."""
 
     accepted: bool
-    reason: str | None = Field(default=None, max_length=TEXT_MAX)
+    reason: PlainText | None = Field(default=None, max_length=TEXT_MAX)
 
 
 class RecordRuling(ActionInput):
@@ -91,7 +92,7 @@ class RecordRuling(ActionInput):
 
 class RecordVisit(ActionInput):
     performing: bool = Field(description="whether the agreement is being performed")
-    notes: str = Field(min_length=2, max_length=TEXT_MAX)
+    notes: PlainText = Field(min_length=2, max_length=TEXT_MAX)
 
 
 PAYLOADS: dict[Action, type[ActionInput]] = {

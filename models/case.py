@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-from datetime import datetime
+from datetime import date, datetime
 
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, field_validator, model_validator
 
@@ -26,6 +26,7 @@ from models.enums import (
     SessionMode,
 )
 from models.policy import Policy
+from models.text import PlainText
 
 CODE = r"^[0-9]{6}$"
 TOWNSHIP_CODE = r"^[0-9]{9}$"
@@ -39,7 +40,7 @@ MAX_STAGES = 24
 
 
 class Place(BaseModel):
-    model_config = ConfigDict(frozen=True)
+    model_config = ConfigDict(frozen=True, extra="forbid")
 
     county: str = Field(pattern=CODE)
     township: str = Field(pattern=TOWNSHIP_CODE)
@@ -57,22 +58,33 @@ class Place(BaseModel):
         return self
 
 
-def valid_id_number(value: str) -> bool:
-    """Resident identity card number (GB 11643): 17 digits and an ISO 7064 check character."""
+def id_number_problem(value: str) -> str | None:
+    """What is wrong with a resident identity card number (GB 11643), or None: 17 digits, the
+    6th to 14th a birth date (YYYYMMDD), and an ISO 7064 check character."""
     if not re.fullmatch(r"[0-9]{17}[0-9X]", value):
-        return False
+        return "17 digits and a check character (0-9 or X) expected"
+    try:
+        date(int(value[6:10]), int(value[10:12]), int(value[12:14]))
+    except ValueError:
+        return f"birth date {value[6:14]} does not exist"
     total = sum(int(d) * w for d, w in zip(value[:17], ID_WEIGHTS, strict=True))
-    return ID_CHECK[total % 11] == value[17]
+    if ID_CHECK[total % 11] != value[17]:
+        return "check digit mismatch"
+    return None
+
+
+def valid_id_number(value: str) -> bool:
+    return id_number_problem(value) is None
 
 
 class Party(BaseModel):
     """A party to the dispute. Name, ID number and phone are personal data."""
 
-    model_config = ConfigDict(frozen=True)
+    model_config = ConfigDict(frozen=True, extra="forbid")
 
     party_id: str = Field(pattern=r"^P[0-9]{1,2}$", description="P1, P2, …: how actions name a party")
     role: PartyRole
-    name: str = Field(min_length=1, max_length=64)
+    name: PlainText = Field(min_length=1, max_length=64)
     id_number: str
     phone: str
 
@@ -80,8 +92,9 @@ class Party(BaseModel):
     @classmethod
     def _id_number(cls, value: str) -> str:
         value = value.strip().upper()
-        if not valid_id_number(value):
-            raise ValueError("not a valid 18-character resident ID number (check digit mismatch)")
+        problem = id_number_problem(value)
+        if problem is not None:
+            raise ValueError(f"not a valid 18-character resident ID number ({problem})")
         return value
 
     @field_validator("phone")
@@ -105,7 +118,7 @@ class Party(BaseModel):
 class Actor(BaseModel):
     """The person behind an action."""
 
-    model_config = ConfigDict(frozen=True)
+    model_config = ConfigDict(frozen=True, extra="forbid")
 
     id: str = Field(pattern=r"^[A-Za-z0-9_.:-]{1,40}$")
     role: ActorRole
@@ -153,12 +166,13 @@ class Route(BaseModel):
 class CaseIntake(BaseModel):
     """What the grid worker, front desk or hotline takes in."""
 
-    model_config = ConfigDict(frozen=True)
+    # a misspelt field (`risk_level`, `intake_reff`) must not silently fall back to a default
+    model_config = ConfigDict(frozen=True, extra="forbid")
 
     channel: Channel
     place: Place
     dispute_type: DisputeType
-    summary: str = Field(min_length=4, max_length=TEXT_MAX)
+    summary: PlainText = Field(min_length=4, max_length=TEXT_MAX)
     parties: list[Party] = Field(min_length=2, max_length=20)
     reporter: Actor
     risk: Risk = Risk.NORMAL

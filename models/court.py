@@ -8,6 +8,7 @@ from enum import StrEnum
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
 
 from models.calendar import Span, Unit, WorkingCalendar, add_span
+from models.text import PlainText
 
 
 class ReferralMode(StrEnum):
@@ -18,14 +19,17 @@ class ReferralMode(StrEnum):
 class CourtReferral(BaseModel):
     """What the court sends along with a case it refers to a committee."""
 
-    model_config = ConfigDict(frozen=True)
+    model_config = ConfigDict(frozen=True, extra="forbid")
 
-    court: str = Field(min_length=2, max_length=80, description="e.g. 零陵区人民法院")
-    referral_no: str = Field(pattern=r"^[^\s]{2,60}$", description="the court's number for the referral")
+    # 64: the return-to-court notice goes to `court:<court>`, and outbox.recipient holds 80
+    court: PlainText = Field(min_length=2, max_length=64, description="e.g. 零陵区人民法院")
+    referral_no: str = Field(
+        pattern=r"^[^\s\x00-\x1f\x7f]{2,60}$", description="the court's number for the referral"
+    )
     referred_at: AwareDatetime
     mode: ReferralMode = ReferralMode.DIVERSION
     simplified: bool = Field(default=False, description="simplified procedure: 7 days for entrustment")
-    claim: str = Field(min_length=2, max_length=4000)
+    claim: PlainText = Field(min_length=2, max_length=4000)
     committee_id: str = Field(min_length=1, max_length=40, description="the committee the court refers to")
 
 

@@ -18,42 +18,51 @@ log = structlog.get_logger("notify")
 async def dispatch_once(engine: AsyncEngine, sender: Sender, batch: int = 100) -> int:
     """Send up to `batch` unsent messages; returns how many were sent.
 
-    Rows are locked with SKIP LOCKED, so several workers can dispatch side by side
-    without sending a message twice.
+    Each message is claimed, sent and marked sent in a transaction of its own, so a worker
+    killed mid-batch leaves at most the one message it was sending unmarked (sent again, with
+    the same key, by the next worker). Rows are locked with SKIP LOCKED, so several workers can
+    dispatch side by side without sending a message twice.
     """
     sent = 0
-    async with engine.begin() as conn:
-        rows = (
-            (
-                await conn.execute(
-                    select(outbox)
-                    .where(outbox.c.sent_at.is_(None))
-                    .order_by(outbox.c.id)
-                    .limit(batch)
-                    .with_for_update(skip_locked=True)
+    after = 0  # a message that failed is left for the next round
+    async with engine.connect() as conn:
+        for _ in range(batch):
+            async with conn.begin():
+                row = (
+                    (
+                        await conn.execute(
+                            select(outbox)
+                            .where(outbox.c.sent_at.is_(None), outbox.c.id > after)
+                            .order_by(outbox.c.id)
+                            .limit(1)
+                            .with_for_update(skip_locked=True)
+                        )
+                    )
+                    .mappings()
+                    .first()
                 )
-            )
-            .mappings()
-            .all()
-        )
-        for row in rows:
-            message = OutboxMessage.model_validate(dict(row))
-            try:
-                await sender.send(message)
-            except Exception as err:
+                if row is None:
+                    break
+                after = row["id"]
+                message = OutboxMessage.model_validate(dict(row))
+                try:
+                    await sender.send(message)
+                except Exception as err:
+                    await conn.execute(
+                        update(outbox)
+                        .where(outbox.c.id == row["id"])
+                        .values(attempts=outbox.c.attempts + 1, last_error=str(err)[:500])
+                    )
+                    log.warning(
+                        "notification failed", case_id=message.case_id, key=message.key, error=str(err)
+                    )
+                    continue
                 await conn.execute(
                     update(outbox)
                     .where(outbox.c.id == row["id"])
-                    .values(attempts=outbox.c.attempts + 1, last_error=str(err)[:500])
+                    .values(sent_at=func.now(), attempts=outbox.c.attempts + 1)
                 )
-                log.warning("notification failed", case_id=message.case_id, key=message.key, error=str(err))
-                continue
-            await conn.execute(
-                update(outbox)
-                .where(outbox.c.id == row["id"])
-                .values(sent_at=func.now(), attempts=outbox.c.attempts + 1)
-            )
-            sent += 1
+                sent += 1
     return sent
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+from datetime import UTC, datetime, timedelta
 
 from pydantic import BaseModel
 from sqlalchemy import func, select, text
@@ -14,12 +15,16 @@ from temporalio.exceptions import WorkflowAlreadyStartedError
 
 from activities.registry import route_for
 from db.schema import case_numbers
-from models.calendar import local_day
-from models.case import CaseInput, CaseIntake
+from models.calendar import CHINA_TZ, local_day
+from models.case import CaseInput, CaseIntake, Route
 from models.labels import both
 from models.policy import Policy
 from workflows import TASK_QUEUE, MediationCase
 from workflows import search_attributes as sa
+
+INTAKE_KEY_MAX = 80  # case_numbers.intake_key
+CLOCK_SKEW = timedelta(minutes=5)
+LAW_IN_FORCE = datetime(2011, 1, 1, tzinfo=CHINA_TZ)  # the People's Mediation Law took effect
 
 
 class IntakeResult(BaseModel):
@@ -28,10 +33,52 @@ class IntakeResult(BaseModel):
     created: bool
 
 
+class IntakeRejected(ValueError):
+    """A well-formed intake the engine will not open a case for; the message says why."""
+
+
+def check_intake(intake: CaseIntake, route: Route, now: datetime) -> None:
+    """What an intake must satisfy beyond its own fields before it gets a case number: plausible
+    dates, a reporter who belongs to a committee serving the place, a referral to one of them."""
+    referral = intake.referral
+    dates = [("reported_at", intake.reported_at)]
+    if referral is not None:
+        dates.append(("referral.referred_at", referral.referred_at))
+    for name, at in dates:
+        if at > now + CLOCK_SKEW:
+            raise IntakeRejected(f"{name} {_fmt(at)} is in the future (now {_fmt(now)})")
+        if at < LAW_IN_FORCE:
+            raise IntakeRejected(
+                f"{name} {_fmt(at)} is before 2011-01-01, when the People's Mediation Law took effect"
+            )
+    here = ", ".join(c.id for c in route.all())
+    reporter = intake.reporter
+    committee = route.find(reporter.committee_id)
+    if committee is None:
+        raise IntakeRejected(
+            f"reporter {reporter.id} acts for committee {reporter.committee_id}, which does not serve"
+            f" grid {intake.place.grid}; committees here: {here}"
+        )
+    if not committee.has_member(reporter.id):
+        raise IntakeRejected(f"reporter {reporter.id} is not a member of {committee.name} ({committee.id})")
+    if referral is not None and route.find(referral.committee_id) is None:
+        raise IntakeRejected(
+            f"the court referred the case to committee {referral.committee_id}, which does not serve"
+            f" grid {intake.place.grid}; committees here: {here}"
+        )
+
+
+def _fmt(instant: datetime) -> str:
+    return instant.astimezone(CHINA_TZ).strftime("%Y-%m-%d %H:%M CST")
+
+
 def intake_key(intake: CaseIntake) -> str:
     """The source system's reference, or a fingerprint of what makes two intakes the same dispute."""
     if intake.intake_ref:
-        return f"ref:{intake.intake_ref}"
+        key = f"ref:{intake.intake_ref}"
+        if len(key) <= INTAKE_KEY_MAX:
+            return key
+        return "ref#" + hashlib.sha256(intake.intake_ref.encode()).hexdigest()
     parts = [
         intake.place.grid,
         intake.dispute_type.value,
@@ -92,10 +139,15 @@ async def open_case(
     policy: Policy,
     *,
     task_queue: str = TASK_QUEUE,
+    now: datetime | None = None,
 ) -> IntakeResult:
-    """Open a case. Opening the same intake twice returns the first case and starts nothing new."""
+    """Open a case. Opening the same intake twice returns the first case and starts nothing new.
+
+    Raises UnknownPlace or IntakeRejected before anything is written. `now` is the clock the
+    intake's dates are checked against (default: the wall clock)."""
     async with engine.connect() as conn:
-        route = await route_for(conn, intake.place)  # raises UnknownPlace before anything is written
+        route = await route_for(conn, intake.place)
+    check_intake(intake, route, now or datetime.now(UTC))
     case_id, case_no, created = await allocate_case_number(engine, intake)
     case = CaseInput(case_id=case_id, case_no=case_no, intake=intake, policy=policy, route=route)
     try:

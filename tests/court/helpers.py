@@ -16,7 +16,6 @@ from temporalio.exceptions import ApplicationError
 from temporalio.testing import WorkflowEnvironment
 
 from models.actions import PAYLOADS, Accept, ActionInput, RecordAgreement
-from models.calendar import CHINA_TZ
 from models.case import CaseInput, Committee
 from models.court import CourtReferral
 from models.enums import AgreementForm, Channel, Level
@@ -163,8 +162,11 @@ async def is_closed(handle: Handle) -> bool:
     return (await history(handle))[-1] in _CLOSED
 
 
+from models.calendar import local_text  # noqa: E402
+
+
 def cst(instant: datetime) -> str:
-    return instant.astimezone(CHINA_TZ).strftime("%Y-%m-%d %H:%M CST")
+    return f"{local_text(instant)} CST"
 
 
 # ---------------------------------------------------------------- the rows
