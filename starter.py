@@ -8,6 +8,7 @@ from __future__ import annotations
 import asyncio
 import functools
 import json
+import os
 import sys
 from collections.abc import Callable, Coroutine
 from datetime import UTC, datetime
@@ -62,7 +63,13 @@ def command(fn: Callable[..., Coroutine[Any, Any, T]]) -> Callable[..., T]:
     @functools.wraps(fn)
     def wrapper(*args: Any, **kwargs: Any) -> T:
         try:
-            return asyncio.run(fn(*args, **kwargs))
+            result = asyncio.run(fn(*args, **kwargs))
+            # The SDK's and the database driver's native threads may outlive the event loop and
+            # crash the interpreter's finalisation; a finished command has nothing left to do.
+            sys.stdout.flush()
+            sys.stderr.flush()
+            os._exit(0)
+            return result
         except (ConfigError, PolicyError) as e:
             err.print(f"[red]error:[/] {e}", highlight=False)
             raise typer.Exit(2) from None
