@@ -40,7 +40,7 @@ T workflow update execute --workflow-id "$CASE" --name accept \
   --input "{\"actor\": $ACTOR, \"mediator_ids\": [\"M-0028\"]}" > /dev/null
 echo "== record_session"
 T workflow update execute --workflow-id "$CASE" --name record_session \
-  --input "{\"actor\": $ACTOR, \"held_at\": \"$(date -u +%Y-%m-%dT%H:%M:%SZ)\", \"attendees\": [\"P1\", \"P2\"], \"notes\": \"两户到场，现场查看围墙\"}" > /dev/null
+  --input "{\"actor\": $ACTOR, \"held_at\": \"$(date -u -d "+5 seconds" +%Y-%m-%dT%H:%M:%SZ)\", \"attendees\": [\"P1\", \"P2\"], \"notes\": \"两户到场，现场查看围墙\"}" > /dev/null
 echo "== record_agreement"
 T workflow update execute --workflow-id "$CASE" --name record_agreement \
   --input "{\"actor\": $ACTOR, \"form\": \"written\", \"terms\": \"围墙按原址重建，费用各半\", \"signed_by\": [\"P1\", \"P2\"]}" > /dev/null
