@@ -25,7 +25,16 @@ from db.engine import make_engine
 from models.aftercare import AfterInvalid, Ruling
 from models.calendar import CHINA_TZ, Span, Unit, local_day, local_text
 from models.case import Actor, CaseInput, CaseIntake, Place
-from models.enums import Action, ActorRole, AgreementForm, CaseStatus, DisputeType, Level, SessionMode
+from models.enums import (
+    Action,
+    ActorRole,
+    AgreementForm,
+    CaseStatus,
+    DisputeType,
+    Level,
+    Outcome,
+    SessionMode,
+)
 from models.labels import both
 from models.performance import ReportQuery, days_period
 from models.registry import UnknownPlace
@@ -147,7 +156,7 @@ def render(view: CaseView) -> None:
     out.print(Panel("\n".join(lines), title=view.case_id, expand=False))
     table = Table("#", "level", "committee", "handed off", "accepted", "deadline", "outcome", "reason")
     for s in view.stages:
-        outcome = _label(_enum_or(s.outcome)) if s.outcome else "[yellow]open[/]"
+        outcome = _label(Outcome(s.outcome)) if s.outcome else "[yellow]open[/]"
         if s.cause:
             outcome += f" ({s.cause})"
         table.add_row(
@@ -161,15 +170,6 @@ def render(view: CaseView) -> None:
             (s.reason or "")[:40],
         )
     out.print(table)
-
-
-def _enum_or(value: str) -> Any:
-    from models.enums import Outcome
-
-    try:
-        return Outcome(value)
-    except ValueError:
-        return value
 
 
 def _intake_from_file(path: Path) -> CaseIntake:

@@ -140,3 +140,8 @@ def local_text(instant: datetime) -> str:
     if local.time() == time(0):
         return f"{(local.date() - timedelta(days=1)).isoformat()} 24:00"
     return local.strftime("%Y-%m-%d %H:%M")
+
+
+def cst_text(instant: datetime) -> str:
+    """`local_text` with its zone, as notices and refusals print a time."""
+    return f"{local_text(instant)} CST"

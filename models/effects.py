@@ -87,5 +87,6 @@ class Effects(BaseModel):
     )
 
     @property
-    def empty(self) -> bool:
-        return not (self.stages or self.notifications or self.events or self.projection)
+    def to_record(self) -> bool:
+        """Whether the transition has rows to write (the projection alone is not worth a trip)."""
+        return bool(self.stages or self.notifications or self.events)

@@ -27,7 +27,8 @@ from models.actions import (
     Withdraw,
 )
 from models.aftercare import Aftercare, AfterInvalid, OnBreach, Ruling
-from models.calendar import Span, add_span, local_text, subtract_span
+from models.calendar import Span, add_span, subtract_span
+from models.calendar import cst_text as _fmt
 from models.case import (
     MAX_STAGES,
     Agreement,
@@ -1045,10 +1046,6 @@ def projection(state: CaseState) -> CaseProjection:
         closed_at=state.closed_at,
         closure_reason=state.closure_reason,
     )
-
-
-def _fmt(instant: datetime) -> str:
-    return f"{local_text(instant)} CST"
 
 
 __all__ = [

@@ -7,7 +7,7 @@ from datetime import datetime
 from pydantic import BaseModel
 
 from models.aftercare import Aftercare, due_times
-from models.calendar import local_text
+from models.calendar import cst_text
 from models.case import CaseState, Place, Reminder, Stage
 from models.enums import Action, CaseStatus, ClosureReason, DeadlineKind, DisputeType, Level, Risk
 from models.labels import en
@@ -170,9 +170,7 @@ def current_details(state: CaseState, waiting_for: str | None = None) -> str:
         f"- level: {en(stage.level)} · committee: {stage.committee.name} ({stage.committee.id})",
         f"- status: {en(state.status)}{' · **OVERDUE**' if state.overdue else ''}",
         f"- awaiting: {waiting_for or awaited}",
-        f"- next deadline: {local_text(deadline)} CST"
-        if deadline
-        else "- no deadline",
+        f"- next deadline: {cst_text(deadline)}" if deadline else "- no deadline",
         f"- stage {stage.no}; allowed: {', '.join(a.value for a in allowed_actions(state)) or 'none'}",
     ]
     return "\n".join(lines)

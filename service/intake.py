@@ -15,7 +15,7 @@ from temporalio.exceptions import WorkflowAlreadyStartedError
 
 from activities.registry import route_for
 from db.schema import case_numbers
-from models.calendar import CHINA_TZ, local_day
+from models.calendar import CHINA_TZ, cst_text, local_day
 from models.case import CaseInput, CaseIntake, Route
 from models.labels import both
 from models.policy import Policy
@@ -46,10 +46,10 @@ def check_intake(intake: CaseIntake, route: Route, now: datetime) -> None:
         dates.append(("referral.referred_at", referral.referred_at))
     for name, at in dates:
         if at > now + CLOCK_SKEW:
-            raise IntakeRejected(f"{name} {_fmt(at)} is in the future (now {_fmt(now)})")
+            raise IntakeRejected(f"{name} {cst_text(at)} is in the future (now {cst_text(now)})")
         if at < LAW_IN_FORCE:
             raise IntakeRejected(
-                f"{name} {_fmt(at)} is before 2011-01-01, when the People's Mediation Law took effect"
+                f"{name} {cst_text(at)} is before 2011-01-01, when the People's Mediation Law took effect"
             )
     here = ", ".join(c.id for c in route.all())
     reporter = intake.reporter
@@ -66,10 +66,6 @@ def check_intake(intake: CaseIntake, route: Route, now: datetime) -> None:
             f"the court referred the case to committee {referral.committee_id}, which does not serve"
             f" grid {intake.place.grid}; committees here: {here}"
         )
-
-
-def _fmt(instant: datetime) -> str:
-    return instant.astimezone(CHINA_TZ).strftime("%Y-%m-%d %H:%M CST")
 
 
 def intake_key(intake: CaseIntake) -> str:

@@ -160,7 +160,7 @@ class MediationCase:
                 state, effects = rules.apply(self.state, action, payload, workflow.now())
             except rules.Rejected as err:
                 raise ApplicationError(str(err), type="Rejected", non_retryable=True) from None
-            record = bool(effects.stages or effects.notifications or effects.events)
+            record = effects.to_record
             if action is Action.RECORD_SESSION:
                 # Sessions were kept only in the workflow until v2 recorded them in PostgreSQL too.
                 # Cases that recorded a session before then replay without the activity.

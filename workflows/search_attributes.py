@@ -48,16 +48,11 @@ def intake_pairs(intake: CaseIntake) -> list[SearchAttributePair[Any]]:
 
 
 def pairs(state: CaseState) -> list[SearchAttributePair[Any]]:
-    place = state.intake.place
-    values: list[SearchAttributePair[Any]] = [
+    values = [pair for pair in intake_pairs(state.intake) if pair.key is not OVERDUE]
+    values += [
         SearchAttributePair(LEVEL, state.level.value),
         SearchAttributePair(COMMITTEE, state.stage.committee.id),
         SearchAttributePair(STATUS, state.status.value),
-        SearchAttributePair(DISPUTE_TYPE, state.intake.dispute_type.value),
-        SearchAttributePair(COUNTY, place.county),
-        SearchAttributePair(TOWNSHIP, place.township),
-        SearchAttributePair(VILLAGE, place.village),
-        SearchAttributePair(GRID, place.grid),
         SearchAttributePair(OVERDUE, state.overdue),
     ]
     deadline = next_deadline(state)

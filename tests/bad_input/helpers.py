@@ -14,7 +14,6 @@ from dataclasses import dataclass
 from typing import Any, TypeVar
 
 from hypothesis import HealthCheck, settings
-from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncEngine
 from temporalio.api.enums.v1 import EventType
 from temporalio.client import WorkflowHandle, WorkflowQueryFailedError, WorkflowUpdateFailedError
@@ -28,6 +27,7 @@ from models.view import CaseView
 from policies import load_policy
 from service.cases import CaseError, Cases
 from service.intake import open_case
+from tests.cases import WFT_BOOKKEEPING, history, in_flight, is_closed, rows
 from tests.factories import intake, route
 
 T = TypeVar("T")
@@ -42,33 +42,6 @@ PROPERTY = settings(
 ROUTE = route()
 POLICY = load_policy("gaotai-4x7")
 TABLES = ("cases", "stages", "outbox", "case_events", "case_parties")
-# What the time-skipping server records for an update its validator rejects (and for a query):
-# a workflow task and nothing else. A real server records nothing at all.
-WFT_BOOKKEEPING = frozenset(
-    {
-        EventType.EVENT_TYPE_WORKFLOW_TASK_SCHEDULED,
-        EventType.EVENT_TYPE_WORKFLOW_TASK_STARTED,
-        EventType.EVENT_TYPE_WORKFLOW_TASK_COMPLETED,
-    }
-)
-_IDLE_TAIL = {
-    EventType.EVENT_TYPE_WORKFLOW_TASK_COMPLETED,
-    EventType.EVENT_TYPE_TIMER_STARTED,
-    EventType.EVENT_TYPE_UPSERT_WORKFLOW_SEARCH_ATTRIBUTES,
-    EventType.EVENT_TYPE_WORKFLOW_EXECUTION_UPDATE_COMPLETED,
-    EventType.EVENT_TYPE_WORKFLOW_EXECUTION_COMPLETED,
-}
-_ACTIVITY_CLOSED = {
-    EventType.EVENT_TYPE_ACTIVITY_TASK_COMPLETED,
-    EventType.EVENT_TYPE_ACTIVITY_TASK_FAILED,
-    EventType.EVENT_TYPE_ACTIVITY_TASK_TIMED_OUT,
-    EventType.EVENT_TYPE_ACTIVITY_TASK_CANCELED,
-}
-CLOSED = {
-    EventType.EVENT_TYPE_WORKFLOW_EXECUTION_COMPLETED,
-    EventType.EVENT_TYPE_WORKFLOW_EXECUTION_FAILED,
-    EventType.EVENT_TYPE_WORKFLOW_EXECUTION_TERMINATED,
-}
 
 
 def committee(committee_id: str) -> Committee:
@@ -120,7 +93,7 @@ class Opened:
 
     async def close_all(self) -> None:
         for handle in self.handles:
-            if (await history(handle))[-1] not in CLOSED:
+            if not await is_closed(handle):
                 await handle.terminate(reason="test finished")
 
 
@@ -137,27 +110,10 @@ async def settle(handle: Handle, attempts: int = 400) -> CaseView:
         except WorkflowQueryFailedError:  # still opening
             await asyncio.sleep(0.02)
             continue
-        if seen.waiting_for is None and not await _in_flight(handle):
+        if seen.waiting_for is None and not await in_flight(handle):
             return seen
         await asyncio.sleep(0.02)
     raise AssertionError(f"case {handle.id} did not settle")
-
-
-async def _in_flight(handle: Handle) -> bool:
-    scheduled: set[int] = set()
-    last = None
-    async for event in handle.fetch_history_events():
-        last = event.event_type
-        if last == EventType.EVENT_TYPE_ACTIVITY_TASK_SCHEDULED:
-            scheduled.add(event.event_id)
-        elif last in _ACTIVITY_CLOSED:
-            attributes = getattr(event, event.WhichOneof("attributes") or "")
-            scheduled.discard(attributes.scheduled_event_id)
-    return bool(scheduled) or last not in _IDLE_TAIL
-
-
-async def history(handle: Handle) -> list[EventType.ValueType]:
-    return [event.event_type async for event in handle.fetch_history_events()]
 
 
 # ---------------------------------------------------------------- what a case left behind
@@ -167,11 +123,6 @@ async def history(handle: Handle) -> list[EventType.ValueType]:
 class Trace:
     events: list[EventType.ValueType]
     rows: dict[str, list[dict[str, Any]]]
-
-
-async def rows(engine: AsyncEngine, sql: str, **params: object) -> list[dict[str, Any]]:
-    async with engine.connect() as conn:
-        return [dict(row) for row in (await conn.execute(text(sql), params)).mappings()]
 
 
 async def trace(handle: Handle, engine: AsyncEngine) -> Trace:

@@ -13,26 +13,12 @@ from temporalio.testing import WorkflowEnvironment
 from temporalio.worker import Worker
 
 from activities import all_activities
+from tests.cases import stop_open_cases
 from tests.conftest import BIN
-from tests.workflows.helpers import STARTED, is_closed
 from workflows import WORKFLOWS
 from workflows.search_attributes import ALL
 
-
-@pytest_asyncio.fixture(autouse=True)
-async def stop_open_cases() -> AsyncIterator[None]:
-    """Terminate the cases a test leaves open.
-
-    Once its worker is gone, an open case's next timer leaves a workflow task that no one
-    polls, and the time-skipping server will not skip time past an outstanding task: every
-    later `env.sleep` would hang.
-    """
-    STARTED.clear()
-    yield
-    for handle in STARTED:
-        if not await is_closed(handle):
-            await handle.terminate(reason="test finished")
-    STARTED.clear()
+__all__ = ["stop_open_cases"]  # the autouse fixture, shared with tests/court
 
 
 @pytest_asyncio.fixture(scope="session")
