@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
 import shutil
 import sys
@@ -9,13 +10,21 @@ import tempfile
 import uuid
 from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 import pytest_asyncio
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncEngine
-from temporalio.client import Client
+from temporalio.client import (
+    Client,
+    Interceptor,
+    OutboundInterceptor,
+    StartWorkflowInput,
+    WorkflowHandle,
+)
 from temporalio.contrib.pydantic import pydantic_data_converter
+from temporalio.service import RPCError
 from temporalio.testing import WorkflowEnvironment
 from temporalio.worker import Worker
 
@@ -58,10 +67,46 @@ async def env() -> AsyncIterator[WorkflowEnvironment]:
     environment = await WorkflowEnvironment.start_time_skipping(
         data_converter=pydantic_data_converter,
         test_server_existing_path=str(BIN / "temporal-test-server"),
+        interceptors=[_RememberStarts()],
     )
     await register(environment.client)
     yield environment
     await environment.shutdown()
+
+
+class _RememberStarts(Interceptor):
+    """Notes the id of every workflow a test starts on the time-skipping server."""
+
+    def intercept_client(self, next: OutboundInterceptor) -> OutboundInterceptor:
+        return _StartsOutbound(next)
+
+
+class _StartsOutbound(OutboundInterceptor):
+    async def start_workflow(self, input: StartWorkflowInput) -> WorkflowHandle[Any, Any]:
+        handle = await super().start_workflow(input)
+        _STARTED_IDS.append(input.id)
+        return handle
+
+
+_STARTED_IDS: list[str] = []
+
+
+@pytest_asyncio.fixture(autouse=True)
+async def stop_cases_left_open(request: pytest.FixtureRequest) -> AsyncIterator[None]:
+    """Terminate every case a test left running on the time-skipping server.
+
+    Once its worker is gone, an open case's next timer is a workflow task no one polls, and the
+    time-skipping server will not skip time past it: every later test's `env.sleep` would hang.
+    """
+    _STARTED_IDS.clear()
+    yield
+    if "env" not in request.fixturenames or not _STARTED_IDS:
+        return
+    client = request.getfixturevalue("env").client
+    for workflow_id in _STARTED_IDS:
+        with contextlib.suppress(RPCError):  # already closed
+            await client.get_workflow_handle(workflow_id).terminate(reason="test finished")
+    _STARTED_IDS.clear()
 
 
 @pytest.fixture
