@@ -1,0 +1,69 @@
+"""What an operator sees in the Web UI: summary, details, current details, named timers and activities."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import UTC, datetime
+
+from sqlalchemy.ext.asyncio import AsyncEngine
+from temporalio.api.enums.v1 import EventType
+from temporalio.api.sdk.v1 import WorkflowMetadata
+from temporalio.testing import WorkflowEnvironment
+from temporalio.worker import Worker
+
+from activities import all_activities
+from models.actions import Accept
+from policies import load_policy
+from service.intake import open_case
+from tests.cases import opened, settle
+from tests.factories import PARTIES, intake, member_of, route
+from workflows import WORKFLOWS
+
+
+def _no_party_data(text: str) -> None:
+    for party in PARTIES:
+        assert party.name not in text and party.id_number not in text and party.phone not in text
+
+
+async def test_a_case_page_explains_itself(
+    dev_server: WorkflowEnvironment, system_db: tuple[str, AsyncEngine]
+) -> None:
+    client, engine = dev_server.client, system_db[1]
+    task_queue = f"operator-{uuid.uuid4().hex[:6]}"
+    grid = route().by_level["grid"]  # type: ignore[index]
+    async with Worker(client, task_queue=task_queue, workflows=WORKFLOWS, activities=all_activities(engine)):
+        case = intake(intake_ref=f"operator-{uuid.uuid4().hex[:8]}").model_copy(
+            update={"reported_at": datetime.now(UTC)}
+        )
+        result = await open_case(client, engine, case, load_policy("gaotai-4x7"), task_queue=task_queue)
+        handle = client.get_workflow_handle(result.case_id)
+        await opened(handle)
+        await settle(handle)  # the acceptance timer is running before anyone accepts
+        actor = member_of(grid)
+        await handle.execute_update("accept", Accept(actor=actor, mediator_ids=[actor.id]))
+        await settle(handle)
+
+        described = await handle.describe()
+        summary, details = await described.static_summary(), await described.static_details()
+        assert summary is not None and result.case_no in summary and case.place.grid in summary
+        assert details is not None and "neighbour" in details and case.place.village in details
+        metadata = await handle.query("__temporal_workflow_metadata", result_type=WorkflowMetadata)
+        current = metadata.current_details
+        assert "status: mediating" in current and grid.name in current and "next deadline" in current
+
+        converter = client.data_converter.payload_converter
+        timers, activities = [], []
+        async for event in handle.fetch_history_events():
+            if not event.user_metadata.HasField("summary"):
+                continue
+            text = converter.from_payload(event.user_metadata.summary, str)
+            if event.event_type == EventType.EVENT_TYPE_TIMER_STARTED:
+                timers.append(text)
+            elif event.event_type == EventType.EVENT_TYPE_ACTIVITY_TASK_SCHEDULED:
+                activities.append(text)
+        assert "reminder: grid acceptance due in 4 hours" in timers
+        assert "reminder: grid mediation due in 4 hours" in timers
+        assert activities == ["record stage 1: awaiting_acceptance", "record stage 1: mediating"]
+        for text in (summary, details, current, *timers, *activities):
+            _no_party_data(text)
+        await handle.terminate(reason="test finished")
