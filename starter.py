@@ -13,7 +13,7 @@ import sys
 from collections.abc import Callable, Coroutine
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Annotated, Any, TypeVar
+from typing import Annotated, Any
 
 import typer
 from pydantic import ValidationError
@@ -55,7 +55,6 @@ app = typer.Typer(
 )
 out = Console()
 err = Console(stderr=True, soft_wrap=True)
-T = TypeVar("T")
 
 AsMember = Annotated[str, typer.Option("--as", help="your member id, e.g. M-0028")]
 Committee = Annotated[
@@ -66,30 +65,36 @@ Reason = Annotated[str, typer.Option(help="why (recorded with the stage)")]
 DueWithin = Annotated[float | None, typer.Option(help="next deadline between now and N days from now")]
 
 
-def command(fn: Callable[..., Coroutine[Any, Any, T]]) -> Callable[..., T]:
+def command(fn: Callable[..., Coroutine[Any, Any, None]]) -> Callable[..., None]:
     """Run an async command; turn every error into one clear line and exit code 1 or 2."""
 
     @functools.wraps(fn)
-    def wrapper(*args: Any, **kwargs: Any) -> T:
-        try:
-            result = asyncio.run(fn(*args, **kwargs))
-            # The SDK's and the database driver's native threads may outlive the event loop and
-            # crash the interpreter's finalisation; a finished command has nothing left to do.
-            sys.stdout.flush()
-            sys.stderr.flush()
-            os._exit(0)
-            return result
-        except (ConfigError, PolicyError) as e:
-            err.print(f"[red]error:[/] {e}", highlight=False)
-            raise typer.Exit(2) from None
-        except ValidationError as e:
-            err.print(f"[red]error:[/] {_validation(e)}", highlight=False)
-            raise typer.Exit(1) from None
-        except (CaseError, UnknownPlace, ValueError, OSError) as e:
-            err.print(f"[red]error:[/] {e}", highlight=False)
-            raise typer.Exit(1) from None
+    def wrapper(*args: Any, **kwargs: Any) -> None:
+        _exit(_run(fn(*args, **kwargs)))
 
     return wrapper
+
+
+def _run(work: Coroutine[Any, Any, None]) -> int:
+    try:
+        asyncio.run(work)
+        return 0
+    except (ConfigError, PolicyError) as e:
+        err.print(f"[red]error:[/] {e}", highlight=False)
+        return 2
+    except ValidationError as e:
+        err.print(f"[red]error:[/] {_validation(e)}", highlight=False)
+    except (CaseError, UnknownPlace, ValueError, OSError) as e:
+        err.print(f"[red]error:[/] {e}", highlight=False)
+    return 1
+
+
+def _exit(code: int) -> None:
+    """Leave without interpreter finalisation: the SDK's and the database driver's native threads
+    may outlive the event loop and crash it; a finished command has nothing left to do."""
+    sys.stdout.flush()
+    sys.stderr.flush()
+    os._exit(code)
 
 
 def _validation(e: ValidationError) -> str:
@@ -176,7 +181,10 @@ def _intake_from_file(path: Path) -> CaseIntake:
     raw = json.loads(path.read_text(encoding="utf-8"))
     if "grid" in raw and "place" not in raw:
         raw["place"] = place_of(raw.pop("grid"))
-    raw.setdefault("reported_at", datetime.now(UTC).isoformat())
+    now = datetime.now(UTC).isoformat()
+    raw.setdefault("reported_at", now)
+    if isinstance(raw.get("referral"), dict):  # a referral made today unless the file dates it
+        raw["referral"].setdefault("referred_at", now)
     return CaseIntake.model_validate(raw)
 
 
