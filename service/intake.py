@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import hashlib
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 
 from pydantic import BaseModel
 from sqlalchemy import func, select, text
@@ -15,57 +15,23 @@ from temporalio.exceptions import WorkflowAlreadyStartedError
 
 from activities.registry import route_for
 from db.schema import case_numbers
-from models.calendar import CHINA_TZ, cst_text, local_day
-from models.case import CaseInput, CaseIntake, Route
+from models.calendar import local_day
+from models.case import CaseInput, CaseIntake
+from models.intake import CLOCK_SKEW, IntakeRejected, check_intake
 from models.labels import both
 from models.policy import Policy
 from workflows import TASK_QUEUE, MediationCase
 from workflows import search_attributes as sa
 
 INTAKE_KEY_MAX = 80  # case_numbers.intake_key
-CLOCK_SKEW = timedelta(minutes=5)
-LAW_IN_FORCE = datetime(2011, 1, 1, tzinfo=CHINA_TZ)  # the People's Mediation Law took effect
+
+__all__ = ["CLOCK_SKEW", "IntakeRejected", "IntakeResult", "check_intake", "open_case"]
 
 
 class IntakeResult(BaseModel):
     case_id: str
     case_no: str
     created: bool
-
-
-class IntakeRejected(ValueError):
-    """A well-formed intake the engine will not open a case for; the message says why."""
-
-
-def check_intake(intake: CaseIntake, route: Route, now: datetime) -> None:
-    """What an intake must satisfy beyond its own fields before it gets a case number: plausible
-    dates, a reporter who belongs to a committee serving the place, a referral to one of them."""
-    referral = intake.referral
-    dates = [("reported_at", intake.reported_at)]
-    if referral is not None:
-        dates.append(("referral.referred_at", referral.referred_at))
-    for name, at in dates:
-        if at > now + CLOCK_SKEW:
-            raise IntakeRejected(f"{name} {cst_text(at)} is in the future (now {cst_text(now)})")
-        if at < LAW_IN_FORCE:
-            raise IntakeRejected(
-                f"{name} {cst_text(at)} is before 2011-01-01, when the People's Mediation Law took effect"
-            )
-    here = ", ".join(c.id for c in route.all())
-    reporter = intake.reporter
-    committee = route.find(reporter.committee_id)
-    if committee is None:
-        raise IntakeRejected(
-            f"reporter {reporter.id} acts for committee {reporter.committee_id}, which does not serve"
-            f" grid {intake.place.grid}; committees here: {here}"
-        )
-    if not committee.has_member(reporter.id):
-        raise IntakeRejected(f"reporter {reporter.id} is not a member of {committee.name} ({committee.id})")
-    if referral is not None and route.find(referral.committee_id) is None:
-        raise IntakeRejected(
-            f"the court referred the case to committee {referral.committee_id}, which does not serve"
-            f" grid {intake.place.grid}; committees here: {here}"
-        )
 
 
 def intake_key(intake: CaseIntake) -> str:
