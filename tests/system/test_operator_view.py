@@ -5,7 +5,6 @@ from __future__ import annotations
 import uuid
 from datetime import UTC, datetime
 
-from sqlalchemy.ext.asyncio import AsyncEngine
 from temporalio.api.enums.v1 import EventType
 from temporalio.api.sdk.v1 import WorkflowMetadata
 from temporalio.testing import WorkflowEnvironment
@@ -16,6 +15,7 @@ from models.actions import Accept
 from policies import load_policy
 from service.intake import open_case
 from tests.cases import opened, settle
+from tests.databases import fresh_database
 from tests.factories import PARTIES, intake, member_of, route
 from workflows import WORKFLOWS
 
@@ -25,15 +25,14 @@ def _no_party_data(text: str) -> None:
         assert party.name not in text and party.id_number not in text and party.phone not in text
 
 
-async def test_a_case_page_explains_itself(
-    dev_server: WorkflowEnvironment, system_db: tuple[str, AsyncEngine]
-) -> None:
-    client, engine = dev_server.client, system_db[1]
+async def test_a_case_page_explains_itself(dev_server: WorkflowEnvironment, pg_url: str) -> None:
+    client = dev_server.client
+    _, engine = await fresh_database(pg_url, "operator")  # case numbers of its own
     task_queue = f"operator-{uuid.uuid4().hex[:6]}"
     grid = route().by_level["grid"]  # type: ignore[index]
     async with Worker(client, task_queue=task_queue, workflows=WORKFLOWS, activities=all_activities(engine)):
         case = intake(intake_ref=f"operator-{uuid.uuid4().hex[:8]}").model_copy(
-            update={"reported_at": datetime.now(UTC)}
+            update={"reported_at": datetime(2025, 12, 30, tzinfo=UTC)}  # numbered in 2025: an id of its own
         )
         result = await open_case(client, engine, case, load_policy("gaotai-4x7"), task_queue=task_queue)
         handle = client.get_workflow_handle(result.case_id)
@@ -67,3 +66,4 @@ async def test_a_case_page_explains_itself(
         for text in (summary, details, current, *timers, *activities):
             _no_party_data(text)
         await handle.terminate(reason="test finished")
+    await engine.dispose()
