@@ -44,6 +44,10 @@ class Settings(BaseSettings):
     max_concurrent_activities: int = Field(default=100, ge=1)
     max_concurrent_workflow_tasks: int = Field(default=100, ge=2)
     db_pool_size: int = Field(default=10, ge=1)
+    workflow_sandbox: bool = Field(
+        default=False,
+        description="run workflows in the SDK sandbox (the test suite always does; README: Performance)",
+    )
     log_level: str = "INFO"
     metrics_port: int = Field(default=9464, ge=0, le=65535, description="0 turns metrics off")
     outbox_poll_seconds: float = Field(default=2.0, gt=0)

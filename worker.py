@@ -7,13 +7,16 @@ gracefully: no new tasks are taken and running activities get time to finish.
 from __future__ import annotations
 
 import asyncio
+import compileall
 import signal
 import sys
 from datetime import timedelta
+from pathlib import Path
 
 import structlog
 from temporalio.runtime import PrometheusConfig, Runtime, TelemetryConfig
-from temporalio.worker import Worker
+from temporalio.worker import UnsandboxedWorkflowRunner, Worker, WorkflowRunner
+from temporalio.worker.workflow_sandbox import SandboxedWorkflowRunner
 
 from activities import all_activities
 from db.engine import make_engine, redact
@@ -27,6 +30,23 @@ GRACEFUL_SHUTDOWN = timedelta(seconds=30)
 log = structlog.get_logger("worker")
 
 
+def precompile_workflows() -> None:
+    """Write the workflow modules' bytecode. The sandbox re-imports a workflow's module for every
+    case it loads; without a .pyc (PYTHONDONTWRITEBYTECODE, a fresh checkout) each load compiles
+    the source again, which doubled the cost of opening a case."""
+    folder = Path(__file__).resolve().parent / "workflows"
+    if not compileall.compile_dir(folder, quiet=2, maxlevels=0):
+        log.warning("could not write the workflows' bytecode; each case load recompiles", folder=str(folder))
+
+
+def workflow_runner(settings: Settings) -> WorkflowRunner:
+    """The sandbox re-imports the workflow module for every case it loads and wraps every
+    activation: half a transition's CPU. Its guard is kept where it catches mistakes, in the
+    test suite (every workflow test runs sandboxed) and the replay of recorded histories;
+    the functional core in models/ was never sandboxed (it is passed through)."""
+    return SandboxedWorkflowRunner() if settings.workflow_sandbox else UnsandboxedWorkflowRunner()
+
+
 def make_runtime(settings: Settings) -> Runtime | None:
     if not settings.metrics_port:
         return None
@@ -36,6 +56,7 @@ def make_runtime(settings: Settings) -> Runtime | None:
 
 
 async def run(settings: Settings, stop: asyncio.Event) -> None:
+    precompile_workflows()
     client = await connect(settings, runtime=make_runtime(settings))
     url = settings.resolved_database_url()
     engine = make_engine(url, pool_size=settings.db_pool_size)
@@ -49,12 +70,14 @@ async def run(settings: Settings, stop: asyncio.Event) -> None:
         max_concurrent_activities=settings.max_concurrent_activities,
         max_concurrent_workflow_tasks=settings.max_concurrent_workflow_tasks,
         graceful_shutdown_timeout=GRACEFUL_SHUTDOWN,
+        workflow_runner=workflow_runner(settings),
     )
     log.info(
         "worker started",
         temporal=settings.temporal_address,
         namespace=settings.temporal_namespace,
         task_queue=settings.task_queue,
+        sandbox=settings.workflow_sandbox,
         database=redact(url),
         metrics=f"http://localhost:{settings.metrics_port}/metrics" if settings.metrics_port else None,
     )

@@ -261,8 +261,16 @@ def durations(stages: Sequence[StageFact], level: str) -> Durations:
     )
 
 
+def handed_up(stage: StageFact) -> bool:
+    """Whether the stage passed its case up: escalated (by timeout or decision), or failed below
+    the top, which the engine records as outcome `failed` with cause `failure` before the handoff."""
+    return stage.outcome is Outcome.ESCALATED or (
+        stage.outcome is Outcome.FAILED and stage.cause is EscalationCause.FAILURE
+    )
+
+
 def escalations(stages: Sequence[StageFact], level: str) -> Escalations:
-    escalated = [s for s in stages if s.outcome is Outcome.ESCALATED]
+    escalated = [s for s in stages if handed_up(s)]
     return Escalations(
         level=level,
         by_timeout=sum(s.cause in TIMEOUTS for s in escalated),

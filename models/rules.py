@@ -7,6 +7,7 @@ when to fire the next one.
 
 from __future__ import annotations
 
+import copy
 from datetime import datetime
 
 from models import aftercare
@@ -150,11 +151,19 @@ def next_deadline(state: CaseState) -> datetime | None:
 # ---------------------------------------------------------------- transitions
 
 
+def private_copy(state: CaseState) -> CaseState:
+    """A copy a transition may change. Its stages, reminders and aftercare are new objects; the
+    frozen parts (intake, policy snapshot with its calendar, route, each stage's committee) are
+    shared: copying them was most of a transition's cost."""
+    frozen = [state.intake, state.policy, state.route, *(s.committee for s in state.stages)]
+    return copy.deepcopy(state, {id(part): part for part in frozen})
+
+
 class _Tx:
     """A transition in progress: a private copy of the state and the effects so far."""
 
     def __init__(self, state: CaseState) -> None:
-        self.state = state.model_copy(deep=True)
+        self.state = private_copy(state)
         self.effects = Effects()
         self.touched: set[int] = set()
 
@@ -227,7 +236,7 @@ def with_committee(state: CaseState, committee: Committee) -> CaseState:
     """Fresh membership of the committee holding the case, as the registry has it now."""
     if state.stage.committee.id != committee.id:
         return state
-    updated = state.model_copy(deep=True)
+    updated = private_copy(state)
     updated.stage.committee = committee
     return updated
 

@@ -3,9 +3,12 @@
 A thin shell around `models.rules`: it keeps the state, sleeps until the next
 reminder or deadline, turns mediators' updates into rule calls, and records
 each transition with one activity.
-"""
 
-from __future__ import annotations
+Cases started since `LEAN_TRANSITIONS` record a transition with a local activity (inside the
+workflow task: a mediator's action is one round trip to the server, not three), keep their
+wake-up timer while the wake-up time stays the same, and upsert only the search attributes
+that changed. Cases started before replay as they ran.
+"""
 
 import asyncio
 from datetime import timedelta
@@ -44,6 +47,7 @@ with workflow.unsafe.imports_passed_through():
 WORKFLOW_TYPE = "MediationCase"
 TASK_QUEUE = "mediation"
 SESSION_RECORDS = "session-records-in-postgresql"
+LEAN_TRANSITIONS = "lean-transitions"
 DB_RETRY = RetryPolicy(initial_interval=timedelta(seconds=1), maximum_interval=timedelta(minutes=1))
 
 
@@ -55,9 +59,11 @@ class MediationCase:
         self._state: CaseState | None = None
         self._lock = asyncio.Lock()
         self._waiting_for: str | None = "the case to open"
+        self._lean = False
 
     @workflow.run
     async def run(self, case: CaseInput) -> CaseView:
+        self._lean = workflow.patched(LEAN_TRANSITIONS)
         if case.resume is not None:
             self._state, self._waiting_for = case.resume, None
         else:
@@ -104,20 +110,31 @@ class MediationCase:
     async def _sleep_until_due(self) -> None:
         wake = rules.next_wakeup(self.state)
         version = self.state.version
+        summary = next_timer_summary(self.state)
+
+        def woken() -> bool:
+            if not self._lean:
+                return self.state.version != version
+            # an action that leaves the timer as it was (when, and what for) keeps it running
+            return (
+                self.state.closed
+                or rules.next_wakeup(self.state) != wake
+                or next_timer_summary(self.state) != summary
+                or self._history_too_long(self._case)
+            )
+
         if wake is not None:
             delay = (wake - workflow.now()).total_seconds()
             if delay > 0:
                 try:
                     await workflow.wait_condition(
-                        lambda: self.state.version != version,
-                        timeout=delay,
-                        timeout_summary=next_timer_summary(self.state),
+                        woken, timeout=delay, timeout_summary=summary
                     )
                     return
                 except TimeoutError:
                     pass
         else:
-            await workflow.wait_condition(lambda: self.state.version != version)
+            await workflow.wait_condition(woken)
             return
         async with self._lock:
             due = rules.on_time(self.state, workflow.now())
@@ -129,21 +146,35 @@ class MediationCase:
         self._state = state
         workflow.set_current_details(current_details(state, "recording the change in the database"))
         self._waiting_for = f"recording stage {state.stage.no} ({state.status.value}) in the database"
-        committee = await workflow.execute_activity_method(
-            RecordActivities.record_transition,
-            TransitionInput(
-                case_id=state.case_id,
-                effects=effects,
-                parties=list(state.intake.parties) if opening else [],
-            ),
-            start_to_close_timeout=timedelta(seconds=30),
-            retry_policy=DB_RETRY,
-            summary=f"record stage {state.stage.no}: {state.status.value}",
+        change = TransitionInput(
+            case_id=state.case_id, effects=effects, parties=list(state.intake.parties) if opening else []
         )
+        summary = f"record stage {state.stage.no}: {state.status.value}"
+        if self._lean:
+            committee = await workflow.execute_local_activity_method(
+                RecordActivities.record_transition,
+                change,
+                start_to_close_timeout=timedelta(seconds=30),
+                retry_policy=DB_RETRY,
+                summary=summary,
+            )
+        else:
+            committee = await workflow.execute_activity_method(
+                RecordActivities.record_transition,
+                change,
+                start_to_close_timeout=timedelta(seconds=30),
+                retry_policy=DB_RETRY,
+                summary=summary,
+            )
         if committee is not None:
             self._state = rules.with_committee(self.state, committee)
         self._waiting_for = None
-        workflow.upsert_search_attributes(search_attributes.updates(self.state))
+        if self._lean:
+            changed = search_attributes.changes(self.state, workflow.info().typed_search_attributes)
+            if changed:
+                workflow.upsert_search_attributes(changed)
+        else:
+            workflow.upsert_search_attributes(search_attributes.updates(self.state))
         workflow.set_current_details(current_details(self.state))
 
     def _check(self, action: Action, payload: ActionInput) -> None:

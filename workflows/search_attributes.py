@@ -4,7 +4,12 @@ from __future__ import annotations
 
 from typing import Any
 
-from temporalio.common import SearchAttributeKey, SearchAttributePair, SearchAttributeUpdate
+from temporalio.common import (
+    SearchAttributeKey,
+    SearchAttributePair,
+    SearchAttributeUpdate,
+    TypedSearchAttributes,
+)
 
 from models.case import CaseIntake, CaseState
 from models.rules import next_deadline
@@ -64,6 +69,17 @@ def pairs(state: CaseState) -> list[SearchAttributePair[Any]]:
 def updates(state: CaseState) -> list[SearchAttributeUpdate[Any]]:
     result: list[SearchAttributeUpdate[Any]] = [pair.key.value_set(pair.value) for pair in pairs(state)]
     if next_deadline(state) is None:
+        result.append(NEXT_DEADLINE.value_unset())
+    return result
+
+
+def changes(state: CaseState, current: TypedSearchAttributes) -> list[SearchAttributeUpdate[Any]]:
+    """The updates that bring the workflow's attributes (`current`) to what `state` says: only
+    those that differ, so a session or a visit upserts nothing."""
+    result: list[SearchAttributeUpdate[Any]] = [
+        pair.key.value_set(pair.value) for pair in pairs(state) if current.get(pair.key) != pair.value
+    ]
+    if next_deadline(state) is None and current.get(NEXT_DEADLINE) is not None:
         result.append(NEXT_DEADLINE.value_unset())
     return result
 

@@ -1,8 +1,11 @@
 """Running cases survive code changes: recorded histories replay against the current code.
 
 A change that would break a running case (a new activity, a timer fewer) fails here, in CI.
-The histories were recorded by `python -m tests.replay.record` before session records were
-added behind `workflow.patched(SESSION_RECORDS)`: they also prove that patch keeps old cases safe.
+Each folder was recorded by `python -m tests.replay.record <folder>` with the code of its time:
+`v1-before-session-records` before session records were added behind
+`workflow.patched(SESSION_RECORDS)`; `v2-activity-records` before transitions were recorded by a
+local activity behind `workflow.patched(LEAN_TRANSITIONS)`; `current` with today's code. They
+prove both patches keep old cases safe.
 """
 
 from __future__ import annotations
@@ -17,10 +20,12 @@ from temporalio.worker import Replayer, UnsandboxedWorkflowRunner
 
 from tests.replay.scenarios import SCENARIOS
 from workflows import WORKFLOWS
+from workflows.mediation_case import LEAN_TRANSITIONS, SESSION_RECORDS
 
 HERE = Path(__file__).parent / "histories"
 HISTORIES = sorted(HERE.rglob("*.json"))
 BEFORE_SESSION_RECORDS = HERE / "v1-before-session-records"
+ACTIVITY_RECORDS = HERE / "v2-activity-records"
 
 
 def _history(path: Path) -> WorkflowHistory:
@@ -28,7 +33,7 @@ def _history(path: Path) -> WorkflowHistory:
 
 
 def test_every_path_has_a_recorded_history() -> None:
-    for folder in (BEFORE_SESSION_RECORDS, HERE / "current"):
+    for folder in (BEFORE_SESSION_RECORDS, ACTIVITY_RECORDS, HERE / "current"):
         names = {p.stem for p in folder.glob("*.json")}
         assert set(SCENARIOS) == names
 
@@ -39,18 +44,26 @@ async def test_recorded_history_replays_on_current_code(path: Path) -> None:
     await replayer.replay_workflow(_history(path))
 
 
-async def test_without_the_patch_a_running_case_would_break(monkeypatch: pytest.MonkeyPatch) -> None:
-    """The session change taken unguarded: an old case with a session fails to replay."""
-    monkeypatch.setattr(workflow, "patched", lambda _id: True)
+@pytest.mark.parametrize(
+    "patch, path",
+    [
+        (SESSION_RECORDS, BEFORE_SESSION_RECORDS / "village_agreement_performed.json"),
+        (LEAN_TRANSITIONS, ACTIVITY_RECORDS / "ladder_to_overdue.json"),
+    ],
+    ids=["session-records", "lean-transitions"],
+)
+async def test_without_the_patch_a_running_case_would_break(
+    monkeypatch: pytest.MonkeyPatch, patch: str, path: Path
+) -> None:
+    """Each change taken unguarded: a case recorded before it fails to replay."""
+    real = workflow.patched
+    monkeypatch.setattr(workflow, "patched", lambda id: True if id == patch else real(id))
     replayer = Replayer(
         workflows=WORKFLOWS,
         data_converter=pydantic_data_converter,
         workflow_runner=UnsandboxedWorkflowRunner(),
     )
-    result = await replayer.replay_workflow(
-        _history(BEFORE_SESSION_RECORDS / "village_agreement_performed.json"),
-        raise_on_replay_failure=False,
-    )
+    result = await replayer.replay_workflow(_history(path), raise_on_replay_failure=False)
     assert result.replay_failure is not None
     assert "nondeterminism" in type(result.replay_failure).__name__.lower() or "Nondeterminism" in str(
         result.replay_failure

@@ -19,6 +19,9 @@ from tests.databases import fresh_database
 from tests.factories import PARTIES, intake, member_of, route
 from workflows import WORKFLOWS
 
+# an activity's summary: on its scheduling, or on the marker a local activity leaves
+RECORDED_ACTIVITY = (EventType.EVENT_TYPE_ACTIVITY_TASK_SCHEDULED, EventType.EVENT_TYPE_MARKER_RECORDED)
+
 
 def _no_party_data(text: str) -> None:
     for party in PARTIES:
@@ -58,7 +61,7 @@ async def test_a_case_page_explains_itself(dev_server: WorkflowEnvironment, pg_u
             text = converter.from_payload(event.user_metadata.summary, str)
             if event.event_type == EventType.EVENT_TYPE_TIMER_STARTED:
                 timers.append(text)
-            elif event.event_type == EventType.EVENT_TYPE_ACTIVITY_TASK_SCHEDULED:
+            elif event.event_type in RECORDED_ACTIVITY:
                 activities.append(text)
         assert "reminder: grid acceptance due in 4 hours" in timers
         assert "reminder: grid mediation due in 4 hours" in timers

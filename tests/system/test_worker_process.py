@@ -102,4 +102,3 @@ def test_unknown_policy_is_one_clear_line(stack: Stack) -> None:
     assert result.returncode == 2
     assert "unknown policy 'nowhere-9x9'; available:" in result.stderr
     assert "gaotai-4x7" in result.stderr
-
