@@ -432,3 +432,21 @@ def test_stage_records_cover_the_ended_and_the_new_stage(mediating: CaseState) -
     ]
     assert effects.stages[0].ended_at == LATER
     assert effects.stages[1].started_at == LATER
+
+
+def test_a_transition_shares_the_frozen_parts_and_leaves_the_old_state_alone(mediating: CaseState) -> None:
+    before = mediating.model_dump(mode="json")
+    state, _ = act(
+        mediating,
+        Action.RECORD_SESSION,
+        LATER,
+        held_at=LATER - timedelta(hours=1),
+        attendees=BOTH,
+        notes="面谈",
+    )
+    assert mediating.model_dump(mode="json") == before
+    assert state.stage is not mediating.stage and state.stage.sessions != mediating.stage.sessions
+    assert state.stage.reminders[0] is not mediating.stage.reminders[0]
+    # not copied: the intake, the policy snapshot with its calendar, the route, each committee
+    assert state.intake is mediating.intake and state.policy is mediating.policy
+    assert state.route is mediating.route and state.stage.committee is mediating.stage.committee
