@@ -4,40 +4,70 @@ Every write is idempotent: rows are keyed (case and stage number; notification
 key) and a write never replaces a newer version, so a retried activity leaves
 exactly the rows one successful attempt would.
 
-The statements are built once: each call only binds its rows (building them per call was a
-sixth of the worker's CPU).
+This runs once per transition, so it talks to asyncpg directly with statements written once
+from the schema (SQLAlchemy building and executing them per call was a sixth of the worker's
+CPU); the registry read that follows a handoff stays on SQLAlchemy.
 """
 
 from __future__ import annotations
 
+import json
+from collections.abc import Iterable, Sequence
 from typing import Any
 
-from sqlalchemy import Table, func, literal_column
-from sqlalchemy.dialects.postgresql import Insert, insert
+from sqlalchemy import JSON, Table
 from sqlalchemy.ext.asyncio import AsyncEngine
 from temporalio import activity
 
 from activities.inputs import TransitionInput
 from activities.registry import load_committees
 from db.schema import case_events, case_parties, cases, outbox, stages
-from models.case import Committee
+from models.case import Committee, Party
+from models.effects import CaseEvent, CaseProjection, Notification, StageRecord
 
 
-def _newer_wins(table: Table, keys: tuple[str, ...]) -> Insert:
-    """Insert, or update every other column when the row's version is older than this one."""
-    upsert = insert(table)
-    return upsert.on_conflict_do_update(
-        index_elements=[table.c[k] for k in keys],
-        set_={c.name: upsert.excluded[c.name] for c in table.c if c.name not in keys},
-        where=table.c.version < upsert.excluded.version,
+class Statement:
+    """An INSERT of `columns` into `table` as asyncpg SQL, and the row values in its order."""
+
+    def __init__(self, table: Table, columns: Iterable[str], conflict: str, extra: dict[str, str]) -> None:
+        self.columns = list(columns)
+        json_columns = {c.name for c in table.c if isinstance(c.type, JSON)}
+        self._json = [name in json_columns for name in self.columns]
+        values = [f"${i}::jsonb" if j else f"${i}" for i, j in enumerate(self._json, 1)]
+        names = [*self.columns, *extra]
+        self.sql = (
+            f"INSERT INTO {table.name} AS t ({', '.join(names)})"
+            f" VALUES ({', '.join([*values, *extra.values()])}) {conflict}"
+        )
+
+    def args(self, row: dict[str, Any]) -> tuple[Any, ...]:
+        return tuple(
+            json.dumps(row[c], ensure_ascii=False) if j else row[c]
+            for c, j in zip(self.columns, self._json, strict=True)
+        )
+
+
+def _newer_wins(table: Table, keys: Sequence[str], columns: Iterable[str], **extra: str) -> Statement:
+    """Insert, or update every other column when the stored row's version is older than this one."""
+    columns = list(columns)
+    updated = [c for c in [*columns, *extra] if c not in keys]
+    conflict = (
+        f"ON CONFLICT ({', '.join(keys)}) DO UPDATE SET "
+        + ", ".join(f"{c} = EXCLUDED.{c}" for c in updated)
+        + " WHERE t.version < EXCLUDED.version"
     )
+    return Statement(table, columns, conflict, extra)
 
 
-UPSERT_CASE = _newer_wins(cases, ("case_id",)).values(updated_at=func.now())
-UPSERT_STAGE = _newer_wins(stages, ("case_id", "stage_no"))
-INSERT_PARTIES = insert(case_parties).on_conflict_do_nothing()
-INSERT_EVENTS = insert(case_events).on_conflict_do_nothing(index_elements=[case_events.c.key])
-INSERT_NOTICES = insert(outbox).on_conflict_do_nothing(index_elements=[literal_column("key")])
+def _keyed(table: Table, columns: Iterable[str], keys: str = "") -> Statement:
+    return Statement(table, columns, f"ON CONFLICT {keys} DO NOTHING".replace("  ", " "), {})
+
+
+UPSERT_CASE = _newer_wins(cases, ["case_id"], CaseProjection.model_fields, updated_at="now()")
+UPSERT_STAGE = _newer_wins(stages, ["case_id", "stage_no"], [*StageRecord.model_fields, "version"])
+INSERT_PARTIES = _keyed(case_parties, ["case_id", *Party.model_fields])
+INSERT_EVENTS = _keyed(case_events, CaseEvent.model_fields, "(key)")
+INSERT_NOTICES = _keyed(outbox, ["case_id", *Notification.model_fields], "(key)")
 
 
 class RecordActivities:
@@ -48,23 +78,23 @@ class RecordActivities:
     async def record_transition(self, change: TransitionInput) -> Committee | None:
         effects, case_id = change.effects, change.case_id
         version = effects.projection.version if effects.projection else 0
-        async with self._engine.begin() as conn:
-            if change.parties:
-                parties = [{"case_id": case_id, **p.model_dump(mode="json")} for p in change.parties]
-                await conn.execute(INSERT_PARTIES, parties)
-            if effects.projection is not None:
-                await conn.execute(UPSERT_CASE, effects.projection.model_dump(mode="python"))
-            if effects.stages:
-                rows: list[dict[str, Any]] = [
-                    {**r.model_dump(mode="python"), "version": version} for r in effects.stages
-                ]
-                await conn.execute(UPSERT_STAGE, rows)
-            if effects.events:
-                events = [e.model_dump(mode="json") | {"at": e.at} for e in effects.events]
-                await conn.execute(INSERT_EVENTS, events)
-            if effects.notifications:
-                notices = [{"case_id": case_id, **n.model_dump(mode="json")} for n in effects.notifications]
-                await conn.execute(INSERT_NOTICES, notices)
+        notices = [{"case_id": case_id, **n.model_dump(mode="json")} for n in effects.notifications]
+        writes: list[tuple[Statement, list[dict[str, Any]]]] = [
+            (INSERT_PARTIES, [{"case_id": case_id, **p.model_dump(mode="json")} for p in change.parties]),
+            (UPSERT_CASE, [effects.projection.model_dump(mode="python")] if effects.projection else []),
+            (UPSERT_STAGE, [{**r.model_dump(mode="python"), "version": version} for r in effects.stages]),
+            (INSERT_EVENTS, [e.model_dump(mode="json") | {"at": e.at} for e in effects.events]),
+            (INSERT_NOTICES, notices),
+        ]
+        async with self._engine.connect() as conn:
+            pg = (await conn.get_raw_connection()).driver_connection
+            assert pg is not None
+            async with pg.transaction():
+                for statement, rows in writes:
+                    if len(rows) == 1:
+                        await pg.execute(statement.sql, *statement.args(rows[0]))
+                    elif rows:
+                        await pg.executemany(statement.sql, [statement.args(r) for r in rows])
             if effects.refresh_committee is None:
                 return None
             found = await load_committees(conn, ids=[effects.refresh_committee])

@@ -64,6 +64,14 @@ case_numbers = Table(
     Column("created_at", DateTime(timezone=True), nullable=False, server_default=text("now()")),
 )
 
+case_counters = Table(
+    "case_counters",
+    metadata,
+    Column("county", String(6), primary_key=True),
+    Column("year", Integer, primary_key=True),
+    Column("serial", Integer, nullable=False),
+)
+
 cases = Table(
     "cases",
     metadata,

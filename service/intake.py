@@ -6,8 +6,7 @@ import hashlib
 from datetime import UTC, datetime
 
 from pydantic import BaseModel
-from sqlalchemy import func, select, text
-from sqlalchemy.dialects.postgresql import insert
+from sqlalchemy import select, text
 from sqlalchemy.ext.asyncio import AsyncEngine
 from temporalio.client import Client
 from temporalio.common import TypedSearchAttributes, WorkflowIDConflictPolicy, WorkflowIDReusePolicy
@@ -20,6 +19,8 @@ from models.case import CaseInput, CaseIntake
 from models.intake import CLOCK_SKEW, IntakeRejected, check_intake
 from models.labels import both
 from models.policy import Policy
+from models.rules import Rejected
+from models.rules import open_case as open_rule
 from workflows import TASK_QUEUE, MediationCase
 from workflows import search_attributes as sa
 
@@ -51,36 +52,48 @@ def intake_key(intake: CaseIntake) -> str:
     return "fp:" + hashlib.sha256("\x1f".join(parts).encode()).hexdigest()
 
 
+NEXT_NUMBER = text(
+    """
+    WITH next AS (
+        INSERT INTO case_counters AS c (county, year, serial) VALUES (:county, :year, 1)
+        ON CONFLICT (county, year) DO UPDATE SET serial = c.serial + 1
+        RETURNING county, year, serial
+    )
+    INSERT INTO case_numbers (county, year, serial, intake_key, case_id)
+    SELECT county, year, serial, :key, format('case-%s-%s-%s', county, year, lpad(serial::text, 6, '0'))
+    FROM next
+    ON CONFLICT (intake_key) DO NOTHING
+    RETURNING case_id
+    """
+)
+
+
+async def _numbered(engine: AsyncEngine, key: str) -> str | None:
+    async with engine.connect() as conn:
+        found = await conn.execute(select(case_numbers.c.case_id).where(case_numbers.c.intake_key == key))
+        return found.scalar_one_or_none()
+
+
 async def allocate_case_number(engine: AsyncEngine, intake: CaseIntake) -> tuple[str, str, bool]:
-    """(case id, case number, newly allocated). The same intake always gets the same number."""
+    """(case id, case number, newly allocated). The same intake always gets the same number.
+
+    Numbers run without gaps per county and year: one statement takes the next serial from
+    the county's counter row (locked until commit) and records it against the intake's key; if
+    the same intake was numbered meanwhile, the transaction rolls back and the counter with it."""
     key = intake_key(intake)
-    county, year = intake.place.county, local_day(intake.reported_at).year
-    async with engine.begin() as conn:
-        found = (
-            await conn.execute(select(case_numbers.c.case_id).where(case_numbers.c.intake_key == key))
-        ).scalar_one_or_none()
-        if found is not None:
-            return found, found.removeprefix("case-"), False
-        await conn.execute(text("select pg_advisory_xact_lock(hashtext(:k))"), {"k": f"{county}-{year}"})
-        found = (
-            await conn.execute(select(case_numbers.c.case_id).where(case_numbers.c.intake_key == key))
-        ).scalar_one_or_none()
-        if found is not None:
-            return found, found.removeprefix("case-"), False
-        serial = (
-            await conn.execute(
-                select(func.coalesce(func.max(case_numbers.c.serial), 0) + 1).where(
-                    case_numbers.c.county == county, case_numbers.c.year == year
-                )
-            )
-        ).scalar_one()
-        case_no = f"{county}-{year}-{serial:06d}"
-        await conn.execute(
-            insert(case_numbers).values(
-                county=county, year=year, serial=serial, intake_key=key, case_id=f"case-{case_no}"
-            )
-        )
-    return f"case-{case_no}", case_no, True
+    found = await _numbered(engine, key)
+    if found is None:
+        county, year = intake.place.county, local_day(intake.reported_at).year
+        async with engine.connect() as conn, conn.begin() as tx:
+            params = {"county": county, "year": year, "key": key}
+            found = (await conn.execute(NEXT_NUMBER, params)).scalar_one_or_none()
+            if found is not None:
+                await tx.commit()
+                return found, found.removeprefix("case-"), True
+            await tx.rollback()
+        found = await _numbered(engine, key)
+        assert found is not None, f"intake {key} neither numbered nor found"
+    return found, found.removeprefix("case-"), False
 
 
 def start_details(case_no: str, intake: CaseIntake, policy: Policy) -> str:
@@ -109,9 +122,14 @@ async def open_case(
     intake's dates are checked against (default: the wall clock)."""
     async with engine.connect() as conn:
         route = await route_for(conn, intake.place)
-    check_intake(intake, route, now or datetime.now(UTC))
+    now = now or datetime.now(UTC)
+    check_intake(intake, route, now)
     case_id, case_no, created = await allocate_case_number(engine, intake)
     case = CaseInput(case_id=case_id, case_no=case_no, intake=intake, policy=policy, route=route)
+    try:  # where the case will stand once open: lists find it there at once, and it upserts nothing
+        attributes = sa.pairs(open_rule(case, route, now)[0])
+    except Rejected:  # the workflow says why when it opens
+        attributes = sa.intake_pairs(intake)
     try:
         await client.start_workflow(
             MediationCase.run,
@@ -120,7 +138,7 @@ async def open_case(
             task_queue=task_queue,
             id_reuse_policy=WorkflowIDReusePolicy.REJECT_DUPLICATE,
             id_conflict_policy=WorkflowIDConflictPolicy.USE_EXISTING,
-            search_attributes=TypedSearchAttributes(sa.intake_pairs(intake)),
+            search_attributes=TypedSearchAttributes(attributes),
             static_summary=f"{case_no} · {intake.dispute_type.value} · grid {intake.place.grid}",
             static_details=start_details(case_no, intake, policy),
         )

@@ -31,7 +31,7 @@ from temporalio.testing import WorkflowEnvironment
 from temporalio.worker import Worker
 
 from activities import all_activities
-from db.schema import case_numbers
+from db.schema import case_counters, case_numbers
 from models.calendar import Span, Unit
 from models.case import Actor, Place
 from models.digest import DigestScope
@@ -115,6 +115,7 @@ async def finding_db(pg_url: str) -> AsyncIterator[AsyncEngine]:
                 county="431199", year=2026, serial=800000, intake_key="test:offset", case_id="case-offset"
             )
         )
+        await conn.execute(case_counters.insert().values(county="431199", year=2026, serial=800000))
     yield engine
     await engine.dispose()
 

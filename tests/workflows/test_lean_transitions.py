@@ -3,6 +3,8 @@ move, and only the search attributes that changed."""
 
 from __future__ import annotations
 
+import uuid
+
 from sqlalchemy.ext.asyncio import AsyncEngine
 from temporalio.api.enums.v1 import EventType
 from temporalio.testing import WorkflowEnvironment
@@ -11,9 +13,11 @@ from temporalio.worker import Worker
 from models.actions import Accept, Extend, RecordSession
 from models.calendar import Span, Unit
 from models.enums import DisputeType
-from tests.cases import history
-from tests.factories import case_input
-from tests.workflows.helpers import GRID, Handle, act, mediator, rows, start
+from policies import load_policy
+from service.intake import open_case
+from tests.cases import STARTED, history, settle
+from tests.factories import case_input, intake
+from tests.workflows.helpers import GRID, Handle, act, mediator, raw_search_attributes, rows, start
 
 MARKER = EventType.EVENT_TYPE_MARKER_RECORDED
 TIMER_STARTED = EventType.EVENT_TYPE_TIMER_STARTED
@@ -76,3 +80,24 @@ async def test_opening_records_with_one_local_activity(
     assert ACTIVITY not in events and events.count(MARKER) == 2
     (row,) = await rows(engine, "SELECT status FROM cases WHERE case_id = :c", c=case.case_id)
     assert row["status"] == "awaiting_acceptance"
+
+
+async def test_a_case_opened_at_intake_starts_with_its_search_attributes(
+    env: WorkflowEnvironment, engine: AsyncEngine, worker: Worker, task_queue: str
+) -> None:
+    intake_ = intake(intake_ref=f"lean-{uuid.uuid4().hex[:8]}")
+    now = await env.get_current_time()
+    result = await open_case(
+        env.client, engine, intake_, load_policy("gaotai-4x7"), task_queue=task_queue, now=now
+    )
+    handle = env.client.get_workflow_handle(result.case_id)
+    STARTED.append(handle)
+    view = await settle(handle)
+    # the only upsert is the SDK's own, with the version marker: level, committee, status and
+    # deadline were set when the case started, from the rule the workflow then ran
+    assert (await history(handle)).count(UPSERT) == 1
+    raw = await raw_search_attributes(env.client, handle)
+    decoded = {k: env.client.data_converter.payload_converter.from_payload(v) for k, v in raw.items()}
+    assert decoded["MediationLevel"] == view.level.value == "grid"
+    assert decoded["MediationCommittee"] == view.committee_id
+    assert decoded["MediationStatus"] == "awaiting_acceptance"
