@@ -1,0 +1,234 @@
+"""`python -m bench`: the engine beside Temporal's own ceiling, on one dev server and one worker.
+
+Starts a dev server (`WorkflowEnvironment.start_local`), PostgreSQL with a database of its own,
+and one worker process (`bench.worker`: worker.py's settings, plus the baseline workflows), then
+measures each baseline and engine figure in turn, prints the table and writes
+bench/out/results.json. `--quick` is the small run the test suite uses.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import os
+import sys
+import time
+import uuid
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+from rich.console import Console
+from temporalio.contrib.pydantic import pydantic_data_converter
+from temporalio.testing import WorkflowEnvironment
+
+from bench import scenarios
+from bench.county import County, build_registry, write_registry
+from bench.measure import percentile
+from bench.profile import spy
+from bench.results import Results, figures, machine, table
+from bench.stack import BIN, CpuMeter, fresh_database, postgres, worker_process
+from policies import load_policy
+from settings import Settings
+from workflows.search_attributes import ALL
+
+OUT = Path(__file__).resolve().parent / "out"
+SETTLE_S = 3.0
+console = Console(stderr=True)
+
+
+def parse(argv: list[str] | None = None) -> argparse.Namespace:
+    p = argparse.ArgumentParser(prog="python -m bench", description=__doc__.splitlines()[0])
+    p.add_argument(
+        "--cases", type=int, default=10_000, help="cases opened (and left open, for the memory figure)"
+    )
+    p.add_argument("--empty", type=int, default=2_000, help="empty workflows run for the baseline rate")
+    p.add_argument("--concurrency", type=int, default=20, help="intake calls / workflow starts in flight")
+    p.add_argument("--samples", type=int, default=300, help="round trips timed for each latency figure")
+    p.add_argument("--latency-cases", type=int, default=20, help="cases (and trivial workflows) they go to")
+    p.add_argument("--replays", type=int, default=50, help="replays timed")
+    p.add_argument("--policy", default="gaotai-4x7")
+    p.add_argument("--max-cached", type=int, default=None, help="the worker's sticky cache (SDK: 1000)")
+    p.add_argument("--database-url", default=os.environ.get("BENCH_DATABASE_URL"), help="a PostgreSQL server")
+    p.add_argument("--out", type=Path, default=OUT)
+    p.add_argument("--quick", action="store_true", help="small sizes: the smoke run of the test suite")
+    p.add_argument("--profile", action="store_true", help="record the worker with py-spy (out/worker.folded)")
+    p.add_argument(
+        "--sandboxed", action="store_true", help="workflows in the SDK sandbox (WORKFLOW_SANDBOX=true)"
+    )
+    args = p.parse_args(argv)
+    if args.quick:
+        args.cases, args.empty, args.samples, args.latency_cases, args.replays = 60, 60, 20, 4, 5
+        args.concurrency = min(args.concurrency, 20)
+    return args
+
+
+def ms(values: list[float]) -> dict[str, float]:
+    return {"p50": round(percentile(values, 0.5), 3), "p99": round(percentile(values, 0.99), 3)}
+
+
+async def measure(args: argparse.Namespace) -> Results:
+    started, clock, host = datetime.now(UTC), time.perf_counter(), machine()
+    registry = build_registry()
+    path = write_registry(args.out / "county.json", registry)
+    county = County(registry)
+    settings = Settings()
+    details: dict[str, Any] = {}
+    with postgres(args.database_url, OUT) as server:
+        db_url, engine = await fresh_database(server, path)
+        env = await WorkflowEnvironment.start_local(
+            data_converter=pydantic_data_converter,
+            dev_server_existing_path=str(BIN / "temporal"),
+            search_attributes=ALL,
+        )
+        try:
+            address = env.client.service_client.config.target_host
+            task_queue = f"bench-{uuid.uuid4().hex[:6]}"
+            extra = {"BENCH_MAX_CACHED_WORKFLOWS": str(args.max_cached)} if args.max_cached else {}
+            extra["WORKFLOW_SANDBOX"] = str(args.sandboxed).lower()
+            async with worker_process(
+                address, db_url, task_queue, args.out / "worker.log", **extra
+            ) as worker:
+                b = scenarios.Bench(
+                    env.client, engine, county, load_policy(args.policy), task_queue, args.concurrency
+                )
+                with spy(worker.pid, args.out / "worker.folded", args.profile):
+                    details = await run_phases(args, b, worker)
+        finally:
+            await env.shutdown()
+            await engine.dispose()
+    values, notes = details.pop("values"), details.pop("notes")
+    return Results(
+        started_at=started,
+        seconds=round(time.perf_counter() - clock, 1),
+        machine={**host, "load_average_at_end": [round(x, 2) for x in os.getloadavg()]},
+        settings={
+            "cases": args.cases,
+            "empty_workflows": args.empty,
+            "concurrency": args.concurrency,
+            "samples": args.samples,
+            "latency_cases": args.latency_cases,
+            "replays": args.replays,
+            "policy": args.policy,
+            "max_cached_workflows": args.max_cached or 1000,
+            "max_concurrent_workflow_tasks": settings.max_concurrent_workflow_tasks,
+            "max_concurrent_activities": settings.max_concurrent_activities,
+            "db_pool_size": settings.db_pool_size,
+            "log_level": settings.log_level,
+            "quick": args.quick,
+            "workflow_sandbox": args.sandboxed,
+        },
+        figures=figures(values, notes),
+        details=details,
+    )
+
+
+async def run_phases(args: argparse.Namespace, b: scenarios.Bench, worker: Any) -> dict[str, Any]:
+    n = args.cases
+    step = console.status("starting")
+    with step:
+        rss_idle = worker.rss_mb()
+        step.update(f"baseline: {args.empty} empty workflows")
+        meter = CpuMeter(worker)
+        cpu = meter.read()
+        empty_s = await scenarios.empty_workflows(b, args.empty)
+        empty_cpu = meter.since(cpu, args.empty)
+        empty_cpu_ms = empty_cpu["worker"]
+        await asyncio.sleep(SETTLE_S)
+        rss_baseline = worker.rss_mb()
+
+        step.update(f"engine: opening {n} cases")
+        cpu = meter.read()
+        open_s, _ = await scenarios.open_cases(b, n)
+        case_cpu = meter.since(cpu, n)
+        case_cpu_ms = case_cpu["worker"]
+        await asyncio.sleep(SETTLE_S)
+        rss_open = worker.rss_mb()
+
+        step.update("baseline: bare update and query round trips")
+        bare_update, bare_query = await scenarios.bare_round_trips(b, args.samples, args.latency_cases)
+        step.update("engine: record_session and state query round trips")
+        action, query = await scenarios.engine_round_trips(b, args.samples, args.latency_cases)
+
+        step.update("engine: a four-level escalation and a village agreement, to the end")
+        full_case = b.handle(await scenarios.full_escalation(b))
+        escalation = await scenarios.count_history(full_case)
+        village = await scenarios.count_history(b.handle(await scenarios.village_agreement(b)))
+        empty_case = b.client.get_workflow_handle(f"empty-{b.run}-0")
+        empty = await scenarios.count_history(empty_case)
+
+        step.update("replaying")
+        full_history = await full_case.fetch_history()
+        (args.out / "four_level_escalation.json").write_text(full_history.to_json(), encoding="utf-8")
+        empty_history = await empty_case.fetch_history()
+        replay_case = await scenarios.replay_ms(full_history, args.replays, sandboxed=args.sandboxed)
+        replay_empty = await scenarios.replay_ms(empty_history, args.replays, sandboxed=args.sandboxed)
+
+    a, q, bu, bq = ms(action), ms(query), ms(bare_update), ms(bare_query)
+    values = {
+        "open_rate": (args.empty / empty_s, n / open_s),
+        "action_p50": (bu["p50"], a["p50"]),
+        "action_p99": (bu["p99"], a["p99"]),
+        "query_p50": (bq["p50"], q["p50"]),
+        "query_p99": (bq["p99"], q["p99"]),
+        "events_escalation": (float(empty.events), float(escalation.events)),
+        "activities_escalation": (None, escalation.activities_per_transition),
+        "events_village": (float(empty.events), float(village.events)),
+        "activities_village": (None, village.activities_per_transition),
+        "replay_p50": (percentile(replay_empty, 0.5), percentile(replay_case, 0.5)),
+        "rss_open_cases": (rss_idle, rss_open),
+        "replay_per_task": (
+            percentile(replay_empty, 0.5) / empty.workflow_tasks,
+            percentile(replay_case, 0.5) / escalation.workflow_tasks,
+        ),
+        "cpu_per_case": (empty_cpu_ms, case_cpu_ms),
+        "server_cpu_per_case": (empty_cpu["server"], case_cpu["server"]),
+        "postgres_cpu_per_case": (empty_cpu["postgres"] or None, case_cpu["postgres"]),
+    }
+    notes = {
+        "activities_escalation": f"{escalation.activities} activities, {escalation.transitions} transitions",
+        "activities_village": f"{village.activities} activities, {village.transitions} transitions",
+        "rss_open_cases": f"{n} open cases waiting on timers; after the baseline: {rss_baseline:.0f} MB",
+        "replay_per_task": f"{escalation.workflow_tasks} workflow tasks (empty: {empty.workflow_tasks})",
+    }
+    return {
+        "values": values,
+        "notes": notes,
+        "seconds": {"empty_workflows": round(empty_s, 2), "open_cases": round(open_s, 2)},
+        "latency_ms": {"bare_update": bu, "bare_query": bq, "record_session": a, "state_query": q},
+        "histories": {
+            "four_level_escalation": vars(escalation),
+            "village_agreement": vars(village),
+            "empty_workflow": vars(empty),
+        },
+        "replay_ms": {"full_case": ms(replay_case), "empty_workflow": ms(replay_empty)},
+        "rss_mb": {
+            "idle": round(rss_idle, 1),
+            "after_baseline": round(rss_baseline, 1),
+            "open_cases": round(rss_open, 1),
+        },
+        "cpu_ms": {"per_empty_workflow": empty_cpu, "per_case_opened": case_cpu},
+        "worker_cpu_ms": {
+            "per_empty_workflow": round(empty_cpu_ms, 2),
+            "per_case_opened": round(case_cpu_ms, 2),
+        },
+    }
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = parse(argv)
+    args.out.mkdir(parents=True, exist_ok=True)
+    results = asyncio.run(measure(args))
+    out = args.out / "results.json"
+    out.write_text(results.to_json() + "\n", encoding="utf-8")
+    Console(width=max(Console().width, 150)).print(table(results))
+    cpu = results.details["cpu_ms"]
+    for what, key in (("an empty workflow", "per_empty_workflow"), ("a case opened", "per_case_opened")):
+        parts = " · ".join(f"{name} {ms:.1f}" for name, ms in cpu[key].items())
+        Console().print(f"CPU ms for {what}: {parts}")
+    console.print(f"wrote {out} ({results.seconds:.0f} s)")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

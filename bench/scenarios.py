@@ -1,0 +1,274 @@
+"""What `python -m bench` measures, baseline and engine side by side on one server and one worker."""
+
+from __future__ import annotations
+
+import asyncio
+import itertools
+import random
+import time
+import uuid
+from collections.abc import AsyncIterator, Sequence
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from typing import Any
+
+from sqlalchemy import text
+from sqlalchemy.ext.asyncio import AsyncEngine
+from temporalio.api.enums.v1 import EventType
+from temporalio.client import Client, WorkflowHandle, WorkflowHistory
+from temporalio.contrib.pydantic import pydantic_data_converter
+from temporalio.worker import Replayer, UnsandboxedWorkflowRunner
+from temporalio.worker.workflow_sandbox import SandboxedWorkflowRunner
+
+from bench.baseline import BASELINE_WORKFLOWS, EmptyWorkflow, TrivialWorkflow
+from bench.county import County, make_intake
+from bench.measure import bounded, latencies_ms
+from models.actions import (
+    Accept,
+    ActionInput,
+    Escalate,
+    RecordAgreement,
+    RecordFailure,
+    RecordSession,
+    RecordVisit,
+)
+from models.enums import Action, AgreementForm, CaseStatus
+from models.policy import Policy
+from models.view import CaseView
+from service.intake import open_case
+from workflows import WORKFLOWS, MediationCase
+
+OPENED_SQL = text(
+    "SELECT count(*) FROM cases c WHERE c.case_id = ANY(:ids) AND c.status = 'awaiting_acceptance'"
+    " AND EXISTS (SELECT 1 FROM outbox o WHERE o.case_id = c.case_id AND o.kind = 'handoff')"
+)
+POLL_S = 0.1
+LOCAL_ACTIVITY_MARKER = "core_local_activity"
+CaseHandle = WorkflowHandle[Any, Any]
+
+
+@dataclass
+class Bench:
+    client: Client
+    engine: AsyncEngine
+    county: County
+    policy: Policy
+    task_queue: str
+    concurrency: int
+    rng: random.Random = field(default_factory=lambda: random.Random(7))
+    run: str = field(default_factory=lambda: uuid.uuid4().hex[:6])
+    serial: itertools.count[int] = field(default_factory=itertools.count)
+
+    def ref(self) -> str:
+        return f"bench-{self.run}-{next(self.serial):07d}"
+
+    def handle(self, case_id: str) -> CaseHandle:
+        return self.client.get_workflow_handle(case_id)
+
+
+# ---------------------------------------------------------------- throughput
+
+
+async def empty_workflows(b: Bench, n: int) -> float:
+    """Seconds to start and complete `n` empty workflows, `b.concurrency` at a time."""
+
+    async def one(i: int) -> None:
+        await b.client.execute_workflow(EmptyWorkflow.run, id=f"empty-{b.run}-{i}", task_queue=b.task_queue)
+
+    start = time.perf_counter()
+    await bounded(range(n), b.concurrency, one)
+    return time.perf_counter() - start
+
+
+async def open_cases(b: Bench, n: int) -> tuple[float, list[str]]:
+    """Seconds from the first intake call until all `n` cases await the grid's acceptance with
+    their row and handoff notice in PostgreSQL; and the case ids."""
+    now = datetime.now(UTC)
+    intakes = [make_intake(b.county, b.rng, ref=b.ref(), at=now) for _ in range(n)]
+    start = time.perf_counter()
+    results = await bounded(
+        intakes, b.concurrency, lambda i: open_case(b.client, b.engine, i, b.policy, task_queue=b.task_queue)
+    )
+    ids = [r.case_id for r in results]
+    await until_opened(b.engine, ids, timeout=max(120.0, n / 2))
+    return time.perf_counter() - start, ids
+
+
+async def until_opened(engine: AsyncEngine, ids: Sequence[str], timeout: float) -> None:
+    deadline = time.monotonic() + timeout
+    while True:
+        async with engine.connect() as conn:
+            opened = (await conn.execute(OPENED_SQL, {"ids": list(ids)})).scalar_one()
+        if opened == len(ids):
+            return
+        if time.monotonic() > deadline:
+            raise TimeoutError(f"only {opened} of {len(ids)} cases opened within {timeout:.0f} s")
+        await asyncio.sleep(POLL_S)
+
+
+# ---------------------------------------------------------------- latency
+
+
+async def bare_round_trips(b: Bench, samples: int, workflows: int) -> tuple[list[float], list[float]]:
+    """Bare update and query round trips on trivial workflows (ms), one at a time."""
+    handles = [
+        await b.client.start_workflow(TrivialWorkflow.run, id=f"trivial-{b.run}-{i}", task_queue=b.task_queue)
+        for i in range(workflows)
+    ]
+    for h in handles:  # warm: the first task of each is not a round trip of an update
+        await h.execute_update(TrivialWorkflow.bump, "warm")
+    updates = await latencies_ms(
+        samples, lambda i: handles[i % workflows].execute_update(TrivialWorkflow.bump, f"note {i}")
+    )
+    queries = await latencies_ms(samples, lambda i: handles[i % workflows].query(TrivialWorkflow.count))
+    for h in handles:
+        await h.signal(TrivialWorkflow.finish)
+        await h.result()
+    return updates, queries
+
+
+async def act(b: Bench, case_id: str, action: str, payload: ActionInput) -> CaseView:
+    view: CaseView = await b.handle(case_id).execute_update(action, payload, result_type=CaseView)
+    return view
+
+
+async def view_of(b: Bench, case_id: str) -> CaseView:
+    view: CaseView = await b.handle(case_id).query(MediationCase.query_state)
+    return view
+
+
+async def accept(b: Bench, case_id: str) -> CaseView:
+    committee = (await view_of(b, case_id)).committee_id
+    actor = b.county.actor(committee, b.rng)
+    return await act(b, case_id, "accept", Accept(actor=actor, mediator_ids=[actor.id]))
+
+
+def session(view: CaseView, b: Bench, note: str) -> RecordSession:
+    return RecordSession(
+        actor=b.county.actor(view.committee_id, b.rng),
+        held_at=datetime.now(UTC),
+        attendees=[p["party_id"] for p in view.parties],
+        notes=note,
+    )
+
+
+async def engine_round_trips(b: Bench, samples: int, cases: int) -> tuple[list[float], list[float]]:
+    """A mediator's `record_session` and a supervisor's `state` query on accepted cases (ms)."""
+    _, ids = await open_cases(b, cases)
+    views = {case_id: await accept(b, case_id) for case_id in ids}
+    for case_id, view in views.items():  # warm, as for the baseline
+        await act(b, case_id, "record_session", session(view, b, "warm"))
+
+    def record(i: int) -> Any:
+        case_id = ids[i % cases]
+        return act(b, case_id, "record_session", session(views[case_id], b, f"第{i}次调解，双方到场"))
+
+    updates = await latencies_ms(samples, record)
+    queries = await latencies_ms(samples, lambda i: view_of(b, ids[i % cases]))
+    return updates, queries
+
+
+# ---------------------------------------------------------------- whole cases
+
+
+async def full_escalation(b: Bench) -> str:
+    """Grid → village → township → county, each accepting, mediating once and passing it up;
+    mediation fails at the county and the case closes. Returns the case id once it has."""
+    _, (case_id,) = await open_cases(b, 1)
+    for _ in range(4):
+        view = await accept(b, case_id)
+        view = await act(b, case_id, "record_session", session(view, b, "调解未成"))
+        actor = b.county.actor(view.committee_id, b.rng)
+        if Action.ESCALATE in view.allowed_actions:
+            await act(b, case_id, "escalate", Escalate(actor=actor, reason="本级调解不成，上交"))
+        else:
+            await act(
+                b, case_id, "record_failure", RecordFailure(actor=actor, reason="调解不成，告知其他途径")
+            )
+    await b.handle(case_id).result()
+    return case_id
+
+
+async def village_agreement(b: Bench) -> str:
+    """The grid cannot settle it; the village committee does; both follow-up visits find the
+    agreement performed and the case closes. Returns the case id once it has."""
+    _, (case_id,) = await open_cases(b, 1)
+    view = await accept(b, case_id)
+    actor = b.county.actor(view.committee_id, b.rng)
+    await act(b, case_id, "record_failure", RecordFailure(actor=actor, reason="网格调解未成"))
+    view = await accept(b, case_id)
+    view = await act(b, case_id, "record_session", session(view, b, "双方到场，达成一致"))
+    actor = b.county.actor(view.committee_id, b.rng)
+    signed = [p["party_id"] for p in view.parties]
+    agreement = RecordAgreement(
+        actor=actor, form=AgreementForm.WRITTEN, terms="围墙按原址重建", signed_by=signed
+    )
+    view = await act(b, case_id, "record_agreement", agreement)
+    assert view.status is CaseStatus.FOLLOW_UP, view.status
+    while view.status is CaseStatus.FOLLOW_UP:
+        view = await act(
+            b, case_id, "record_visit", RecordVisit(actor=actor, performing=True, notes="协议已履行")
+        )
+    await b.handle(case_id).result()
+    return case_id
+
+
+@dataclass(frozen=True)
+class HistoryCount:
+    events: int
+    activities: int
+    transitions: int
+    updates: int
+    timers_fired: int
+    workflow_tasks: int
+
+    @property
+    def activities_per_transition(self) -> float:
+        return self.activities / self.transitions
+
+
+async def count_history(handle: CaseHandle) -> HistoryCount:
+    """Events and activities (local ones too) from the fetched history. A transition is a change of the case:
+    its opening, every accepted update (a mediator's action) and every timer that fired."""
+    events = activities = updates = timers = tasks = 0
+    async for event in handle.fetch_history_events():
+        events += 1
+        kind = event.event_type
+        activities += kind == EventType.EVENT_TYPE_ACTIVITY_TASK_SCHEDULED or (
+            kind == EventType.EVENT_TYPE_MARKER_RECORDED
+            and event.marker_recorded_event_attributes.marker_name == LOCAL_ACTIVITY_MARKER
+        )
+        timers += kind == EventType.EVENT_TYPE_TIMER_FIRED
+        updates += kind == EventType.EVENT_TYPE_WORKFLOW_EXECUTION_UPDATE_ACCEPTED
+        tasks += kind == EventType.EVENT_TYPE_WORKFLOW_TASK_COMPLETED
+    return HistoryCount(events, activities, 1 + updates + timers, updates, timers, tasks)
+
+
+# ---------------------------------------------------------------- replay
+
+
+async def replay_ms(history: WorkflowHistory, times: int, *, sandboxed: bool) -> list[float]:
+    """Replay `history` `times` times in one Replayer, one at a time: each replay's ms."""
+    replayer = Replayer(
+        workflows=[*WORKFLOWS, *BASELINE_WORKFLOWS],
+        data_converter=pydantic_data_converter,
+        workflow_runner=SandboxedWorkflowRunner() if sandboxed else UnsandboxedWorkflowRunner(),
+    )
+    marks: list[float] = []
+    done = asyncio.Event()
+
+    async def feed() -> AsyncIterator[WorkflowHistory]:
+        for _ in range(times):
+            done.clear()
+            marks.append(time.perf_counter())
+            yield history
+            await done.wait()
+
+    durations: list[float] = []
+    async with replayer.workflow_replay_iterator(feed()) as results:
+        async for result in results:
+            durations.append((time.perf_counter() - marks[len(durations)]) * 1000)
+            if result.replay_failure is not None:
+                raise RuntimeError(f"replay of {history.workflow_id} failed: {result.replay_failure}")
+            done.set()
+    return durations

@@ -1,0 +1,37 @@
+"""`python -m bench --quick` end to end: every figure lands in results.json (timings never asserted)."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+from bench.results import FIGURE_KEYS
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def test_quick_bench_writes_every_figure(pg_url: str, tmp_path: Path) -> None:
+    run = subprocess.run(
+        [sys.executable, "-m", "bench", "--quick", "--out", str(tmp_path), "--database-url", pg_url],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=280,
+    )
+    assert run.returncode == 0, run.stderr[-3000:]
+    results = json.loads((tmp_path / "results.json").read_text("utf-8"))
+    figures = {f["key"]: f for f in results["figures"]}
+    assert list(figures) == FIGURE_KEYS
+    for key, figure in figures.items():
+        assert isinstance(figure["engine"], float | int) and figure["engine"] > 0, key
+        if figure["target"] is not None:
+            assert figure["met"] in (True, False), key
+    for key in ("open_rate", "action_p50", "query_p50", "replay_p50", "rss_open_cases"):
+        assert figures[key]["baseline"] > 0 and figures[key]["ratio"] > 0, key
+    histories = results["details"]["histories"]
+    assert histories["four_level_escalation"]["activities"] >= 4  # one stage per level at least
+    assert histories["village_agreement"]["updates"] >= 5
+    assert {"cores", "memory_gib", "python", "temporal_cli"} <= set(results["machine"])
+    assert "engine vs Temporal baseline" in run.stdout
