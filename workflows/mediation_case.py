@@ -149,23 +149,15 @@ class MediationCase:
         change = TransitionInput(
             case_id=state.case_id, effects=effects, parties=list(state.intake.parties) if opening else []
         )
-        summary = f"record stage {state.stage.no}: {state.status.value}"
-        if self._lean:
-            committee = await workflow.execute_local_activity_method(
-                RecordActivities.record_transition,
-                change,
-                start_to_close_timeout=timedelta(seconds=30),
-                retry_policy=DB_RETRY,
-                summary=summary,
-            )
-        else:
-            committee = await workflow.execute_activity_method(
-                RecordActivities.record_transition,
-                change,
-                start_to_close_timeout=timedelta(seconds=30),
-                retry_policy=DB_RETRY,
-                summary=summary,
-            )
+        # v3 records inside the workflow task (a local activity); v2 cases keep their activity
+        execute = workflow.execute_local_activity_method if self._lean else workflow.execute_activity_method
+        committee = await execute(
+            RecordActivities.record_transition,
+            change,
+            start_to_close_timeout=timedelta(seconds=30),
+            retry_policy=DB_RETRY,
+            summary=f"record stage {state.stage.no}: {state.status.value}",
+        )
         if committee is not None:
             self._state = rules.with_committee(self.state, committee)
         self._waiting_for = None
