@@ -34,7 +34,7 @@ bench: $(STAMP)
 	$(BIN)/python -m bench
 
 simulate: $(STAMP)
-	$(BIN)/python -m bench.simulate --cases $(or $(CASES),10000)
+	$(BIN)/python -m bench.simulate --cases $(or $(CASES),10000) --servers $(or $(SERVERS),2) --workers $(or $(WORKERS),1)
 
 lock:
 	$(PYTHON) -m venv /tmp/lock-venv && /tmp/lock-venv/bin/pip install --quiet -e '.[dev]' \

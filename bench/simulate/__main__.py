@@ -31,7 +31,7 @@ from temporalio.testing import WorkflowEnvironment
 from bench.county import County, build_registry, write_registry
 from bench.profile import spy
 from bench.results import machine
-from bench.simulate.driver import Simulation, Tally
+from bench.simulate.driver import Shard, Simulation, Tally
 from bench.simulate.params import Params
 from bench.simulate.report import case_counts, transitions, write_report
 from bench.stack import BIN, WorkerProcess, fresh_database, postgres, worker_process
@@ -53,7 +53,8 @@ def parse(argv: list[str] | None = None) -> argparse.Namespace:
     )
     p.add_argument("--days", type=int, default=None, help="overrides the parameters' days")
     p.add_argument("--concurrency", type=int, default=100, help="actions in flight at one moment")
-    p.add_argument("--workers", type=int, default=1, help="worker processes")
+    p.add_argument("--workers", type=int, default=1, help="worker processes per server")
+    p.add_argument("--servers", type=int, default=1, help="time-skipping servers, a group of townships each")
     p.add_argument("--max-cached", type=int, default=None, help="each worker's sticky cache (SDK: 1000)")
     p.add_argument("--policy", default="gaotai-4x7")
     p.add_argument("--database-url", default=os.environ.get("BENCH_DATABASE_URL"), help="a PostgreSQL server")
@@ -128,28 +129,37 @@ async def simulate(args: argparse.Namespace, out: Path) -> dict[str, Any]:
     }
     with postgres(args.database_url, OUT) as server:
         db_url, engine = await fresh_database(server, path, prefix="sim")
-        env = await WorkflowEnvironment.start_time_skipping(
-            data_converter=pydantic_data_converter,
-            test_server_existing_path=str(BIN / "temporal-test-server"),
-        )
+        envs: list[WorkflowEnvironment] = []
         try:
-            await register(env.client)
-            address = env.client.service_client.config.target_host
-            task_queue = f"sim-{uuid.uuid4().hex[:6]}"
+            for _ in range(args.servers):
+                envs.append(
+                    await WorkflowEnvironment.start_time_skipping(
+                        data_converter=pydantic_data_converter,
+                        test_server_existing_path=str(BIN / "temporal-test-server"),
+                    )
+                )
+                await register(envs[-1].client)
             extra = {"LOG_LEVEL": os.environ.get("LOG_LEVEL", "WARNING")}
             extra["WORKFLOW_SANDBOX"] = str(args.sandboxed).lower()
             if args.max_cached:
                 extra["BENCH_MAX_CACHED_WORKFLOWS"] = str(args.max_cached)
             async with AsyncExitStack() as stack:
-                workers = [
-                    await stack.enter_async_context(
-                        worker_process(address, db_url, task_queue, out / f"worker-{i}.log", **extra)
-                    )
-                    for i in range(args.workers)
-                ]
+                shards: list[Shard] = []
+                workers: list[WorkerProcess] = []
+                for env in envs:
+                    address = env.client.service_client.config.target_host
+                    shard = Shard(env, f"sim-{uuid.uuid4().hex[:6]}")
+                    shards.append(shard)
+                    for _ in range(args.workers):
+                        log = out / f"worker-{len(workers)}.log"
+                        workers.append(
+                            await stack.enter_async_context(
+                                worker_process(address, db_url, shard.task_queue, log, **extra)
+                            )
+                        )
                 for i, w in enumerate(workers):
                     stack.enter_context(spy(w.pid, out / f"worker-{i}.folded", args.profile))
-                sim = Simulation(env, engine, county, policy, params, task_queue, args.concurrency)
+                sim = Simulation(shards, engine, county, policy, params, args.concurrency)
                 clock = time.perf_counter()
                 with Progress(*COLUMNS, console=console) as progress:
                     tally = await sim.run(
@@ -158,7 +168,7 @@ async def simulate(args: argparse.Namespace, out: Path) -> dict[str, Any]:
                 wall = time.perf_counter() - clock
                 summary["processes"] = process_stats(workers)
                 summary["machine"]["load_average_at_end"] = [round(x, 2) for x in os.getloadavg()]
-            ended = await env.get_current_time()
+            ended = max([await env.get_current_time() for env in envs])
             period = days_period(local_day(sim.first_day), local_day(ended))
             report = await write_report(engine, county.code, period, out, Console())
             summary |= {
@@ -185,7 +195,8 @@ async def simulate(args: argparse.Namespace, out: Path) -> dict[str, Any]:
                 "settling": report.settling.model_dump(mode="json"),
             }
         finally:
-            await env.shutdown()
+            for env in envs:
+                await env.shutdown()
             await engine.dispose()
     return summary
 

@@ -8,6 +8,7 @@ returns (or the `state` query after a timer).
 
 from __future__ import annotations
 
+import asyncio
 import heapq
 import itertools
 import math
@@ -106,20 +107,31 @@ def arrivals(params: Params, county: County, policy: Policy, first_day: datetime
     return sorted(result, key=lambda a: a.at)
 
 
+@dataclass(frozen=True)
+class Shard:
+    """A time-skipping server and the task queue its workers poll. The test server is one Java
+    process that slows as the workflows it keeps pile up, so a large county runs on several, one
+    group of townships each, their clocks stepped together."""
+
+    env: WorkflowEnvironment
+    task_queue: str
+
+
 class Simulation:
     def __init__(
         self,
-        env: WorkflowEnvironment,
+        shards: list[Shard],
         engine: AsyncEngine,
         county: County,
         policy: Policy,
         params: Params,
-        task_queue: str,
         concurrency: int,
     ) -> None:
-        self.env, self.client = env, env.client
+        self.shards, self.env = shards, shards[0].env
         self.engine, self.county, self.policy, self.params = engine, county, policy, params
-        self.task_queue, self.concurrency = task_queue, concurrency
+        self.concurrency = concurrency
+        townships = sorted({site.township for site in county.sites})
+        self.shard_of = {t: shards[i % len(shards)] for i, t in enumerate(townships)}
         self.people = Mediators(params, county, policy.calendar)
         self.tick = timedelta(minutes=params.tick_minutes)
         self.queue: list[tuple[float, int, int, Step | None]] = []
@@ -163,11 +175,8 @@ class Simulation:
         """Skip the server's clock to the next moment someone acts, and let everyone due act."""
         slot = self.queue[0][0]
         clock = time.perf_counter()
-        now = await self.env.get_current_time()
-        if slot > now.timestamp():
-            await self.env.sleep(slot - now.timestamp())
-            now = datetime.fromtimestamp(slot, UTC)
-        self.server_now, self.read_at = now, time.perf_counter()
+        clocks = await asyncio.gather(*(self._advance(shard, slot) for shard in self.shards))
+        self.server_now, self.read_at = max(clocks), time.perf_counter()
         self.tally.sleep_s += time.perf_counter() - clock
         batch = []
         while self.queue and self.queue[0][0] <= slot:
@@ -179,6 +188,14 @@ class Simulation:
         self.tally.act_s += time.perf_counter() - clock
         self.tally.ticks += 1
         return at
+
+    @staticmethod
+    async def _advance(shard: Shard, slot: float) -> datetime:
+        now = await shard.env.get_current_time()
+        if slot > now.timestamp():
+            await shard.env.sleep(slot - now.timestamp())
+            now = datetime.fromtimestamp(slot, UTC)
+        return now
 
     async def _act_on(self, item: tuple[int, Step | None], at: datetime) -> None:
         await self._act(*item, at)
@@ -213,20 +230,22 @@ class Simulation:
         )
         # the intake's dates are checked against the server's clock, a year ahead of the wall's by the end
         now = self.server_now + timedelta(seconds=time.perf_counter() - self.read_at)
+        shard = self.shard_of[a.site.township]
         result = await open_case(
-            self.client, self.engine, intake, self.policy, task_queue=self.task_queue, now=now
+            shard.env.client, self.engine, intake, self.policy, task_queue=shard.task_queue, now=now
         )
         case.case_id = result.case_id
         self.tally.opened += 1
         return None  # the view comes from the query on the next tick
 
     async def _query(self, case: Case) -> CaseView:
-        view: CaseView = await self.client.get_workflow_handle(case.case_id).query(MediationCase.query_state)
+        client = self.shard_of[case.arrival.site.township].env.client
+        view: CaseView = await client.get_workflow_handle(case.case_id).query(MediationCase.query_state)
         return view
 
     async def _update(self, case: Case, action: str, at: datetime) -> CaseView:
         payload = self.people.payload(case.agent, case.committee, case.parties, action, at)
-        handle: Any = self.client.get_workflow_handle(case.case_id)
+        handle: Any = self.shard_of[case.arrival.site.township].env.client.get_workflow_handle(case.case_id)
         try:
             view: CaseView = await handle.execute_update(action, payload, result_type=CaseView)
             self.tally.actions[action] += 1

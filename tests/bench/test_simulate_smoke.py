@@ -11,7 +11,19 @@ ROOT = Path(__file__).resolve().parents[2]
 
 
 def test_small_simulation_writes_the_report(pg_url: str, tmp_path: Path) -> None:
-    args = ["--cases", "50", "--days", "20", "--out", str(tmp_path), "--database-url", pg_url]
+    # two time-skipping servers, a group of townships each, stepped together
+    args = [
+        "--cases",
+        "50",
+        "--days",
+        "20",
+        "--servers",
+        "2",
+        "--out",
+        str(tmp_path),
+        "--database-url",
+        pg_url,
+    ]
     run = subprocess.run(
         [sys.executable, "-m", "bench.simulate", *args],
         cwd=ROOT,
@@ -22,6 +34,7 @@ def test_small_simulation_writes_the_report(pg_url: str, tmp_path: Path) -> None
     assert run.returncode == 0, run.stderr[-3000:]
     summary = json.loads((tmp_path / "summary.json").read_text("utf-8"))
     assert summary["opened"] == 50
+    assert len(summary["processes"]["test_server_cpu_s"]) == len(summary["processes"]["worker_cpu_s"]) == 2
     assert summary["closed"] + summary["stuck"] <= 50 and summary["closed"] > 0
     assert summary["actions"].get("accept", 0) > 0
     assert sum(summary["database"]["status"].values()) == 50
