@@ -127,9 +127,7 @@ class MediationCase:
             delay = (wake - workflow.now()).total_seconds()
             if delay > 0:
                 try:
-                    await workflow.wait_condition(
-                        woken, timeout=delay, timeout_summary=summary
-                    )
+                    await workflow.wait_condition(woken, timeout=delay, timeout_summary=summary)
                     return
                 except TimeoutError:
                     pass
