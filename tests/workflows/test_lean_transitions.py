@@ -10,7 +10,7 @@ from temporalio.api.enums.v1 import EventType
 from temporalio.testing import WorkflowEnvironment
 from temporalio.worker import Worker
 
-from models.actions import Accept, Extend, RecordSession
+from models.actions import Accept, ActionInput, Extend, RecordSession
 from models.calendar import Span, Unit
 from models.enums import DisputeType
 from policies import load_policy
@@ -26,7 +26,7 @@ UPSERT = EventType.EVENT_TYPE_UPSERT_WORKFLOW_SEARCH_ATTRIBUTES
 ACTIVITY = EventType.EVENT_TYPE_ACTIVITY_TASK_SCHEDULED
 
 
-async def events_of(handle: Handle, action: object) -> list[EventType.ValueType]:
+async def events_of(handle: Handle, action: ActionInput) -> list[EventType.ValueType]:
     """The events `act(handle, action)` added to the case's history."""
     before = len(await history(handle))
     await act(handle, action)
