@@ -54,9 +54,13 @@ def intake_key(intake: CaseIntake) -> str:
 
 NEXT_NUMBER = text(
     """
-    WITH next AS (
-        INSERT INTO case_counters AS c (county, year, serial) VALUES (:county, :year, 1)
-        ON CONFLICT (county, year) DO UPDATE SET serial = c.serial + 1
+    WITH taken AS (
+        SELECT coalesce(max(serial), 0) AS serial FROM case_numbers WHERE county = :county AND year = :year
+    ),
+    next AS (
+        INSERT INTO case_counters AS c (county, year, serial)
+        SELECT :county, :year, taken.serial + 1 FROM taken
+        ON CONFLICT (county, year) DO UPDATE SET serial = greatest(c.serial, EXCLUDED.serial - 1) + 1
         RETURNING county, year, serial
     )
     INSERT INTO case_numbers (county, year, serial, intake_key, case_id)
@@ -79,7 +83,9 @@ async def allocate_case_number(engine: AsyncEngine, intake: CaseIntake) -> tuple
 
     Numbers run without gaps per county and year: one statement takes the next serial from
     the county's counter row (locked until commit) and records it against the intake's key; if
-    the same intake was numbered meanwhile, the transaction rolls back and the counter with it."""
+    the same intake was numbered meanwhile, the transaction rolls back and the counter with it.
+    A counter behind the numbers already given (numbered by an older version during a rolling
+    deploy) catches up with them instead of colliding."""
     key = intake_key(intake)
     found = await _numbered(engine, key)
     if found is None:

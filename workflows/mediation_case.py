@@ -15,7 +15,7 @@ from datetime import timedelta
 
 from temporalio import workflow
 from temporalio.common import RetryPolicy
-from temporalio.exceptions import ApplicationError
+from temporalio.exceptions import ApplicationError, FailureError
 
 with workflow.unsafe.imports_passed_through():
     from activities.inputs import TransitionInput
@@ -38,7 +38,7 @@ with workflow.unsafe.imports_passed_through():
         Transfer,
         Withdraw,
     )
-    from models.case import CaseInput, CaseState
+    from models.case import CaseInput, CaseState, Committee
     from models.effects import Effects
     from models.enums import Action
     from models.view import CaseView, case_view, current_details, next_timer_summary
@@ -49,6 +49,8 @@ TASK_QUEUE = "mediation"
 SESSION_RECORDS = "session-records-in-postgresql"
 LEAN_TRANSITIONS = "lean-transitions"
 DB_RETRY = RetryPolicy(initial_interval=timedelta(seconds=1), maximum_interval=timedelta(minutes=1))
+# a blip of the database is retried inside the workflow task, about 7 s; longer, by DB_RETRY
+LOCAL_RETRY = RetryPolicy(initial_interval=timedelta(seconds=0.5), maximum_attempts=5)
 
 
 @workflow.defn(name=WORKFLOW_TYPE)
@@ -147,15 +149,31 @@ class MediationCase:
         change = TransitionInput(
             case_id=state.case_id, effects=effects, parties=list(state.intake.parties) if opening else []
         )
-        # v3 records inside the workflow task (a local activity); v2 cases keep their activity
-        execute = workflow.execute_local_activity_method if self._lean else workflow.execute_activity_method
-        committee = await execute(
-            RecordActivities.record_transition,
-            change,
-            start_to_close_timeout=timedelta(seconds=30),
-            retry_policy=DB_RETRY,
-            summary=f"record stage {state.stage.no}: {state.status.value}",
-        )
+        summary = f"record stage {state.stage.no}: {state.status.value}"
+        committee: Committee | None = None
+        recorded = False
+        if self._lean:  # v3 records inside the workflow task; v2 cases keep their activity
+            try:
+                committee = await workflow.execute_local_activity_method(
+                    RecordActivities.record_transition,
+                    change,
+                    start_to_close_timeout=timedelta(seconds=30),
+                    retry_policy=LOCAL_RETRY,
+                    summary=summary,
+                )
+                recorded = True
+            except FailureError:  # a local activity fails with its cause (or a timeout) itself
+                # The database has been away for a while. A local activity would hold the workflow
+                # task open (its heartbeats fill the history); a regular one waits without a trace.
+                workflow.logger.warning("recording waits for the database", extra={"case": state.case_no})
+        if not recorded:
+            committee = await workflow.execute_activity_method(
+                RecordActivities.record_transition,
+                change,
+                start_to_close_timeout=timedelta(seconds=30),
+                retry_policy=DB_RETRY,
+                summary=summary,
+            )
         if committee is not None:
             self._state = rules.with_committee(self.state, committee)
         self._waiting_for = None

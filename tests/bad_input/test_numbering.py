@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 
+from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from service.intake import allocate_case_number
@@ -26,5 +27,29 @@ async def test_racing_intakes_are_numbered_once_each_and_without_gaps(pg_url: st
         assert all(new for _, _, new in first[15:])
         later = await allocate_case_number(engine, intake(intake_ref="numbering-late"))
         assert later[1].endswith("-000041") and later[2]
+    finally:
+        await engine.dispose()
+
+
+async def test_a_counter_behind_the_numbers_given_catches_up(pg_url: str) -> None:
+    """An older intake service (max + 1 under a lock) numbered cases after the migration."""
+    engine: AsyncEngine
+    _, engine = await fresh_database(pg_url, "numbering")
+    try:
+        first = await allocate_case_number(engine, intake(intake_ref="behind-1"))
+        assert first[1].endswith("-000001")
+        async with engine.begin() as conn:
+            for serial in (2, 3):
+                await conn.execute(
+                    text(
+                        "INSERT INTO case_numbers (county, year, serial, intake_key, case_id)"
+                        " VALUES ('431199', 2026, :s, :k, :c)"
+                    ),
+                    {"s": serial, "k": f"old:{serial}", "c": f"case-431199-2026-{serial:06d}"},
+                )
+        later = await allocate_case_number(engine, intake(intake_ref="behind-2"))
+        assert later[1].endswith("-000004") and later[2]
+        again = await allocate_case_number(engine, intake(intake_ref="behind-3"))
+        assert again[1].endswith("-000005")
     finally:
         await engine.dispose()

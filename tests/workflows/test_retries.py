@@ -18,7 +18,17 @@ from models.case import Committee
 from models.enums import Level
 from tests.conftest import count
 from tests.factories import case_input
-from tests.workflows.helpers import GRID, VILLAGE, Handle, act, advance_past, mediator, settle, start
+from tests.workflows.helpers import (
+    GRID,
+    VILLAGE,
+    Handle,
+    act,
+    activity_names,
+    advance_past,
+    mediator,
+    settle,
+    start,
+)
 from workflows import WORKFLOWS
 
 
@@ -89,3 +99,40 @@ async def test_a_transition_retried_after_its_commit_writes_each_row_once(
         assert await rows("outbox", extra=f"AND kind = '{kind}'") == expected
     assert await rows("case_parties") == 2
     assert await rows("cases", "version") == view.version
+
+
+class DownForLocalAttempts(RecordActivities):
+    """Fails every attempt made as a local activity, as a database away for longer than the
+    local retries last; the regular activity it falls back to finds it back."""
+
+    def __init__(self, engine: AsyncEngine) -> None:
+        super().__init__(engine)
+        self.local_failures = 0
+
+    @activity.defn(name="record_transition")
+    async def record_transition(self, change: TransitionInput) -> Committee | None:
+        if activity.info().is_local:
+            self.local_failures += 1
+            raise RuntimeError("database unavailable")
+        return await super().record_transition(change)
+
+
+async def test_a_longer_outage_is_waited_out_by_a_regular_activity(
+    env: WorkflowEnvironment, engine: AsyncEngine
+) -> None:
+    task_queue = f"tq-outage-{uuid.uuid4()}"
+    records = DownForLocalAttempts(engine)
+    async with Worker(
+        env.client,
+        task_queue=task_queue,
+        workflows=WORKFLOWS,
+        activities=[records.record_transition, RegistryActivities(engine).resolve_route],
+    ):
+        case = case_input(105002)
+        handle = await start(env, case, task_queue)
+        await settle(handle)
+        names = await activity_names(handle)
+    assert records.local_failures == 5  # LOCAL_RETRY's attempts, then the fallback
+    assert names == ["record_transition"]
+    assert await count(engine, "SELECT count(*) FROM cases WHERE case_id = :c", c=case.case_id) == 1
+    assert await count(engine, "SELECT count(*) FROM stages WHERE case_id = :c", c=case.case_id) == 1
