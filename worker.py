@@ -10,6 +10,7 @@ import asyncio
 import compileall
 import signal
 import sys
+from collections.abc import Awaitable, Callable
 from datetime import timedelta
 from pathlib import Path
 
@@ -97,18 +98,24 @@ def main() -> int:
         print(f"error: bad configuration: {err}", file=sys.stderr)
         return 2
     configure_logging(settings.log_level)
+    try:
+        until_signalled(lambda stop: run(settings, stop))
+    except (ConfigError, ValueError) as err:
+        print(f"error: {err}", file=sys.stderr)
+        return 2
+    return 0
+
+
+def until_signalled(serve: Callable[[asyncio.Event], Awaitable[None]]) -> None:
+    """Run `serve(stop)` on a new event loop; SIGINT and SIGTERM set `stop`."""
     loop = asyncio.new_event_loop()
     stop = asyncio.Event()
     for sig in (signal.SIGINT, signal.SIGTERM):
         loop.add_signal_handler(sig, stop.set)
     try:
-        loop.run_until_complete(run(settings, stop))
-    except (ConfigError, ValueError) as err:
-        print(f"error: {err}", file=sys.stderr)
-        return 2
+        loop.run_until_complete(serve(stop))
     finally:
         loop.close()
-    return 0
 
 
 if __name__ == "__main__":

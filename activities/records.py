@@ -59,15 +59,15 @@ def _newer_wins(table: Table, keys: Sequence[str], columns: Iterable[str], **ext
     return Statement(table, columns, conflict, extra)
 
 
-def _keyed(table: Table, columns: Iterable[str], keys: str = "") -> Statement:
-    return Statement(table, columns, f"ON CONFLICT {keys} DO NOTHING".replace("  ", " "), {})
+def _keyed(table: Table, columns: Iterable[str], conflict: str = "ON CONFLICT (key) DO NOTHING") -> Statement:
+    return Statement(table, columns, conflict, {})
 
 
 UPSERT_CASE = _newer_wins(cases, ["case_id"], CaseProjection.model_fields, updated_at="now()")
 UPSERT_STAGE = _newer_wins(stages, ["case_id", "stage_no"], [*StageRecord.model_fields, "version"])
-INSERT_PARTIES = _keyed(case_parties, ["case_id", *Party.model_fields])
-INSERT_EVENTS = _keyed(case_events, CaseEvent.model_fields, "(key)")
-INSERT_NOTICES = _keyed(outbox, ["case_id", *Notification.model_fields], "(key)")
+INSERT_PARTIES = _keyed(case_parties, ["case_id", *Party.model_fields], "ON CONFLICT DO NOTHING")
+INSERT_EVENTS = _keyed(case_events, CaseEvent.model_fields)
+INSERT_NOTICES = _keyed(outbox, ["case_id", *Notification.model_fields])
 
 
 class RecordActivities:

@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import asyncio
 import os
-import signal
 from datetime import timedelta
 from pathlib import Path
 
@@ -24,7 +23,7 @@ from bench.baseline import BASELINE_WORKFLOWS
 from db.engine import make_engine
 from service.logs import configure_logging
 from settings import Settings
-from worker import precompile_workflows, workflow_runner
+from worker import precompile_workflows, until_signalled, workflow_runner
 from workflows import WORKFLOWS
 
 # worker.py's graceful shutdown; nothing is left running when a benchmark stops its worker
@@ -63,14 +62,7 @@ async def run(settings: Settings, stop: asyncio.Event) -> None:
 def main() -> None:
     settings = Settings()
     configure_logging(settings.log_level)
-    loop = asyncio.new_event_loop()
-    stop = asyncio.Event()
-    for sig in (signal.SIGINT, signal.SIGTERM):
-        loop.add_signal_handler(sig, stop.set)
-    try:
-        loop.run_until_complete(run(settings, stop))
-    finally:
-        loop.close()
+    until_signalled(lambda stop: run(settings, stop))
 
 
 if __name__ == "__main__":

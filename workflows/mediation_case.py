@@ -149,31 +149,7 @@ class MediationCase:
         change = TransitionInput(
             case_id=state.case_id, effects=effects, parties=list(state.intake.parties) if opening else []
         )
-        summary = f"record stage {state.stage.no}: {state.status.value}"
-        committee: Committee | None = None
-        recorded = False
-        if self._lean:  # v3 records inside the workflow task; v2 cases keep their activity
-            try:
-                committee = await workflow.execute_local_activity_method(
-                    RecordActivities.record_transition,
-                    change,
-                    start_to_close_timeout=timedelta(seconds=30),
-                    retry_policy=LOCAL_RETRY,
-                    summary=summary,
-                )
-                recorded = True
-            except FailureError:  # a local activity fails with its cause (or a timeout) itself
-                # The database has been away for a while. A local activity would hold the workflow
-                # task open (its heartbeats fill the history); a regular one waits without a trace.
-                workflow.logger.warning("recording waits for the database", extra={"case": state.case_no})
-        if not recorded:
-            committee = await workflow.execute_activity_method(
-                RecordActivities.record_transition,
-                change,
-                start_to_close_timeout=timedelta(seconds=30),
-                retry_policy=DB_RETRY,
-                summary=summary,
-            )
+        committee = await self._record(change, f"record stage {state.stage.no}: {state.status.value}")
         if committee is not None:
             self._state = rules.with_committee(self.state, committee)
         self._waiting_for = None
@@ -184,6 +160,29 @@ class MediationCase:
         else:
             workflow.upsert_search_attributes(search_attributes.updates(self.state))
         workflow.set_current_details(current_details(self.state))
+
+    async def _record(self, change: TransitionInput, summary: str) -> Committee | None:
+        """v3 records inside the workflow task (a local activity). v2 cases, and a database away for
+        longer than the local retries, use a regular activity: a local one would hold the workflow
+        task open, its heartbeats filling the history, where a regular one waits without a trace."""
+        if self._lean:
+            try:
+                return await workflow.execute_local_activity_method(
+                    RecordActivities.record_transition,
+                    change,
+                    start_to_close_timeout=timedelta(seconds=30),
+                    retry_policy=LOCAL_RETRY,
+                    summary=summary,
+                )
+            except FailureError:  # a local activity fails with its cause (or a timeout) itself
+                workflow.logger.warning("recording waits for the database", extra={"case": change.case_id})
+        return await workflow.execute_activity_method(
+            RecordActivities.record_transition,
+            change,
+            start_to_close_timeout=timedelta(seconds=30),
+            retry_policy=DB_RETRY,
+            summary=summary,
+        )
 
     def _check(self, action: Action, payload: ActionInput) -> None:
         if self._state is None:
