@@ -53,6 +53,42 @@ committee_members = Table(
     Column("role", String(16), nullable=False),
 )
 
+people = Table(
+    "people",
+    metadata,
+    Column("person_id", String(40), primary_key=True),
+    Column("name", Text, nullable=False),
+    Column("phone", String(20), nullable=True),
+    Column("email", Text, nullable=True),
+    Column("language", String(8), nullable=False, server_default="zh"),
+)
+
+# Roles beyond committee membership: a supervisor's scope is a place code (a township or the
+# county), a court liaison's is the court's name as it appears on referrals, an operator's ''.
+staff_roles = Table(
+    "staff_roles",
+    metadata,
+    Column("person_id", String(40), ForeignKey("people.person_id"), primary_key=True),
+    Column("role", String(16), primary_key=True),
+    Column("scope", String(80), primary_key=True),
+)
+
+# Who outside the committees is told of a case: the police station of each township, the
+# department responsible for each dispute type, the courts' mediation offices.
+agencies = Table(
+    "agencies",
+    metadata,
+    Column("id", String(40), primary_key=True),
+    Column("kind", String(24), nullable=False),
+    Column("jurisdiction", String(32), ForeignKey("places.code"), nullable=False),
+    Column("dispute_type", String(16), nullable=True),
+    Column("name", Text, nullable=False),
+    Column("phone", String(20), nullable=True),
+    Column("email", Text, nullable=True),
+    Column("language", String(8), nullable=False, server_default="zh"),
+    Index("ix_agencies_kind_jurisdiction", "kind", "jurisdiction"),
+)
+
 case_numbers = Table(
     "case_numbers",
     metadata,

@@ -56,9 +56,33 @@ SPECIALISED = [
     ("LND", "land", "土地承包纠纷调解委员会", "Land Contract Dispute Mediation Committee"),
 ]
 MEDIATION = ("人民调解委员会", " People's Mediation Committee")
+COURT = "零陵示范县人民法院"
+# (dispute type, responsible county department): told when a dispute may intensify (Art. 25).
+DEPARTMENTS = [
+    ("neighbour", "县自然资源局"),
+    ("family", "县妇女联合会"),
+    ("land", "县农业农村局"),
+    ("labour", "县人力资源和社会保障局"),
+    ("medical", "县卫生健康局"),
+    ("traffic", "县公安局交通警察大队"),
+    ("property", "县住房和城乡建设局"),
+    ("other", "县信访局"),
+]
 
 Record = dict[str, Any]
 Names = tuple[str, str]  # (Chinese, English)
+
+
+KIND_DIGIT = {"M": 1, "S": 2, "L": 3, "O": 4, "A": 9}
+
+
+def contact(ident: str, n: int) -> Record:
+    """Fictional work contacts: 199 numbers nobody is given, mail at an example domain."""
+    return {
+        "phone": f"199{KIND_DIGIT[ident[0]]}{n:07d}",
+        "email": f"{ident.lower()}@demo-county.example",
+        "language": "en" if n % 9 == 0 else "zh",
+    }
 
 
 def panel(size: int) -> list[str]:
@@ -77,7 +101,8 @@ class Builder:
             n = self.member_count
             self.member_count += 1
             name = SURNAMES[n % len(SURNAMES)] + GIVEN_NAMES[n % len(GIVEN_NAMES)]
-            out.append({"id": f"M-{self.member_count:04d}", "name": name, "role": role})
+            member = {"id": f"M-{self.member_count:04d}", "name": name, "role": role}
+            out.append(member | contact(member["id"], self.member_count))
         return out
 
     def committee(
@@ -133,7 +158,63 @@ def build() -> Record:
                 names = (f"{vname}第{g}网格", f"{vname_en} Grid {g}")
                 b.unit("grid", f"{vcode}-G{g:02d}", names, vcode, ("调解组", " mediation"), workers)
             village_index += 1
-    return {"note": NOTE, "county": COUNTY, "places": b.places, "committees": b.committees}
+    return {
+        "note": NOTE,
+        "county": COUNTY,
+        "places": b.places,
+        "committees": b.committees,
+        "staff": staff(cc),
+        "agencies": agencies(cc),
+    }
+
+
+def staff(cc: str) -> list[Record]:
+    """Supervisors of the county and of each township, the court's liaison, an operator."""
+    people: list[Record] = [
+        {"id": "S-0001", "name": "县司法局督导员", "roles": [{"role": "supervisor", "scope": cc}]}
+    ]
+    for t, (tname, _, _) in enumerate(TOWNSHIPS, start=1):
+        scope = f"{cc}{t:03d}"
+        people.append(
+            {
+                "id": f"S-{t + 1:04d}",
+                "name": f"{tname}司法所督导员",
+                "roles": [{"role": "supervisor", "scope": scope}],
+            }
+        )
+    people.append(
+        {"id": "L-0001", "name": "法院联络员", "roles": [{"role": "court_liaison", "scope": COURT}]}
+    )
+    people.append({"id": "O-0001", "name": "系统运维员", "roles": [{"role": "operator", "scope": ""}]})
+    return [p | contact(p["id"], int(p["id"][2:])) for p in people]
+
+
+def agencies(cc: str) -> list[Record]:
+    """The police station of each township, the county departments, the court's mediation office."""
+    out: list[Record] = [
+        {
+            "id": f"A-POL-{cc}",
+            "kind": "police",
+            "jurisdiction": cc,
+            "dispute_type": None,
+            "name": "县公安局指挥中心",
+        }
+    ]
+    for t, (tname, _, _) in enumerate(TOWNSHIPS, start=1):
+        code = f"{cc}{t:03d}"
+        out.append(
+            {"id": f"A-POL-{code}", "kind": "police", "jurisdiction": code, "dispute_type": None}
+            | {"name": f"{tname}派出所"}
+        )
+    for dtype, name in DEPARTMENTS:
+        out.append(
+            {"id": f"A-DEP-{dtype}", "kind": "responsible_department", "jurisdiction": cc}
+            | {"dispute_type": dtype, "name": name}
+        )
+    out.append(
+        {"id": "A-COURT-1", "kind": "court", "jurisdiction": cc, "dispute_type": None} | {"name": COURT}
+    )
+    return [a | contact(a["id"], i) for i, a in enumerate(out, start=1)]
 
 
 def main() -> None:
@@ -144,7 +225,7 @@ def main() -> None:
     print(
         f"{OUT}: {kinds.count('township')} townships, {kinds.count('village')} villages, "
         f"{kinds.count('grid')} grids, {len(registry['committees'])} committees, "
-        f"{members} members"
+        f"{members} members, {len(registry['staff'])} staff, {len(registry['agencies'])} agencies"
     )
 
 
