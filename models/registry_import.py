@@ -221,7 +221,8 @@ def read_registry(sheets: Sheets, policies: Mapping[str, set[str]]) -> tuple[Reg
     _staff(r)
     _agencies(r)
     _coverage(r)
-    return r.registry, sorted(set(r.problems), key=lambda p: (list(COLUMNS).index(p.sheet), p.row or 0))
+    unique = dict.fromkeys(r.problems)  # in the order found, then by sheet and row
+    return r.registry, sorted(unique, key=lambda p: (list(COLUMNS).index(p.sheet), p.row or 0))
 
 
 def _county(r: _Reader) -> None:

@@ -68,7 +68,12 @@ def test_a_code_that_does_not_nest_is_reported_where_it_is(rows: Rows) -> None:
     rows["committees"][row_of(rows, "committees", place="431197002001")]["place"] = "431197001009"
     rows["grids"][row_of(rows, "grids", village="431197002001")]["village"] = "431197001009"
     found = problems(rows)
-    assert Problem("places", i + 2, "code", "431197001009 does not nest in 431197002: it must begin with 431197002") in found
+    assert (
+        Problem(
+            "places", i + 2, "code", "431197001009 does not nest in 431197002: it must begin with 431197002"
+        )
+        in found
+    )
 
 
 def test_a_grid_code_that_does_not_begin_with_its_village_is_reported(rows: Rows) -> None:
@@ -86,7 +91,9 @@ def test_duplicate_codes_and_ids_name_the_first_row(rows: Rows) -> None:
     place_row, committee_row = len(rows["places"]) + 1, len(rows["committees"]) + 1
     assert Problem("places", place_row, "code", "duplicate 431197001 (first in places row 2)") in found
     first = rows["committees"][3]["id"]
-    assert Problem("committees", committee_row, "id", f"duplicate {first} (first in committees row 5)") in found
+    assert (
+        Problem("committees", committee_row, "id", f"duplicate {first} (first in committees row 5)") in found
+    )
 
 
 def test_a_village_with_no_committee(rows: Rows) -> None:
@@ -95,7 +102,10 @@ def test_a_village_with_no_committee(rows: Rows) -> None:
     rows["members"] = [m for m in rows["members"] if m["committee"] != f"C-{village}"]
     (problem,) = problems(rows)
     assert problem == Problem(
-        "places", row_of(rows, "places", code=village) + 2, "code", f"village {village} 下洞村 has no committee"
+        "places",
+        row_of(rows, "places", code=village) + 2,
+        "code",
+        f"village {village} 下洞村 has no committee",
     )
 
 
@@ -121,7 +131,10 @@ def test_a_specialty_no_policy_routes_to(rows: Rows) -> None:
     rows["committees"][i]["specialty"] = "fishery"
     (problem,) = problems(rows)
     assert (problem.sheet, problem.row, problem.column) == ("committees", i + 2, "specialty")
-    assert problem.message == "no policy routes a dispute type to 'fishery' (routed: family, labour, land, medical, traffic)"
+    assert (
+        problem.message
+        == "no policy routes a dispute type to 'fishery' (routed: family, labour, land, medical, traffic)"
+    )
 
 
 def test_members_without_a_phone_and_unknown_roles(rows: Rows) -> None:
@@ -139,7 +152,9 @@ def test_members_without_a_phone_and_unknown_roles(rows: Rows) -> None:
 
 def test_staff_scopes_and_agencies_must_cover_the_county(rows: Rows) -> None:
     rows["staff"][row_of(rows, "staff", role="court_liaison")]["scope"] = "某某法院"
-    rows["agencies"] = [a for a in rows["agencies"] if a["place"] != "431197002" and a["dispute_type"] != "land"]
+    rows["agencies"] = [
+        a for a in rows["agencies"] if a["place"] != "431197002" and a["dispute_type"] != "land"
+    ]
     found = [str(p) for p in problems(rows)]
     assert found == [
         "staff row 5 scope: '某某法院' is not the name of a court in the agencies sheet",
@@ -153,7 +168,10 @@ def test_a_missing_sheet_or_column_and_an_unknown_policy(rows: Rows) -> None:
     rows["county"][0]["default_policy"] = "fastest"
     rows["members"] = [{k: v for k, v in m.items() if k != "phone"} for m in rows["members"]]
     found = [str(p) for p in problems(rows)]
-    assert "county row 2 default_policy: unknown policy 'fastest'; known: demo-fast, gaotai-4x7, general" in found
+    assert (
+        "county row 2 default_policy: unknown policy 'fastest'; known: demo-fast, gaotai-4x7, general"
+        in found
+    )
     assert "members row 1 phone: column missing from the header row" in found
     assert any(p.startswith("staff: sheet missing (columns: person_id, name, role, scope") for p in found)
 
@@ -170,7 +188,12 @@ def test_the_diff_lists_exactly_what_changes_and_which_open_cases_it_touches(row
     rows["members"] = [m for m in rows["members"] if m["committee"] != f"C-{gone}"]
     after = parsed(rows)
     cases = [
-        OpenCase("case-431197-2026-000001", "C-431197001001", ("431197", "431197001", "431197001001"), (leaving["person_id"],)),
+        OpenCase(
+            "case-431197-2026-000001",
+            "C-431197001001",
+            ("431197", "431197001", "431197001001"),
+            (leaving["person_id"],),
+        ),
         OpenCase("case-431197-2026-000002", f"C-{gone}", ("431197", "431197002", "431197002002", gone), ()),
     ]
     diff = diff_registry(before, after, cases)
