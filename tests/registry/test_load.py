@@ -7,6 +7,7 @@ import copy
 from collections.abc import AsyncIterator
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any
 
 import pytest
 import pytest_asyncio
@@ -49,7 +50,7 @@ async def counts(engine: AsyncEngine) -> dict[str, int]:
         return {t: (await conn.execute(text(f"SELECT count(*) FROM {t}"))).scalar_one() for t in TABLES}
 
 
-async def loads(engine: AsyncEngine) -> list[dict[str, object]]:
+async def loads(engine: AsyncEngine) -> list[dict[str, Any]]:
     async with engine.connect() as conn:
         found = await conn.execute(
             text("SELECT county, loaded_by, source, changes FROM registry_loads ORDER BY id")
@@ -88,7 +89,7 @@ async def test_a_county_loads_from_xlsx_and_again_from_csv_changing_nothing(
         "add": 1 + len(template["places"]) + grids,
         "change": 0,
         "remove": 0,
-    }  # type: ignore[index]
+    }
     assert (second["loaded_by"], second["changes"]) == ("clerk-2", {})
     await load_file(engine, TEMPLATE / "template", who="clerk-2")  # the same file again: nothing to record
     assert len(await loads(engine)) == 2
