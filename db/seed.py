@@ -10,9 +10,13 @@ from sqlalchemy import Table
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
+from db.registry_files import digest, json_sheets, read_sheets, routed_specialties
+from db.registry_load import load
 from db.schema import agencies, committee_members, committees, people, places, staff_roles
+from models import registry_import
 
 DEMO_COUNTY = Path(__file__).resolve().parents[1] / "registry" / "demo_county.json"
+TEMPLATE_COUNTY = DEMO_COUNTY.with_name("template")  # the CSV template: a small second county
 CONTACT = ("phone", "email", "language")
 
 
@@ -91,3 +95,17 @@ async def load_registry(engine: AsyncEngine, path: Path = DEMO_COUNTY) -> dict[s
         "staff_roles": len(role_rows),
         "agencies": len(agency_rows),
     }
+
+
+async def load_demo_counties(engine: AsyncEngine, loaded_by: str) -> list[str]:
+    """The demo county and the template county (梅溪示范县), checked and loaded like any county's
+    files; a problem in either is a bug in the shipped data."""
+    loaded = []
+    files = ((DEMO_COUNTY, json_sheets(DEMO_COUNTY)), (TEMPLATE_COUNTY, read_sheets(TEMPLATE_COUNTY)))
+    for path, sheets in files:
+        registry, problems = registry_import.read_registry(sheets, routed_specialties())
+        if problems:
+            raise ValueError(f"{path}: " + "; ".join(map(str, problems)))
+        await load(engine, registry, loaded_by=loaded_by, source=str(path), digest=digest(path))
+        loaded.append(f"{registry.county.code} {registry.county.name} ({registry.county.default_policy})")
+    return loaded

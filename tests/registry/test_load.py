@@ -18,7 +18,7 @@ from typer.testing import CliRunner, Result
 from cli.registry import app
 from db.registry_files import digest, json_sheets, read_sheets, routed_specialties, write_sheets
 from db.registry_load import RegistryRefused, load, plan
-from db.seed import DEMO_COUNTY
+from db.seed import DEMO_COUNTY, load_demo_counties
 from models.registry_import import Registry, Row, read_registry
 from registry.make_template import build
 from tests.databases import fresh_database
@@ -263,3 +263,19 @@ async def test_a_county_may_not_take_over_another_countys_ids(
     rows["agencies"][-1]["id"] = "A-COURT-1"  # the demo county's court
     diff = await plan(engine, checked(write_sheets(rows, tmp_path / "clash")))
     assert diff.blockers == ["agency id A-COURT-1 is already used in 431199: give it another id"]
+
+
+async def test_make_run_loads_the_demo_county_and_the_template_county_once(
+    db: tuple[str, AsyncEngine],
+) -> None:
+    _, engine = db
+    assert await load_demo_counties(engine, loaded_by="make run") == [
+        "431199 零陵示范县 (gaotai-4x7)",
+        "431197 梅溪示范县 (general)",
+    ]
+    settled = await counts(engine)
+    await load_demo_counties(engine, loaded_by="make run")  # the next `make run`
+    assert await counts(engine) == settled and len(await loads(engine)) == 2
+    async with engine.connect() as conn:
+        found = await conn.execute(text("SELECT code, default_policy FROM counties ORDER BY code"))
+        assert [tuple(r) for r in found] == [("431197", "general"), ("431199", "gaotai-4x7")]
