@@ -164,9 +164,15 @@ def to_rows(registry: Registry) -> dict[str, list[Row]]:
     }
 
 
-def json_sheets(path: Path, default_policy: str = "gaotai-4x7") -> Sheets:
+def json_sheets(path: Path) -> Sheets:
     """The demo county's JSON (registry/demo_county.json) as sheets, to be checked like any file."""
-    data: dict[str, Any] = json.loads(path.read_text(encoding="utf-8"))
+    rows = json_rows(json.loads(path.read_text(encoding="utf-8")))
+    return {name: list(enumerate(sheet, start=2)) for name, sheet in rows.items()}
+
+
+def json_rows(data: dict[str, Any], default_policy: str = "gaotai-4x7") -> dict[str, list[Row]]:
+    """A registry in the JSON shape of registry/demo_county.json (committees holding their
+    members, staff holding their roles) as the rows of the sheets."""
     county = data["county"]
     text = lambda v: "" if v is None else str(v)  # noqa: E731
     rows: dict[str, list[Row]] = {
@@ -209,4 +215,4 @@ def json_sheets(path: Path, default_policy: str = "gaotai-4x7") -> Sheets:
             {k: text(a.get(k)) for k in ("id", "kind", "dispute_type", "name", *contact)}
             | {"place": a["jurisdiction"]}
         )
-    return {name: list(enumerate(sheet, start=2)) for name, sheet in rows.items()}
+    return rows

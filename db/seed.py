@@ -14,6 +14,7 @@ from db.registry_files import digest, json_sheets, read_sheets, routed_specialti
 from db.registry_load import load
 from db.schema import agencies, committee_members, committees, people, places, staff_roles
 from models import registry_import
+from models.registry_import import Registry, Sheets
 
 DEMO_COUNTY = Path(__file__).resolve().parents[1] / "registry" / "demo_county.json"
 TEMPLATE_COUNTY = DEMO_COUNTY.with_name("template")  # the CSV template: a small second county
@@ -97,15 +98,25 @@ async def load_registry(engine: AsyncEngine, path: Path = DEMO_COUNTY) -> dict[s
     }
 
 
+async def load_county(
+    engine: AsyncEngine, path: Path, loaded_by: str, sheets: Sheets | None = None
+) -> Registry:
+    """Check a county's registry file (or `sheets` read from it) and load it; ValueError listing
+    every problem if it has any (nothing written)."""
+    registry, problems = registry_import.read_registry(
+        read_sheets(path) if sheets is None else sheets, routed_specialties()
+    )
+    if problems:
+        raise ValueError(f"{path}: " + "; ".join(map(str, problems)))
+    await load(engine, registry, loaded_by=loaded_by, source=str(path), digest=digest(path))
+    return registry
+
+
 async def load_demo_counties(engine: AsyncEngine, loaded_by: str) -> list[str]:
     """The demo county and the template county (梅溪示范县), checked and loaded like any county's
     files; a problem in either is a bug in the shipped data."""
     loaded = []
-    files = ((DEMO_COUNTY, json_sheets(DEMO_COUNTY)), (TEMPLATE_COUNTY, read_sheets(TEMPLATE_COUNTY)))
-    for path, sheets in files:
-        registry, problems = registry_import.read_registry(sheets, routed_specialties())
-        if problems:
-            raise ValueError(f"{path}: " + "; ".join(map(str, problems)))
-        await load(engine, registry, loaded_by=loaded_by, source=str(path), digest=digest(path))
-        loaded.append(f"{registry.county.code} {registry.county.name} ({registry.county.default_policy})")
+    for path, sheets in ((DEMO_COUNTY, json_sheets(DEMO_COUNTY)), (TEMPLATE_COUNTY, None)):
+        county = (await load_county(engine, path, loaded_by, sheets)).county
+        loaded.append(f"{county.code} {county.name} ({county.default_policy})")
     return loaded

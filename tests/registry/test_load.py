@@ -15,10 +15,11 @@ from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncEngine
 from typer.testing import CliRunner, Result
 
+from bench.county import GRIDS, TOWNSHIPS, VILLAGES, build_registry, write_registry
 from cli.registry import app
 from db.registry_files import digest, json_sheets, read_sheets, routed_specialties, write_sheets
 from db.registry_load import RegistryRefused, load, plan
-from db.seed import DEMO_COUNTY, load_demo_counties
+from db.seed import DEMO_COUNTY, load_county, load_demo_counties
 from models.registry_import import Registry, Row, read_registry
 from registry.make_template import build
 from tests.databases import fresh_database
@@ -279,3 +280,22 @@ async def test_make_run_loads_the_demo_county_and_the_template_county_once(
     async with engine.connect() as conn:
         found = await conn.execute(text("SELECT code, default_policy FROM counties ORDER BY code"))
         assert [tuple(r) for r in found] == [("431197", "general"), ("431199", "gaotai-4x7")]
+
+
+async def test_a_county_of_linglings_size_is_written_checked_and_loaded_through_the_format(
+    db: tuple[str, AsyncEngine], tmp_path: Path
+) -> None:
+    _, engine = db
+    before = await counts(engine)
+    path = write_registry(tmp_path / "lingling", build_registry())
+    registry = await load_county(engine, path, loaded_by="bench")
+    after = await counts(engine)
+    kinds = [p.kind.value for p in registry.places.values()]
+    assert (kinds.count("township"), kinds.count("village"), kinds.count("grid")) == (
+        TOWNSHIPS,
+        VILLAGES,
+        GRIDS,
+    )
+    assert after["places"] - before["places"] == 1 + TOWNSHIPS + VILLAGES + GRIDS
+    assert after["committee_members"] - before["committee_members"] == len(registry.members) > 2 * GRIDS
+    assert (await plan(engine, registry)).empty
