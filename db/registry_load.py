@@ -42,7 +42,8 @@ class RegistryRefused(ValueError):
 
 async def current_registry(conn: AsyncConnection, county: str, new: Registry) -> Registry:
     """What the database holds for `county`, shaped like `new` (its people: those `new` names and
-    those the county's committees and staff hold; operators: those `new` names)."""
+    those the county's committees and staff hold; its operators: those `new` names and those
+    the county's last load named)."""
     under = county + "%"
     row = (await conn.execute(select(counties).where(counties.c.code == county))).mappings().first()
     reg = Registry(
@@ -72,7 +73,9 @@ async def current_registry(conn: AsyncConnection, county: str, new: Registry) ->
             a["language"],
         )
     courts = {a.name for a in [*reg.agencies.values(), *new.agencies.values()] if a.kind == "court"}
-    operators = {pid for pid, role, _ in new.staff_roles if role == "operator"}
+    last = select(registry_loads.c.operators).where(registry_loads.c.county == county)
+    loaded = (await conn.execute(last.order_by(registry_loads.c.id.desc()).limit(1))).scalar_one_or_none()
+    operators = {pid for pid, role, _ in new.staff_roles if role == "operator"} | set(loaded or [])
     query = select(staff_roles).where(
         or_(
             and_(staff_roles.c.role == "supervisor", staff_roles.c.scope.like(under)),
@@ -154,6 +157,7 @@ async def load(
                 source=source,
                 digest=digest,
                 changes=diff.counts(),
+                operators=sorted(pid for pid, role, _ in new.staff_roles if role == "operator"),
             )
         )
     return diff

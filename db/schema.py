@@ -221,5 +221,7 @@ registry_loads = Table(
     Column("source", Text, nullable=False),
     Column("digest", String(64), nullable=False),
     Column("changes", Json, nullable=False),
+    # operators are the deployment's, not a place's: the file's list says which are this county's
+    Column("operators", Json, nullable=False, server_default="[]"),
     Index("ix_registry_loads_county", "county", "loaded_at"),
 )

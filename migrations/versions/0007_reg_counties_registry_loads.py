@@ -34,6 +34,12 @@ def upgrade() -> None:
         sa.Column("source", sa.Text(), nullable=False),
         sa.Column("digest", sa.String(length=64), nullable=False),
         sa.Column("changes", sa.JSON().with_variant(postgresql.JSONB(), "postgresql"), nullable=False),
+        sa.Column(
+            "operators",
+            sa.JSON().with_variant(postgresql.JSONB(), "postgresql"),
+            server_default="[]",
+            nullable=False,
+        ),
         sa.PrimaryKeyConstraint("id"),
     )
     op.create_index("ix_registry_loads_county", "registry_loads", ["county", "loaded_at"])

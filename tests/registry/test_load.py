@@ -299,3 +299,36 @@ async def test_a_county_of_linglings_size_is_written_checked_and_loaded_through_
     assert after["places"] - before["places"] == 1 + TOWNSHIPS + VILLAGES + GRIDS
     assert after["committee_members"] - before["committee_members"] == len(registry.members) > 2 * GRIDS
     assert (await plan(engine, registry)).empty
+
+
+async def test_export_writes_what_was_loaded_in_the_same_format(
+    db: tuple[str, AsyncEngine], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    url, engine = db
+    monkeypatch.setenv("DATABASE_URL", url)
+    assert (await invoke("export", "431197", str(tmp_path / "none.xlsx"))).exit_code == 1  # not loaded yet
+    await load_file(engine, TEMPLATE / "template")
+    result = await invoke("export", "431197", str(tmp_path / "meixi.xlsx"))
+    assert result.exit_code == 0, result.output
+    exported = checked(tmp_path / "meixi.xlsx")
+    assert exported == checked(TEMPLATE / "template")
+    assert (await invoke("check", str(tmp_path / "meixi.xlsx"))).output.startswith(
+        "ok: county 431197 梅溪示范县"
+    )
+
+
+async def test_an_operator_the_county_listed_before_can_be_removed(
+    db: tuple[str, AsyncEngine], tmp_path: Path
+) -> None:
+    _, engine = db
+    await load_file(engine, TEMPLATE / "template")
+    rows = copy.deepcopy(build())
+    operator = rows["staff"].pop(row_of_role(rows, "operator"))
+    diff = await plan(engine, checked(write_sheets(rows, tmp_path / "v2")))
+    assert [(c.kind, c.verb, c.key) for c in diff.changes] == [
+        ("staff_roles", "remove", f"{operator['person_id']}/operator/")
+    ]
+
+
+def row_of_role(rows: Rows, role: str) -> int:
+    return next(i for i, r in enumerate(rows["staff"]) if r["role"] == role)
