@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import csv
 import hashlib
+import io
 import json
 from pathlib import Path
 from typing import Any
@@ -41,9 +42,7 @@ def read_sheets(path: Path) -> Sheets:
         for name in COLUMNS:
             file = path / f"{name}.csv"
             if file.is_file():
-                with file.open(encoding="utf-8-sig", newline="") as f:  # Excel writes a BOM
-                    rows = list(csv.reader(f))
-                sheets[name] = _numbered(rows)
+                sheets[name] = _numbered(list(csv.reader(io.StringIO(_text(file), newline=""))))
         return sheets
     if path.suffix.lower() == ".xlsx" and path.is_file():
         from openpyxl import load_workbook
@@ -63,6 +62,19 @@ def read_sheets(path: Path) -> Sheets:
     raise RegistryFileError(
         f"{path}: give a folder of CSV files (county.csv, places.csv, …) or an .xlsx file"
     )
+
+
+def _text(file: Path) -> str:
+    """A CSV file's text: UTF-8 (with or without the BOM Excel writes), or GB 18030 (GBK), which
+    Excel on a Chinese Windows saves by default."""
+    data = file.read_bytes()
+    try:
+        return data.decode("utf-8-sig")
+    except UnicodeDecodeError:
+        try:
+            return data.decode("gb18030")
+        except UnicodeDecodeError as err:
+            raise RegistryFileError(f"{file} is neither UTF-8 nor GBK text") from err
 
 
 def _numbered(rows: list[list[str]]) -> list[tuple[int, Row]]:

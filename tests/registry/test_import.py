@@ -218,3 +218,12 @@ def test_the_diff_lists_exactly_what_changes_and_which_open_cases_it_touches(row
         " (assign another mediator to this case)"
     ]
     assert diff_registry(after, after, cases).empty
+
+
+def test_csv_saved_by_a_chinese_excel_in_gbk_or_with_a_bom_reads_the_same(tmp_path: Path) -> None:
+    for encoding in ("gbk", "utf-8-sig"):
+        folder = tmp_path / encoding
+        folder.mkdir()
+        for file in (TEMPLATE / "template").glob("*.csv"):
+            (folder / file.name).write_bytes(file.read_text("utf-8").encode(encoding))
+        assert read_sheets(folder) == read_sheets(TEMPLATE / "template")
