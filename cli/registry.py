@@ -23,8 +23,9 @@ from db.registry_files import (
 )
 from db.registry_load import RegistryRefused, current_registry, load, plan
 from models.enums import Level
+from models.registry_data import County, Registry
 from models.registry_diff import RegistryDiff
-from models.registry_import import County, Registry, read_registry
+from models.registry_import import read_registry
 from settings import ConfigError, Settings, check_database
 
 app = typer.Typer(

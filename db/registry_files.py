@@ -14,7 +14,7 @@ import json
 from pathlib import Path
 from typing import Any
 
-from models.registry_import import COLUMNS, Registry, Row, Sheets
+from models.registry_data import COLUMNS, Registry, Row, Sheets
 from policies import available, load_policy
 
 

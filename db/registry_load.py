@@ -26,8 +26,8 @@ from db.schema import (
     stages,
 )
 from models.enums import CaseStatus, Level
+from models.registry_data import Agency, Committee, County, Membership, Person, Place, Registry
 from models.registry_diff import Change, OpenCase, RegistryDiff, diff_registry
-from models.registry_import import Agency, Committee, County, Membership, Person, Place, Registry
 
 CHUNK = 1000  # rows a statement (asyncpg takes at most 32767 parameters)
 

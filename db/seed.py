@@ -14,7 +14,7 @@ from db.registry_files import digest, json_sheets, read_sheets, routed_specialti
 from db.registry_load import load
 from db.schema import agencies, committee_members, committees, people, places, staff_roles
 from models import registry_import
-from models.registry_import import Registry, Sheets
+from models.registry_data import Registry, Sheets
 
 DEMO_COUNTY = Path(__file__).resolve().parents[1] / "registry" / "demo_county.json"
 TEMPLATE_COUNTY = DEMO_COUNTY.with_name("template")  # the CSV template: a small second county

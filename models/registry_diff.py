@@ -11,7 +11,7 @@ from collections.abc import Hashable, Mapping
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
-from models.registry_import import Registry
+from models.registry_data import Registry
 
 KINDS = ("county", "places", "committees", "members", "people", "staff_roles", "agencies")
 

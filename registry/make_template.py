@@ -10,7 +10,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from db.registry_files import write_sheets
-from models.registry_import import Row
+from models.registry_data import Row
 
 HERE = Path(__file__).parent
 CC = "431197"

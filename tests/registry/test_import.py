@@ -9,8 +9,9 @@ import pytest
 
 from db.registry_files import json_sheets, read_sheets, routed_specialties, to_rows, write_sheets
 from db.seed import DEMO_COUNTY
+from models.registry_data import Problem, Registry, Row, Sheets
 from models.registry_diff import OpenCase, diff_registry
-from models.registry_import import Problem, Registry, Row, Sheets, read_registry
+from models.registry_import import read_registry
 from registry.make_template import build
 
 TEMPLATE = Path(__file__).parents[2] / "registry"

@@ -20,7 +20,8 @@ from cli.registry import app
 from db.registry_files import digest, json_sheets, read_sheets, routed_specialties, write_sheets
 from db.registry_load import RegistryRefused, load, plan
 from db.seed import DEMO_COUNTY, load_county, load_demo_counties
-from models.registry_import import Registry, Row, read_registry
+from models.registry_data import Registry, Row
+from models.registry_import import read_registry
 from registry.make_template import build
 from tests.databases import fresh_database
 

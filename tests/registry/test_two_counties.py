@@ -15,7 +15,8 @@ from db.registry_load import load
 from db.seed import DEMO_COUNTY
 from models.case import Actor, Place
 from models.enums import ActorRole
-from models.registry_import import Sheets, read_registry
+from models.registry_data import Sheets
+from models.registry_import import read_registry
 from registry.make_template import build
 from service.intake import open_case, policy_for
 from tests.cases import rows, settle
