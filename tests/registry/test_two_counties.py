@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import random
 import uuid
 from pathlib import Path
 
+from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncEngine
 from temporalio.testing import WorkflowEnvironment
 from temporalio.worker import Worker
@@ -38,6 +40,16 @@ async def test_two_counties_open_cases_on_their_own_default_policies(
     env: WorkflowEnvironment, pg_url: str, task_queue: str
 ) -> None:
     _, engine = await fresh_database(pg_url, "counties")
+    # numbers of its own, apart from the cases other tests started on this server
+    start = random.randrange(500_000, 900_000)
+    async with engine.begin() as conn:
+        await conn.execute(
+            text(
+                "INSERT INTO case_counters (county, year, serial)"
+                " VALUES ('431199', 2026, :s), ('431197', 2026, :s)"
+            ),
+            {"s": start},
+        )
     demo_intake = intake(intake_ref=f"demo-{uuid.uuid4().hex[:8]}")
     # the demo county as seeded has no registry file yet: the POLICY setting applies
     assert (await policy_for(engine, demo_intake, named=None, fallback="demo-fast")).name == "demo-fast"
