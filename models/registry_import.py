@@ -296,10 +296,21 @@ def _agencies(r: _Reader) -> None:
 
 
 def _coverage(r: _Reader) -> None:
-    """What every place needs: its own general committee (a grid's with a grid worker), police for
-    each township, a department for every dispute type, a court."""
+    """What every place needs: one general committee of its own to route its cases (a grid's with
+    a grid worker); what the county needs: police for each township, a department for every
+    dispute type, a court."""
     reg = r.registry
-    general = {c.jurisdiction: c for c in reg.committees.values() if c.specialty is None}
+    general: dict[str, Committee] = {}
+    for c in reg.committees.values():
+        if c.specialty is None and general.setdefault(c.jurisdiction, c) is not c:
+            _, number = r.where("committee", c.id)
+            first = general[c.jurisdiction].id
+            r.problem(
+                "committees",
+                number,
+                "place",
+                f"{c.jurisdiction} already has a committee ({first}): one a place",
+            )
     workers = {cid for (cid, _), m in reg.members.items() if m.role == "grid_worker"}
     for code, place in reg.places.items():
         sheet, number = r.where("place", code)

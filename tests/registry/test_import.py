@@ -228,3 +228,24 @@ def test_csv_saved_by_a_chinese_excel_in_gbk_or_with_a_bom_reads_the_same(tmp_pa
         for file in (TEMPLATE / "template").glob("*.csv"):
             (folder / file.name).write_bytes(file.read_text("utf-8").encode(encoding))
         assert read_sheets(folder) == read_sheets(TEMPLATE / "template")
+
+
+def test_two_general_committees_for_one_place(rows: Rows) -> None:
+    rows["committees"].append(
+        {
+            "id": "C-431197001-2",
+            "name": "溪口镇第二调委会",
+            "name_en": "",
+            "level": "township",
+            "place": "431197001",
+        }
+        | {"specialty": ""}
+    )
+    assert problems(rows) == [
+        Problem(
+            "committees",
+            len(rows["committees"]) + 1,
+            "place",
+            "431197001 already has a committee (C-431197001): one a place",
+        )
+    ]
