@@ -14,7 +14,7 @@ import json
 from pathlib import Path
 from typing import Any
 
-from models.registry_data import COLUMNS, Registry, Row, Sheets
+from models.registry_data import COLUMNS, Registry, Row, Sheets, column_of, heading, sheet_of
 from policies import available, load_policy
 
 
@@ -42,7 +42,7 @@ def read_sheets(path: Path) -> Sheets:
         for name in COLUMNS:
             file = path / f"{name}.csv"
             if file.is_file():
-                sheets[name] = _numbered(list(csv.reader(io.StringIO(_text(file), newline=""))))
+                sheets[name] = _numbered(name, list(csv.reader(io.StringIO(_text(file), newline=""))))
         return sheets
     if path.suffix.lower() == ".xlsx" and path.is_file():
         from openpyxl import load_workbook
@@ -52,10 +52,13 @@ def read_sheets(path: Path) -> Sheets:
         except Exception as err:
             raise RegistryFileError(f"{path} is not a readable .xlsx workbook: {err}") from err
         try:
+            titles = {sheet_of(title): title for title in reversed(book.sheetnames)}
             return {
-                name: _numbered([[_cell(v) for v in row] for row in book[name].iter_rows(values_only=True)])
+                name: _numbered(
+                    name, [[_cell(v) for v in row] for row in book[titles[name]].iter_rows(values_only=True)]
+                )
                 for name in COLUMNS
-                if name in book.sheetnames
+                if name in titles
             }
         finally:
             book.close()
@@ -77,10 +80,10 @@ def _text(file: Path) -> str:
             raise RegistryFileError(f"{file} is neither UTF-8 nor GBK text") from err
 
 
-def _numbered(rows: list[list[str]]) -> list[tuple[int, Row]]:
+def _numbered(sheet: str, rows: list[list[str]]) -> list[tuple[int, Row]]:
     if not rows:
         return []
-    header = [h.strip() for h in rows[0]]
+    header = [column_of(sheet, h) or h.strip() for h in rows[0]]
     return [
         (number, {h: cell for h, cell in zip(header, row, strict=False) if h})
         for number, row in enumerate(rows[1:], start=2)
@@ -107,7 +110,7 @@ def write_sheets(rows: dict[str, list[Row]], path: Path) -> Path:
         book.remove(book.active)  # type: ignore[arg-type]
         for name, columns in COLUMNS.items():
             sheet = book.create_sheet(name)
-            sheet.append(list(columns))
+            sheet.append([heading(c) for c in columns])
             for cell in sheet[1]:
                 cell.font = Font(bold=True)
             for row in rows.get(name, []):
@@ -118,9 +121,9 @@ def write_sheets(rows: dict[str, list[Row]], path: Path) -> Path:
     path.mkdir(parents=True, exist_ok=True)
     for name, columns in COLUMNS.items():
         with (path / f"{name}.csv").open("w", encoding="utf-8", newline="") as f:
-            writer = csv.DictWriter(f, fieldnames=columns, lineterminator="\n")
-            writer.writeheader()
-            writer.writerows({c: row.get(c, "") for c in columns} for row in rows.get(name, []))
+            writer = csv.writer(f, lineterminator="\n")
+            writer.writerow([heading(c) for c in columns])
+            writer.writerows([row.get(c, "") for c in columns] for row in rows.get(name, []))
     return path
 
 

@@ -6,9 +6,11 @@ checks a file into a `Registry`, models.registry_diff compares two.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 
 from models.enums import Level
+from models.labels import REGISTRY_COLUMNS_ZH, REGISTRY_SHEETS_ZH
 
 # The sheets in load order and their columns; a column in REQUIRED must be filled on every row.
 COLUMNS: dict[str, tuple[str, ...]] = {
@@ -29,6 +31,32 @@ REQUIRED: dict[str, tuple[str, ...]] = {
     "staff": ("person_id", "name", "role", "phone"),
     "agencies": ("id", "kind", "place", "name"),
 }
+
+_WORDS = re.compile(r"[\s()（）/]+")
+
+
+def heading(column: str) -> str:
+    """How a template heads a column: `code 代码`."""
+    return f"{column} {REGISTRY_COLUMNS_ZH[column]}"
+
+
+def column_of(sheet: str, text: str) -> str | None:
+    """The column a heading names (`code`, `代码`, `code 代码`, `代码(code)`), or None."""
+    for word in _WORDS.split(text.strip()):
+        for column in COLUMNS[sheet]:
+            if word in (column, REGISTRY_COLUMNS_ZH[column]):
+                return column
+    return None
+
+
+def sheet_of(title: str) -> str | None:
+    """The sheet a workbook's sheet title names (`places`, `乡镇村`, `places 乡镇村`), or None."""
+    for word in _WORDS.split(title.strip()):
+        for sheet, zh in REGISTRY_SHEETS_ZH.items():
+            if word in (sheet, zh):
+                return sheet
+    return None
+
 
 Row = dict[str, str]
 Sheets = dict[str, list[tuple[int, Row]]]  # sheet → (row number in the file, cells by column)

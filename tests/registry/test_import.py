@@ -249,3 +249,18 @@ def test_two_general_committees_for_one_place(rows: Rows) -> None:
             "431197001 already has a committee (C-431197001): one a place",
         )
     ]
+
+
+def test_columns_and_sheets_may_be_headed_in_chinese_english_or_both(tmp_path: Path) -> None:
+    from openpyxl import load_workbook
+
+    book = load_workbook(TEMPLATE / "template.xlsx")
+    assert book["members"]["A1"].value == "person_id 人员编号"  # as the template heads them
+    for sheet in book.worksheets:
+        for cell in sheet[1]:
+            english, chinese = str(cell.value).split(" ")
+            cell.value = chinese if sheet.title in ("members", "places") else english
+    book["members"].title = "成员"
+    book["places"].title = "places 乡镇村"
+    book.save(tmp_path / "chinese.xlsx")
+    assert read_sheets(tmp_path / "chinese.xlsx") == read_sheets(TEMPLATE / "template.xlsx")
