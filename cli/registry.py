@@ -120,7 +120,9 @@ def diff_(
 @app.command("load")
 def load_(
     file: File,
-    counts_only: Annotated[bool, typer.Option("--counts", help="only the counts per kind")] = True,
+    changes: Annotated[
+        bool, typer.Option("--changes", help="list every change, not only the counts")
+    ] = False,
 ) -> None:
     """Load the file in one transaction (refused, writing nothing, if it would strand an open case)."""
     registry = checked(file)
@@ -134,7 +136,7 @@ def load_(
             err.print(f"[red]refused:[/] {line}", highlight=False)
         err.print("nothing was written", highlight=False)
         raise typer.Exit(1) from e
-    show(result, changes=not counts_only)
+    show(result, changes=changes)
     out.print(f"loaded {summary(registry)} (by {who})", highlight=False)
 
 

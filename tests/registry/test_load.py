@@ -129,8 +129,9 @@ async def test_a_file_with_problems_is_refused_by_the_command_and_nothing_is_wri
     )
     assert "nothing was written" in result.output
     assert await counts(engine) == before and await loads(engine) == []
-    ok = await invoke("load", str(TEMPLATE / "template"))
+    ok = await invoke("load", "--changes", str(TEMPLATE / "template"))
     assert ok.exit_code == 0, ok.output
+    assert "  add places 431197001 (code='431197001', kind='township', name='溪口镇'" in ok.output
     assert (
         "loaded county 431197 梅溪示范县 (default policy general): 2 townships, 3 villages, 5 grids"
         in ok.output
