@@ -17,7 +17,7 @@ from pathlib import Path
 from crypto.keys import key_ring, new_key
 from db.engine import make_engine, redact
 from db.migrate import upgrade_async
-from db.seed import load_registry
+from db.seed import load_demo_counties
 from service.schedules import ensure_digest_schedules, supervisor_scopes
 from service.search_attributes import register
 from settings import ROOT, ConfigError, Settings, check_database, connect
@@ -121,10 +121,10 @@ async def prepare(settings: Settings) -> tuple[str, subprocess.Popen[bytes] | No
     await upgrade_async(db_url)
     engine = make_engine(db_url, pool_size=2)
     await check_database(engine, db_url)
-    counts = await load_registry(engine)
+    counties = await load_demo_counties(engine, loaded_by="make run")
     scopes = await supervisor_scopes(engine)
     await engine.dispose()
-    print(f"  database ready: {counts['committees']} committees, {counts['places']} places")
+    print(f"  database ready: counties {', '.join(counties)}")
     temporal = None
     if "TEMPORAL_ADDRESS" not in os.environ:
         temporal = start_temporal(settings.data_dir, codec_endpoint(settings))

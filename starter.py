@@ -21,6 +21,7 @@ from rich.console import Console
 from rich.panel import Panel
 from rich.table import Table
 
+from cli.registry import app as registry_app
 from db.engine import make_engine
 from models.aftercare import AfterInvalid, Ruling
 from models.calendar import CHINA_TZ, Span, Unit, local_day, local_text
@@ -41,7 +42,7 @@ from models.registry import UnknownPlace
 from models.view import CaseView
 from policies import PolicyError, available, load_policy
 from service.cases import CaseError, CaseFilter, CaseRow, Cases
-from service.intake import open_case
+from service.intake import open_case, policy_for
 from service.report_output import tables, to_csv, to_json
 from service.reports import performance_report
 from service.schedules import ensure_digest_schedules, supervisor_scopes
@@ -53,6 +54,7 @@ app = typer.Typer(
     add_completion=False,
     pretty_exceptions_enable=False,
 )
+app.add_typer(registry_app, name="registry")
 out = Console()
 err = Console(stderr=True, soft_wrap=True)
 
@@ -240,12 +242,14 @@ async def open_(
             }
         )
     settings = Settings()
-    chosen = load_policy(policy or settings.policy)
+    if policy:
+        load_policy(policy)  # an unknown policy fails before anything is reached
     client = await connect(settings)
     url = settings.resolved_database_url()
     engine = make_engine(url, pool_size=1)
     try:
         await check_database(engine, url)
+        chosen = await policy_for(engine, intake, named=policy, fallback=settings.policy)
         result = await open_case(client, engine, intake, chosen, task_queue=settings.task_queue)
     finally:
         await engine.dispose()

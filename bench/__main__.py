@@ -70,7 +70,7 @@ def ms(values: list[float]) -> dict[str, float]:
 async def measure(args: argparse.Namespace) -> Results:
     started, clock, host = datetime.now(UTC), time.perf_counter(), machine()
     registry = build_registry()
-    path = write_registry(args.out / "county.json", registry)
+    path = write_registry(args.out / "county", registry)
     county = County(registry)
     settings = Settings()
     details: dict[str, Any] = {}

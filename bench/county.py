@@ -1,24 +1,33 @@
 """A synthetic county of Lingling's size, and the disputes its people bring.
 
 Lingling (seed 000) has 16 townships, 334 villages and 926 grids; the registry built here
-has exactly those counts, in the format of registry/demo_county.json, so `db.seed.load_registry`
-loads it. Every name and person is invented; everything is deterministic for a seed.
+has exactly those counts, with every member's contact, the supervisors, police, departments and
+court. It is written in the registry import format (a folder of CSV files) and loaded by the same
+checks and loader as a real county's files. Every name and person is invented; everything is
+deterministic for a seed.
 """
 
 from __future__ import annotations
 
-import json
 import random
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
 from typing import Any
 
+from db.registry_files import json_rows, write_sheets
+from models import labels
 from models.case import ID_CHECK, ID_WEIGHTS, Actor, CaseIntake, Party, Place
 from models.court import CourtReferral
 from models.enums import ActorRole, Channel, DisputeType, PartyRole, Risk
 
-COUNTY = {"code": "431198", "name": "零陵规模模拟县", "name_en": "Lingling-scale Simulated County"}
+COUNTY = {
+    "code": "431198",
+    "name": "零陵规模模拟县",
+    "name_en": "Lingling-scale Simulated County",
+    "default_policy": "gaotai-4x7",
+}
+COURT = "零陵规模模拟县人民法院"
 TOWNSHIPS, VILLAGES, GRIDS = 16, 334, 926
 NOTE = (
     "Synthetic: a county with Lingling district's published counts (16 townships, 334 villages,"
@@ -184,7 +193,10 @@ class _Builder:
         members = []
         for role in roles:
             self.members += 1
-            members.append({"id": f"S-{self.members:05d}", "name": person_name(self.members), "role": role})
+            members.append(
+                {"id": f"S-{self.members:05d}", "name": person_name(self.members), "role": role}
+                | {"phone": f"199{self.members:08d}", "email": "", "language": "zh"}
+            )
         self.committees.append(
             {"id": cid, "name": names[0], "name_en": names[1], "level": level, "jurisdiction": where}
             | {"specialty": specialty, "members": members}
@@ -237,13 +249,50 @@ def build_registry(
                 names = (f"{vname}第{g + 1}网格", f"{vname_en} Grid {g + 1}")
                 b.unit("grid", f"{vcode}-G{g + 1:02d}", names, vcode, workers)
             village_no += 1
-    return {"note": NOTE, "county": COUNTY, "places": b.places, "committees": b.committees}
+    townships_ = [p for p in b.places if p["kind"] == "township"]
+    return {"note": NOTE, "county": COUNTY, "places": b.places, "committees": b.committees} | directory(
+        cc, townships_
+    )
+
+
+def directory(cc: str, townships: list[dict[str, Any]]) -> dict[str, list[dict[str, Any]]]:
+    """Supervisors of the county and each township, a court liaison and an operator; a police
+    station per township, a department per dispute type and the court."""
+    scopes = [(cc, "县司法局督导员")] + [(t["code"], f"{t['name']}司法所督导员") for t in townships]
+    roles = [("supervisor", scope, name) for scope, name in scopes]
+    roles += [("court_liaison", COURT, "法院联络员"), ("operator", "", "系统运维员")]
+    staff = [
+        {"id": f"SV-{n:04d}", "name": name, "roles": [{"role": role, "scope": scope}]}
+        | {"phone": f"198{n:08d}", "email": "", "language": "zh"}
+        for n, (role, scope, name) in enumerate(roles, start=1)
+    ]
+    agencies: list[tuple[str, str, str, str | None, str]] = [
+        (f"A-POL-{t['code']}", "police", t["code"], None, f"{t['name']}派出所") for t in townships
+    ]
+    agencies += [
+        (f"A-DEP-{cc}-{d.value}", "responsible_department", cc, d.value, f"县{labels.zh(d)}牵头部门")
+        for d in DisputeType
+    ]
+    agencies += [(f"A-COURT-{cc}", "court", cc, None, COURT)]
+    return {
+        "staff": staff,
+        "agencies": [
+            {
+                "id": i,
+                "kind": k,
+                "jurisdiction": j,
+                "dispute_type": d,
+                "name": n,
+                "phone": f"0746-{7000000 + x}",
+            }
+            for x, (i, k, j, d, n) in enumerate(agencies, start=1)
+        ],
+    }
 
 
 def write_registry(path: Path, registry: dict[str, Any]) -> Path:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text(json.dumps(registry, ensure_ascii=False, indent=1) + "\n", encoding="utf-8")
-    return path
+    """The registry as a folder of CSV files in the import format (registry/template/)."""
+    return write_sheets(json_rows(registry), path)
 
 
 def id_number(rng: random.Random, area: str) -> str:

@@ -22,7 +22,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 
 from db.engine import make_engine
 from db.migrate import upgrade_async
-from db.seed import load_registry
+from db.seed import load_county
 
 ROOT = Path(__file__).resolve().parents[1]
 BIN = Path(sys.executable).parent
@@ -57,7 +57,8 @@ def database_url(server_url: str, name: str) -> str:
 
 
 async def fresh_database(server_url: str, registry: Path, prefix: str = "bench") -> tuple[str, AsyncEngine]:
-    """A new database on the server, migrated, with `registry` loaded: case numbers start at 1."""
+    """A new database on the server, migrated, with the county's `registry` files checked and
+    loaded: case numbers start at 1."""
     name = f"{prefix}_{uuid.uuid4().hex[:8]}"
     admin = make_engine(server_url, pool_size=1)
     try:
@@ -69,7 +70,7 @@ async def fresh_database(server_url: str, registry: Path, prefix: str = "bench")
     url = database_url(server_url, name)
     await upgrade_async(url)
     engine = make_engine(url, pool_size=4)
-    await load_registry(engine, registry)
+    await load_county(engine, registry, loaded_by="bench")
     return url, engine
 
 

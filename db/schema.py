@@ -199,3 +199,29 @@ outbox = Table(
     UniqueConstraint("key", name="uq_outbox_key"),
     Index("ix_outbox_unsent", "id", postgresql_where=text("sent_at IS NULL")),
 )
+
+# One row per county in the deployment: the policy a case there opens on when none is named.
+counties = Table(
+    "counties",
+    metadata,
+    Column("code", String(6), primary_key=True),
+    Column("name", Text, nullable=False),
+    Column("name_en", Text, nullable=False, server_default=""),
+    Column("default_policy", String(48), nullable=False),
+)
+
+# Who loaded which registry file for which county, when, and what it changed (counts per kind).
+registry_loads = Table(
+    "registry_loads",
+    metadata,
+    Column("id", BigInteger, primary_key=True, autoincrement=True),
+    Column("county", String(6), nullable=False),
+    Column("loaded_by", String(80), nullable=False),
+    Column("loaded_at", DateTime(timezone=True), nullable=False, server_default=text("now()")),
+    Column("source", Text, nullable=False),
+    Column("digest", String(64), nullable=False),
+    Column("changes", Json, nullable=False),
+    # operators are the deployment's, not a place's: the file's list says which are this county's
+    Column("operators", Json, nullable=False, server_default="[]"),
+    Index("ix_registry_loads_county", "county", "loaded_at"),
+)

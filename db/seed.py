@@ -10,9 +10,14 @@ from sqlalchemy import Table
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
+from db.registry_files import digest, json_sheets, read_sheets, routed_specialties
+from db.registry_load import load
 from db.schema import agencies, committee_members, committees, people, places, staff_roles
+from models import registry_import
+from models.registry_data import Registry, Sheets
 
 DEMO_COUNTY = Path(__file__).resolve().parents[1] / "registry" / "demo_county.json"
+TEMPLATE_COUNTY = DEMO_COUNTY.with_name("template")  # the CSV template: a small second county
 CONTACT = ("phone", "email", "language")
 
 
@@ -91,3 +96,27 @@ async def load_registry(engine: AsyncEngine, path: Path = DEMO_COUNTY) -> dict[s
         "staff_roles": len(role_rows),
         "agencies": len(agency_rows),
     }
+
+
+async def load_county(
+    engine: AsyncEngine, path: Path, loaded_by: str, sheets: Sheets | None = None
+) -> Registry:
+    """Check a county's registry file (or `sheets` read from it) and load it; ValueError listing
+    every problem if it has any (nothing written)."""
+    registry, problems = registry_import.read_registry(
+        read_sheets(path) if sheets is None else sheets, routed_specialties()
+    )
+    if problems:
+        raise ValueError(f"{path}: " + "; ".join(map(str, problems)))
+    await load(engine, registry, loaded_by=loaded_by, source=str(path), digest=digest(path))
+    return registry
+
+
+async def load_demo_counties(engine: AsyncEngine, loaded_by: str) -> list[str]:
+    """The demo county and the template county (梅溪示范县), checked and loaded like any county's
+    files; a problem in either is a bug in the shipped data."""
+    loaded = []
+    for path, sheets in ((DEMO_COUNTY, json_sheets(DEMO_COUNTY)), (TEMPLATE_COUNTY, None)):
+        county = (await load_county(engine, path, loaded_by, sheets)).county
+        loaded.append(f"{county.code} {county.name} ({county.default_policy})")
+    return loaded

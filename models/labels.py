@@ -150,3 +150,37 @@ add_labels(
         (ReportTerm.MAY_INTENSIFY, ("可能激化", "may intensify")),
     ]
 )
+
+
+# A county's registry file: its sheets and columns in Chinese. A clerk may head a column `code`,
+# `代码` or `code 代码` (as the templates do), and name a sheet `places`, `乡镇村` or both.
+REGISTRY_SHEETS_ZH = {
+    "county": "县",
+    "places": "乡镇村",
+    "grids": "网格",
+    "committees": "调委会",
+    "members": "成员",
+    "staff": "工作人员",
+    "agencies": "协作单位",
+}
+REGISTRY_COLUMNS_ZH = {
+    "code": "代码",
+    "id": "编号",
+    "name": "名称",
+    "name_en": "英文名称",
+    "default_policy": "默认规则",
+    "kind": "类别",
+    "parent": "上级代码",
+    "village": "所属村代码",
+    "level": "层级",
+    "place": "所在地代码",
+    "specialty": "专业领域",
+    "person_id": "人员编号",
+    "committee": "调委会编号",
+    "role": "角色",
+    "phone": "电话",
+    "email": "邮箱",
+    "language": "语言",
+    "scope": "范围",
+    "dispute_type": "纠纷类型",
+}

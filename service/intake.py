@@ -13,6 +13,7 @@ from temporalio.common import TypedSearchAttributes, WorkflowIDConflictPolicy, W
 from temporalio.exceptions import WorkflowAlreadyStartedError
 
 from activities.registry import route_for
+from db.registry_load import county_default_policy
 from db.schema import case_numbers
 from models.calendar import local_day
 from models.case import CaseInput, CaseIntake
@@ -21,12 +22,13 @@ from models.labels import both
 from models.policy import Policy
 from models.rules import Rejected
 from models.rules import open_case as open_rule
+from policies import load_policy
 from workflows import TASK_QUEUE, MediationCase
 from workflows import search_attributes as sa
 
 INTAKE_KEY_MAX = 80  # case_numbers.intake_key
 
-__all__ = ["CLOCK_SKEW", "IntakeRejected", "IntakeResult", "check_intake", "open_case"]
+__all__ = ["CLOCK_SKEW", "IntakeRejected", "IntakeResult", "check_intake", "open_case", "policy_for"]
 
 
 class IntakeResult(BaseModel):
@@ -100,6 +102,16 @@ async def allocate_case_number(engine: AsyncEngine, intake: CaseIntake) -> tuple
         found = await _numbered(engine, key)
         assert found is not None, f"intake {key} neither numbered nor found"
     return found, found.removeprefix("case-"), False
+
+
+async def policy_for(engine: AsyncEngine, intake: CaseIntake, *, named: str | None, fallback: str) -> Policy:
+    """The policy a case opens on: the one named, else its county's default (from the county's
+    registry file), else `fallback` (the POLICY setting) for a county loaded without one."""
+    if named:
+        return load_policy(named)
+    async with engine.connect() as conn:
+        default = await county_default_policy(conn, intake.place.county)
+    return load_policy(default or fallback)
 
 
 def start_details(case_no: str, intake: CaseIntake, policy: Policy) -> str:

@@ -120,7 +120,7 @@ async def simulate(args: argparse.Namespace, out: Path) -> dict[str, Any]:
     params = load_params(args)
     registry = build_registry()
     county = County(registry)
-    path = write_registry(out / "county.json", registry)
+    path = write_registry(out / "county", registry)
     policy = load_policy(args.policy)
     summary: dict[str, Any] = {
         "cases": args.cases,

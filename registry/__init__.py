@@ -1,0 +1,1 @@
+"""Registry data: the demo county, the template county, and the scripts that write them."""
