@@ -21,6 +21,7 @@ from rich.console import Console
 from rich.panel import Panel
 from rich.table import Table
 
+from cli.outbox import app as outbox_app
 from db.engine import make_engine
 from models.aftercare import AfterInvalid, Ruling
 from models.calendar import CHINA_TZ, Span, Unit, local_day, local_text
@@ -53,6 +54,7 @@ app = typer.Typer(
     add_completion=False,
     pretty_exceptions_enable=False,
 )
+app.add_typer(outbox_app, name="outbox")
 out = Console()
 err = Console(stderr=True, soft_wrap=True)
 

@@ -45,6 +45,7 @@ async def _drill(
         "METRICS_PORT": "0",
         "OUTBOX_POLL_SECONDS": "0.2",
         "NOTIFY_SENDER": "tests.drills.sender:FileSender",
+        "NOTIFY_CLAIM_SECONDS": "5",  # a delivery in doubt at a kill is taken up again soon after
         FILE_VARIABLE: str(sent),
         "LOG_LEVEL": "INFO",
     }
