@@ -128,7 +128,10 @@ NOT_SENT = text(
     RETURNING status
     """
 )
-# The outbox row is settled (sent_at) once none of its deliveries is still owed.
+# The outbox row is settled (sent_at) once none of its deliveries is still owed. Whoever marks a
+# delivery locks its message first: two deliveries of one message marked side by side would each
+# see the other still owed, and the message would never be settled.
+LOCK_MESSAGE = text("SELECT id FROM outbox WHERE id = :outbox_id FOR UPDATE")
 SETTLE = text(
     """
     UPDATE outbox SET sent_at = now(), attempts = (SELECT coalesce(sum(attempts), 0) FROM deliveries
@@ -284,6 +287,7 @@ class Dispatcher:
 
     async def _sent(self, claim: Claim, outgoing: Outgoing, ref: str | None) -> None:
         async with self._engine.begin() as conn:
+            await conn.execute(LOCK_MESSAGE, {"outbox_id": claim.outbox_id})
             marked = (
                 await conn.execute(SENT, {"id": claim.id, "attempts": claim.attempts, "ref": ref})
             ).first()

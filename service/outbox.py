@@ -13,7 +13,7 @@ from pydantic import BaseModel
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from notify.dispatcher import SETTLE, UNRESOLVED_CHANNEL
+from notify.dispatcher import LOCK_MESSAGE, SETTLE, UNRESOLVED_CHANNEL
 
 log = structlog.get_logger("outbox")
 
@@ -119,7 +119,8 @@ async def cancel(engine: AsyncEngine, delivery_ids: list[int], by: str) -> list[
                 {"ids": delivery_ids},
             )
         ).scalars()
-        for outbox_id in set(outbox_ids):
+        for outbox_id in sorted(set(outbox_ids)):
+            await conn.execute(LOCK_MESSAGE, {"outbox_id": outbox_id})
             await conn.execute(SETTLE, {"outbox_id": outbox_id})
     log.info("deliveries cancelled", ids=delivery_ids, by=by)
     return rows

@@ -10,6 +10,7 @@ import base64
 import hashlib
 import hmac
 import json
+import socket
 import threading
 import uuid
 from dataclasses import dataclass, field
@@ -54,7 +55,8 @@ class SmtpServer:
 
     def __init__(self) -> None:
         self._handler = _Collect()
-        self._controller = Controller(self._handler, hostname="127.0.0.1", port=0)
+        self.port = _free_port()
+        self._controller = Controller(self._handler, hostname="127.0.0.1", port=self.port)
 
     def start(self) -> None:
         self._controller.start()
@@ -63,12 +65,14 @@ class SmtpServer:
         self._controller.stop()
 
     @property
-    def port(self) -> int:
-        return int(self._controller.server.sockets[0].getsockname()[1])  # type: ignore[union-attr]
-
-    @property
     def mails(self) -> list[Mail]:
         return list(self._handler.mails)
+
+
+def _free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])
 
 
 def documented_encode(value: str) -> str:
