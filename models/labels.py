@@ -163,31 +163,31 @@ NOTICES: dict[str, dict[str, tuple[str, str]]] = {
     },
     "reminder": {
         "zh": ("期限提醒", "提醒：案件${case_no}的${what}将于${due}届满。"),
-        "en": ("reminder", "Reminder: case ${case_no}, ${what} ends ${due}."),
+        "en": ("reminder", "Reminder ${case_no}: ${what} ${due}."),
     },
     "overdue": {
         "zh": ("已逾期", "案件${case_no}的${what}已过，已报告督办。"),
-        "en": ("overdue", "Case ${case_no}: ${what} passed; the supervisor is told."),
+        "en": ("overdue", "Case ${case_no}: ${what} passed."),
     },
     "overdue@supervisor": {
         "zh": ("逾期督办", "督办：案件${case_no}在最高层级逾期（期限${due}），请跟进。"),
-        "en": ("overdue at the top level", "Case ${case_no} overdue at the top level since ${due}."),
+        "en": ("overdue at the top level", "Case ${case_no} overdue at top level (${due})."),
     },
     "intensification": {
         "zh": ("纠纷可能激化", "案件${case_no}（${what}）可能激化，请采取预防措施（人民调解法第25条）。"),
-        "en": ("may intensify", "Case ${case_no} (${what}) may intensify: please act (Art. 25)."),
+        "en": ("may intensify", "${case_no} (${what}) may intensify (Art. 25)."),
     },
     "other_routes": {
         "zh": ("调解终止", "案件${case_no}调解终止。您可依法申请仲裁、行政处理或向法院起诉。"),
-        "en": ("mediation ended", "Case ${case_no}: mediation ended. You may arbitrate or sue."),
+        "en": ("mediation ended", "Case ${case_no}: mediation ended. Arbitrate or sue."),
     },
     "case_closed": {
         "zh": ("已结案", "案件${case_no}已结案：${what}。"),
-        "en": ("case closed", "Case ${case_no} is closed: ${what}."),
+        "en": ("case closed", "${case_no} closed: ${what}."),
     },
     "return_to_court": {
         "zh": ("退回立案", "委派调解${referral_no}（案件${case_no}）调解未成，退回立案。"),
-        "en": ("returned for filing", "Referral ${referral_no} (${case_no}) returned for filing."),
+        "en": ("returned for filing", "${referral_no}: returned for filing."),
     },
     "follow_up_due": {
         "zh": ("回访事项", "案件${case_no}：${what}。"),
@@ -195,7 +195,7 @@ NOTICES: dict[str, dict[str, tuple[str, str]]] = {
     },
     "confirmation": {
         "zh": ("达成协议", "案件${case_no}已达成调解协议，可于${due}前共同申请司法确认。"),
-        "en": ("agreement reached", "Case ${case_no}: agreement; apply for confirmation by ${due}."),
+        "en": ("agreement reached", "${case_no}: agreement; court confirmation by ${due}."),
     },
     "digest": {
         "zh": ("督办日报", "${subject}"),

@@ -75,6 +75,8 @@ async def test_a_case_escalating_through_all_four_levels_mails_each_committee_it
     text = first.message.get_body().get_content()  # type: ignore[union-attr]
     assert text.startswith(f"案件{case.case_no}已移交你单位，请于")
     assert "Earlier stages" in text  # the whole notice follows the short one
+    # Every notice the rules wrote had the facts its template needs.
+    assert not [m for m in mails if "${" in m.message.get_body().get_content()]  # type: ignore[union-attr]
 
     supervisor = [m for m in mails if "逾期督办" in str(m.message["Subject"])]
     assert [m.recipients for m in supervisor] == [["s-0001@demo-county.example"]]
