@@ -1,11 +1,12 @@
 """Who a symbolic recipient is, and how to reach them.
 
 The outbox names recipients by role (`committee:<id>`, `supervisor:<scope>`,
-`agency:<kind>:<county>`, `court:<name>`, `party:<P1>`); `resolve` turns one into the people
-and agencies behind it, as references (`person:<id>`, `agency:<id>`, `party:<case>:<P1>`) that
-carry no contact details. `contact` reads a reference's phone, email and language when a delivery
-is about to go out, so a directory edit reaches the next attempt, and a party's phone is read only
-then (through `party_phone`, the one place it is read).
+`agency:<kind>:<county>`, `court:<name>`, `party:<P1>`, or one `person:<id>`); `resolve`
+turns one into the people and agencies behind it, as references (`person:<id>`,
+`agency:<id>`, `party:<case>:<P1>`) that carry no contact details. `contact` reads a
+reference's phone, email and language when a delivery is about to go out, so a directory
+edit reaches the next attempt, and a party's phone is read only then (through
+`party_phone`, the one place it is read).
 """
 
 from __future__ import annotations
@@ -60,6 +61,9 @@ async def resolve(conn: AsyncConnection, recipient: str, case_id: str) -> list[s
             conn, select(agencies.c.id).where(agencies.c.kind == "court", agencies.c.name == rest)
         )
         refs = [f"agency:{a}" for a in found]
+    elif kind == "person":  # one named person (a login code, a note to a member)
+        found = await _column(conn, select(people.c.person_id).where(people.c.person_id == rest))
+        refs = [f"person:{p}" for p in found]
     elif kind == "party":
         found = await _column(
             conn,
