@@ -67,7 +67,10 @@ async def run(settings: Settings, stop: asyncio.Event) -> None:
     outbox_dispatcher = make_dispatcher(settings, engine)
     notify_metrics = metrics_port(settings)
     if notify_metrics:
-        start_http_server(notify_metrics)
+        try:
+            start_http_server(notify_metrics)
+        except OSError as err:
+            raise ConfigError(f"cannot serve delivery metrics on port {notify_metrics}: {err}") from err
     worker = Worker(
         client,
         task_queue=settings.task_queue,
