@@ -170,7 +170,7 @@ class _Tx:
     def notify(
         self, key: str, kind: NotificationKind, recipient: str, subject: str, body: str, **facts: str
     ) -> None:
-        """`facts`: what the short templates need besides the case number (notify/templates)."""
+        """`facts`: what the short notices need besides the case number (models/notices.py)."""
         self.effects.notifications.append(
             Notification(
                 key=f"{self.state.case_id}/{key}",

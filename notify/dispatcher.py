@@ -237,11 +237,14 @@ class Dispatcher:
 
     async def _deliver(self, claim: Claim) -> None:
         try:
+            sender = self._senders.get(claim.channel)
+            if sender is None:
+                raise PermanentError(
+                    f"channel {claim.channel!r} is not set up on this worker (NOTIFY_CHANNELS)"
+                )
             outgoing = await self._outgoing(claim)
             started = time.monotonic()
-            ref = await asyncio.wait_for(
-                self._senders[claim.channel].send(outgoing), timeout=self.policy.send_timeout_s
-            )
+            ref = await asyncio.wait_for(sender.send(outgoing), timeout=self.policy.send_timeout_s)
             metrics.SEND_SECONDS.labels(claim.channel).observe(time.monotonic() - started)
         except Exception as err:
             await self._not_sent(claim, err)
