@@ -51,7 +51,36 @@ class Settings(BaseSettings):
     log_level: str = "INFO"
     metrics_port: int = Field(default=9464, ge=0, le=65535, description="0 turns metrics off")
     outbox_poll_seconds: float = Field(default=2.0, gt=0)
-    notify_sender: str = Field(default="log", description="log, or module:Class of a Sender")
+    notify_sender: str = Field(default="log", description="the log channel: log, or module:Class of a Sender")
+    notify_channels: dict[str, list[str]] = Field(
+        default_factory=lambda: {"*": ["log"]},
+        description='channels per recipient (and message) kind, JSON: {"committee": ["sms", "email"],'
+        ' "party": ["sms"], "supervisor.digest": ["email"], "*": ["log"]}',
+    )
+    notify_sign_name: str = Field(default="人民调解", description="the SMS signature, also in mail subjects")
+    notify_max_attempts: int = Field(default=8, ge=1)
+    notify_backoff_seconds: float = Field(default=30.0, gt=0)
+    notify_backoff_cap_seconds: float = Field(default=3600.0, gt=0)
+    notify_claim_seconds: float = Field(default=300.0, gt=0, description="lease of a delivery being sent")
+    notify_rate_limit: int = Field(default=20, ge=1, description="deliveries per recipient and channel…")
+    notify_rate_window_seconds: float = Field(default=3600.0, gt=0, description="…in this many seconds")
+    notify_metrics_port: int | None = Field(
+        default=None, ge=0, le=65535, description="delivery metrics; unset: METRICS_PORT + 1, 0: off"
+    )
+    smtp_host: str | None = None
+    smtp_port: int = Field(default=25, ge=1, le=65535)
+    smtp_from: str = "mediation@localhost"
+    smtp_from_name: str = ""
+    smtp_username: str | None = None
+    smtp_password: SecretStr | None = None
+    smtp_starttls: bool = False
+    smtp_tls: bool = Field(default=False, description="implicit TLS (port 465)")
+    aliyun_sms_endpoint: str = "https://dysmsapi.aliyuncs.com/"
+    aliyun_access_key_id: str | None = None
+    aliyun_access_key_secret: SecretStr | None = None
+    aliyun_sms_templates: dict[str, str] = Field(
+        default_factory=dict, description='template codes: {"handoff": "SMS_…", "handoff:en": "SMS_…", …}'
+    )
     encryption_keys: SecretStr | None = Field(default=None, description="id:base64key,…; the first encrypts")
     encryption_key_file: Path | None = Field(default=None, description="the same, one a line, or JSON")
     codec_server_port: int = Field(default=8081, ge=1, le=65535)

@@ -21,6 +21,7 @@ from rich.console import Console
 from rich.panel import Panel
 from rich.table import Table
 
+from cli.outbox import app as outbox_app
 from cli.registry import app as registry_app
 from db.engine import make_engine
 from models.aftercare import AfterInvalid, Ruling
@@ -55,6 +56,7 @@ app = typer.Typer(
     pretty_exceptions_enable=False,
 )
 app.add_typer(registry_app, name="registry")
+app.add_typer(outbox_app, name="outbox")
 out = Console()
 err = Console(stderr=True, soft_wrap=True)
 

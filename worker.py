@@ -15,14 +15,16 @@ from datetime import timedelta
 from pathlib import Path
 
 import structlog
+from prometheus_client import start_http_server
 from temporalio.runtime import PrometheusConfig, Runtime, TelemetryConfig
 from temporalio.worker import UnsandboxedWorkflowRunner, Worker, WorkflowRunner
 from temporalio.worker.workflow_sandbox import SandboxedWorkflowRunner
 
 from activities import all_activities
 from db.engine import make_engine, redact
+from notify.channels import dispatcher as make_dispatcher
+from notify.channels import metrics_port
 from notify.dispatcher import run_dispatcher
-from notify.senders import load_sender
 from service.logs import configure_logging
 from settings import ConfigError, Settings, check_database, connect
 from workflows import WORKFLOWS
@@ -62,7 +64,13 @@ async def run(settings: Settings, stop: asyncio.Event) -> None:
     url = settings.resolved_database_url()
     engine = make_engine(url, pool_size=settings.db_pool_size)
     await check_database(engine, url)
-    sender = load_sender(settings.notify_sender)
+    outbox_dispatcher = make_dispatcher(settings, engine)
+    notify_metrics = metrics_port(settings)
+    if notify_metrics:
+        try:
+            start_http_server(notify_metrics)
+        except OSError as err:
+            raise ConfigError(f"cannot serve delivery metrics on port {notify_metrics}: {err}") from err
     worker = Worker(
         client,
         task_queue=settings.task_queue,
@@ -81,9 +89,12 @@ async def run(settings: Settings, stop: asyncio.Event) -> None:
         sandbox=settings.workflow_sandbox,
         database=redact(url),
         metrics=f"http://localhost:{settings.metrics_port}/metrics" if settings.metrics_port else None,
+        delivery_metrics=f"http://localhost:{notify_metrics}/metrics" if notify_metrics else None,
     )
     async with worker:
-        dispatcher = asyncio.create_task(run_dispatcher(engine, sender, settings.outbox_poll_seconds, stop))
+        dispatcher = asyncio.create_task(
+            run_dispatcher(outbox_dispatcher, settings.outbox_poll_seconds, stop)
+        )
         await stop.wait()
         log.info("worker stopping: finishing running activities")
     await dispatcher

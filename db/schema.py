@@ -196,8 +196,42 @@ outbox = Table(
     Column("sent_at", DateTime(timezone=True), nullable=True),
     Column("attempts", Integer, nullable=False, server_default="0"),
     Column("last_error", Text, nullable=True),
+    # Structured fields of the notice (case number, what is due, by when) for the templates.
+    Column("facts", Json, nullable=False, server_default="{}"),
+    # When its deliveries were written (its recipient resolved into people and channels).
+    Column("expanded_at", DateTime(timezone=True), nullable=True),
     UniqueConstraint("key", name="uq_outbox_key"),
     Index("ix_outbox_unsent", "id", postgresql_where=text("sent_at IS NULL")),
+    Index("ix_outbox_unexpanded", "id", postgresql_where=text("expanded_at IS NULL")),
+)
+
+# One row per message, person and channel: its own attempts, backoff and last error. `sent_at` of
+# the outbox row is set once every delivery of it is sent or cancelled.
+deliveries = Table(
+    "deliveries",
+    metadata,
+    Column("id", BigInteger, primary_key=True, autoincrement=True),
+    Column("outbox_id", BigInteger, ForeignKey("outbox.id"), nullable=False),
+    Column("recipient", String(120), nullable=False),
+    Column("channel", String(16), nullable=False),
+    Column("status", String(12), nullable=False, server_default="pending"),
+    Column("attempts", Integer, nullable=False, server_default="0"),
+    Column("next_attempt_at", DateTime(timezone=True), nullable=False, server_default=text("now()")),
+    Column("claimed_until", DateTime(timezone=True), nullable=True),
+    Column("in_doubt", Boolean, nullable=False, server_default=text("false")),
+    Column("last_error", Text, nullable=True),
+    Column("provider_ref", Text, nullable=True),
+    Column("sent_at", DateTime(timezone=True), nullable=True),
+    Column("created_at", DateTime(timezone=True), nullable=False, server_default=text("now()")),
+    UniqueConstraint("outbox_id", "recipient", "channel", name="uq_deliveries_message_recipient"),
+    Index(
+        "ix_deliveries_due",
+        "next_attempt_at",
+        "id",
+        postgresql_where=text("status IN ('pending', 'sending')"),
+    ),
+    Index("ix_deliveries_recipient_sent", "recipient", "channel", "sent_at"),
+    Index("ix_deliveries_failed", "id", postgresql_where=text("status = 'failed'")),
 )
 
 # One row per county in the deployment: the policy a case there opens on when none is named.

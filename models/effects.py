@@ -17,6 +17,10 @@ class Notification(BaseModel):
     recipient: str = Field(description="committee:<id>, supervisor:<county>, party:<P1>, agency:<x>")
     subject: str
     body: str
+    facts: dict[str, str] = Field(
+        default_factory=dict,
+        description="what the short templates show: case_no, due (ISO time), deadline, reason…",
+    )
 
 
 class StageRecord(BaseModel):

@@ -184,3 +184,67 @@ REGISTRY_COLUMNS_ZH = {
     "scope": "范围",
     "dispute_type": "纠纷类型",
 }
+
+
+# Notices: per message kind and language, the email's title and the one-segment SMS text. The SMS
+# text is also the template registered with the SMS provider (its ${name} variables); with the
+# provider's signature (【…】) it fits one 70-character segment for a usual case number.
+# A kind may differ by the recipient's kind (`kind@recipient-kind`), e.g. the supervisor's overdue.
+NOTICES: dict[str, dict[str, tuple[str, str]]] = {
+    "handoff": {
+        "zh": ("待受理", "案件${case_no}已移交你单位，请于${due}前受理。"),
+        "en": ("handed to you", "Case ${case_no} handed to you: accept by ${due}."),
+    },
+    "reminder": {
+        "zh": ("期限提醒", "提醒：案件${case_no}的${what}将于${due}届满。"),
+        "en": ("reminder", "Reminder ${case_no}: ${what} ${due}."),
+    },
+    "overdue": {
+        "zh": ("已逾期", "案件${case_no}的${what}已过，已报告督办。"),
+        "en": ("overdue", "Case ${case_no}: ${what} passed."),
+    },
+    "overdue@supervisor": {
+        "zh": ("逾期督办", "督办：案件${case_no}在最高层级逾期（期限${due}），请跟进。"),
+        "en": ("overdue at the top level", "Case ${case_no} overdue at top level (${due})."),
+    },
+    "intensification": {
+        "zh": ("纠纷可能激化", "案件${case_no}（${what}）可能激化，请采取预防措施（人民调解法第25条）。"),
+        "en": ("may intensify", "${case_no} (${what}) may intensify (Art. 25)."),
+    },
+    "other_routes": {
+        "zh": ("调解终止", "案件${case_no}调解终止。您可依法申请仲裁、行政处理或向法院起诉。"),
+        "en": ("mediation ended", "Case ${case_no}: mediation ended. Arbitrate or sue."),
+    },
+    "case_closed": {
+        "zh": ("已结案", "案件${case_no}已结案：${what}。"),
+        "en": ("case closed", "${case_no} closed: ${what}."),
+    },
+    "return_to_court": {
+        "zh": ("退回立案", "委派调解${referral_no}（案件${case_no}）调解未成，退回立案。"),
+        "en": ("returned for filing", "${referral_no}: returned for filing."),
+    },
+    "follow_up_due": {
+        "zh": ("回访事项", "案件${case_no}：${what}。"),
+        "en": ("follow-up", "Case ${case_no}: ${what}."),
+    },
+    "confirmation": {
+        "zh": ("达成协议", "案件${case_no}已达成调解协议，可于${due}前共同申请司法确认。"),
+        "en": ("agreement reached", "${case_no}: agreement; court confirmation by ${due}."),
+    },
+    "digest": {
+        "zh": ("督办日报", "${subject}"),
+        "en": ("daily digest", "${subject}"),
+    },
+}
+# Any other kind (a login code, a new notice): the stored subject.
+NOTICE_FALLBACK: dict[str, tuple[str, str]] = {"zh": ("通知", "${subject}"), "en": ("notice", "${subject}")}
+# `what` of a follow-up notice, by aftercare.Due value.
+FOLLOW_UP_WHAT: dict[str, tuple[str, str]] = {
+    "visit": ("回访到期", "follow-up visit due"),
+    "window_closes": ("司法确认申请期限届满", "confirmation window closed"),
+    "decision_late": ("法院受理决定逾期", "court decision late"),
+}
+EMAIL_FOOTER: dict[str, str] = {
+    "zh": "本邮件由人民调解案件系统自动发送，请勿直接回复。",
+    "en": "Sent by the people's mediation case system; please do not reply to this address.",
+}

@@ -167,7 +167,10 @@ class _Tx:
         self.effects = Effects()
         self.touched: set[int] = set()
 
-    def notify(self, key: str, kind: NotificationKind, recipient: str, subject: str, body: str) -> None:
+    def notify(
+        self, key: str, kind: NotificationKind, recipient: str, subject: str, body: str, **facts: str
+    ) -> None:
+        """`facts`: what the short notices need besides the case number (models/notices.py)."""
         self.effects.notifications.append(
             Notification(
                 key=f"{self.state.case_id}/{key}",
@@ -175,6 +178,7 @@ class _Tx:
                 recipient=recipient,
                 subject=subject,
                 body=body,
+                facts={"case_no": self.state.case_no, **facts},
             )
         )
 
@@ -585,6 +589,7 @@ def _apply_agreement(tx: _Tx, payload: ActionInput, now: datetime) -> None:
             f"案件{state.case_no}已达成调解协议。双方可于{_fmt(window)}前共同向人民法院申请司法确认（人民调解法第三十三条）。"
             f" Case {state.case_no}: an agreement was reached. The parties may jointly apply for judicial"
             f" confirmation by {_fmt(window)} (Art. 33).",
+            due=window.isoformat(),
         )
 
 
@@ -743,6 +748,7 @@ def _return_to_court(tx: _Tx, reason: str, now: datetime) -> None:
         f"委派/委托调解案件{referral.referral_no}（{state.case_no}）{reason}，退回立案。调解记录：{record}。"
         f" Referral {referral.referral_no} ({state.case_no}): {reason}; returned to the court for filing."
         f" Mediation record: {record}.",
+        referral_no=referral.referral_no,
     )
     _closed_notices(tx, ClosureReason.RETURNED_TO_COURT)
 
@@ -768,6 +774,7 @@ def _aftercare_notice(tx: _Tx, due: aftercare.Due, visit_no: int, now: datetime)
         f"committee:{committee.id}",
         f"{state.case_no} {subject}",
         f"案件{state.case_no}: {subject}. Case {state.case_no}: {body}.",
+        what=due.value,
     )
 
 
@@ -889,6 +896,7 @@ def _hand_off(tx: _Tx, committee: Committee, now: datetime) -> None:
         f"案件{state.case_no}（{zh(state.intake.dispute_type)}）移交{committee.name}，请于{_fmt(deadline)}前受理。"
         f" Case {state.case_no} ({en(state.intake.dispute_type)}) is handed to {committee.id};"
         f" accept by {_fmt(deadline)}. Earlier stages: {dossier or 'none'}.",
+        due=deadline.isoformat(),
     )
 
 
@@ -926,6 +934,7 @@ def _closed_notices(tx: _Tx, reason: ClosureReason) -> None:
             f"party:{party.party_id}",
             f"{state.case_no} 已结案 case closed",
             f"案件{state.case_no}已结案：{zh(reason)}。 Case {state.case_no} is closed: {en(reason)}.",
+            reason=reason.value,
         )
 
 
@@ -955,6 +964,8 @@ def _reminder_notice(tx: _Tx, index: int, reminder: Reminder) -> None:
         f"{state.case_no} {zh(reminder.deadline)}提醒 reminder",
         f"案件{state.case_no}的{zh(reminder.deadline)}为{_fmt(stage.deadline)}（还有{reminder.before}）。"
         f" Case {state.case_no}: {en(reminder.deadline)} {_fmt(stage.deadline)}, due in {reminder.before}.",
+        deadline=reminder.deadline.value,
+        due=stage.deadline.isoformat(),
     )
 
 
@@ -973,6 +984,7 @@ def _become_overdue(tx: _Tx, kind: DeadlineKind, now: datetime) -> None:
         f"{state.case_no} 已逾期 overdue",
         f"案件{state.case_no}的{zh(kind)}已过，已报告督办。 Case {state.case_no}: {en(kind)} passed;"
         " the supervisor has been told.",
+        deadline=kind.value,
     )
 
 
@@ -988,6 +1000,7 @@ def _overdue_notice(tx: _Tx, now: datetime) -> None:
         f"案件{state.case_no}在{stage.committee.name}已逾期（{_fmt(stage.deadline)}），无更高层级可上交，请督办。"
         f" Case {state.case_no} is overdue at {stage.committee.id} since {_fmt(stage.deadline)};"
         f" it is at the top level: please follow up (notice {state.overdue_reminders_sent}).",
+        due=stage.deadline.isoformat(),
     )
 
 
@@ -1009,6 +1022,7 @@ def _intensification_notices(tx: _Tx, key: str) -> None:
             "请采取预防措施（人民调解法第二十五条）。"
             f" Case {state.case_no} ({en(state.intake.dispute_type)}) may intensify: preventive measures"
             " requested (People's Mediation Law, Art. 25).",
+            dispute_type=state.intake.dispute_type.value,
         )
 
 

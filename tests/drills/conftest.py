@@ -45,6 +45,8 @@ async def _drill(
         "METRICS_PORT": "0",
         "OUTBOX_POLL_SECONDS": "0.2",
         "NOTIFY_SENDER": "tests.drills.sender:FileSender",
+        "NOTIFY_CLAIM_SECONDS": "5",  # a delivery in doubt at a kill is taken up again soon after
+        "NOTIFY_RATE_LIMIT": "100000",  # hundreds of cases of one grid in minutes: no person's limit
         FILE_VARIABLE: str(sent),
         "LOG_LEVEL": "INFO",
     }

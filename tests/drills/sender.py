@@ -1,7 +1,8 @@
 """A notification sender for the drills: a channel that writes each delivered key to a file.
 
-Like an SMS gateway given a client message id, the channel delivers a key once: a key handed
-over again is recorded as handed over but not delivered twice. So the drill can tell apart
+Like an SMS gateway given a client message id, the channel delivers a delivery's token once: one
+handed over again is recorded as handed over but not delivered twice. A line is the message key
+and the recipient (one message reaches each member of a committee). So the drill can tell apart
 what people received (`DRILL_SENT_FILE`) from what the dispatcher sent (`<that file>.handed`).
 """
 
@@ -11,7 +12,7 @@ import asyncio
 import os
 from pathlib import Path
 
-from notify.senders import OutboxMessage
+from notify.senders import Outgoing
 
 FILE_VARIABLE = "DRILL_SENT_FILE"
 # Once this file exists (empty), the next delivery writes its key into it and hangs before the
@@ -26,14 +27,16 @@ class FileSender:
         stall = os.environ.get(STALL_VARIABLE)
         self._stall = Path(stall) if stall else None
 
-    async def send(self, message: OutboxMessage) -> None:
-        _append(handed_file(self._path), message.key)
-        if message.key not in self._delivered:
-            _append(self._path, message.key)
-            self._delivered.add(message.key)
+    async def send(self, outgoing: Outgoing) -> str | None:
+        line = f"{outgoing.message_key} {outgoing.recipient}"
+        _append(handed_file(self._path), line)
+        if line not in self._delivered:
+            _append(self._path, line)
+            self._delivered.add(line)
         if self._stall is not None and self._stall.exists() and not self._stall.read_text("utf-8"):
-            self._stall.write_text(message.key, "utf-8")
+            self._stall.write_text(line, "utf-8")
             await asyncio.Event().wait()
+        return None
 
 
 def handed_file(path: Path) -> Path:

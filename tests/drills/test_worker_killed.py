@@ -15,6 +15,7 @@ from typing import TypeVar
 import pytest
 
 from models.enums import CaseStatus, ClosureReason
+from notify.dispatcher import DeliveryPolicy
 from tests.drills.cases import TO_PERFORMED, eventually, rows, start, to_performed
 from tests.drills.conftest import Drill
 from tests.drills.sender import STALL_VARIABLE, handed_file, keys
@@ -92,12 +93,15 @@ async def test_a_worker_killed_mid_flight_loses_and_doubles_nothing(drill: Drill
     assert len(outbox) == len(owed) == CASES * len(NOTIFICATIONS)
     assert {r["key"] for r in outbox} == owed
 
-    delivered = Counter(keys(drill.sent))
-    assert set(delivered) == owed, "a notification was lost"
+    delivered = Counter(keys(drill.sent))  # one line per message and recipient
+    assert {line.split(" ")[0] for line in delivered} == owed, "a notification was lost"
     assert max(delivered.values()) == 1, "a notification was delivered twice"
-    # The message in doubt at the kill is handed to the channel again (its key dedupes it); no other.
+    # The deliveries in doubt at the kill (handed to the channel, not yet marked: at most the one
+    # batch the dispatcher was sending side by side) are handed over again; the channel dedupes
+    # them by their token. No other delivery is handed over twice.
     handed_over = Counter(keys(handed))
-    assert {k for k, n in handed_over.items() if n > 1} == {in_doubt}
+    again = {k for k, n in handed_over.items() if n > 1}
+    assert in_doubt in again and len(again) <= DeliveryPolicy().batch
     print(
         f"\nkill drill: {CASES} cases; worker killed after {at_kill}/{total} updates,"
         f" {out_at_kill} notifications out and {unsent_at_kill} unsent;"

@@ -76,6 +76,7 @@ def stack(dev_server: WorkflowEnvironment, system_db: tuple[str, AsyncEngine]) -
         "DATABASE_URL": system_db[0],
         "TASK_QUEUE": f"system-{uuid.uuid4().hex[:6]}",
         "METRICS_PORT": str(free_port()),
+        "NOTIFY_METRICS_PORT": str(free_port()),
         "OUTBOX_POLL_SECONDS": "0.2",
         "COLUMNS": "200",
     }

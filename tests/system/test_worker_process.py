@@ -9,6 +9,7 @@ import signal
 import subprocess
 import sys
 
+import httpx
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from tests.conftest import count
@@ -67,6 +68,14 @@ async def test_open_act_show_through_the_cli(stack: Stack, system_db: tuple[str,
 
     listed = run_cli(stack, "list", "--status", "closed")
     assert case in listed.stdout
+
+
+def test_the_worker_serves_delivery_metrics(stack: Stack) -> None:
+    """After the case above, its notices were delivered (log channel) and counted."""
+    page = httpx.get(f"http://127.0.0.1:{stack.env['NOTIFY_METRICS_PORT']}/metrics", timeout=10).text
+    sent = re.search(r'mediation_notifications_sent_total\{channel="log",kind="handoff"\} (\S+)', page)
+    assert sent and float(sent.group(1)) >= 1
+    assert "mediation_notification_latency_seconds_bucket" in page
 
 
 def test_worker_stops_cleanly_on_sigterm(stack: Stack) -> None:

@@ -1,0 +1,54 @@
+"""Reading a message of the outbox: the one place its text is read (a decrypt step goes here)."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from pydantic import BaseModel
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncConnection
+
+from db.schema import outbox
+
+
+class Message(BaseModel):
+    id: int
+    key: str
+    case_id: str
+    kind: str
+    recipient: str
+    subject: str
+    body: str
+    facts: dict[str, str]
+    created_at: datetime
+
+
+COLUMNS = (
+    outbox.c.id,
+    outbox.c.key,
+    outbox.c.case_id,
+    outbox.c.kind,
+    outbox.c.recipient,
+    outbox.c.created_at,
+)
+
+
+async def read_message(conn: AsyncConnection, outbox_id: int) -> Message | None:
+    row = (
+        await conn.execute(
+            select(*COLUMNS, outbox.c.subject, outbox.c.body, outbox.c.facts).where(outbox.c.id == outbox_id)
+        )
+    ).first()
+    if row is None:
+        return None
+    return Message(
+        id=row.id,
+        key=row.key,
+        case_id=row.case_id,
+        kind=row.kind,
+        recipient=row.recipient,
+        subject=row.subject,
+        body=row.body,
+        facts={str(k): str(v) for k, v in (row.facts or {}).items()},
+        created_at=row.created_at,
+    )

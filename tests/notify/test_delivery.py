@@ -1,0 +1,107 @@
+"""Delivery rules: backoff, the rate limit per recipient, recipients no one stands behind."""
+
+from __future__ import annotations
+
+from sqlalchemy import text
+from sqlalchemy.ext.asyncio import AsyncEngine
+
+from notify.dispatcher import DeliveryPolicy
+from notify.senders import LogSender, Outgoing
+from service import outbox as operator
+from tests.notify.helpers import dispatcher, drain, put, rows
+
+
+class Recording(LogSender):
+    def __init__(self) -> None:
+        self.sent: list[Outgoing] = []
+
+    async def send(self, outgoing: Outgoing) -> str | None:
+        self.sent.append(outgoing)
+        return None
+
+
+def test_backoff_doubles_up_to_its_cap() -> None:
+    policy = DeliveryPolicy(backoff_s=30, backoff_cap_s=600)
+    assert [policy.backoff(n) for n in range(1, 8)] == [30, 60, 120, 240, 480, 600, 600]
+
+
+async def test_a_recipient_gets_no_more_than_the_rate_limit_and_the_rest_waits(
+    notify_db: tuple[str, AsyncEngine],
+) -> None:
+    _, engine = notify_db
+    for n in range(5):
+        await put(engine, f"case-rate/{n}", "reminder", "supervisor:431199", case_no=f"R{n}")
+    channel = Recording()
+    run = dispatcher(
+        engine, {"*": ["log"]}, {"log": channel}, DeliveryPolicy(rate_limit=2, rate_window_s=3600)
+    )
+    for _ in range(5):
+        await run.run_once()
+    assert [o.message_key for o in channel.sent] == ["case-rate/0", "case-rate/1"]
+    waiting = await rows(
+        engine,
+        "SELECT status, attempts, next_attempt_at > now() AS later FROM deliveries WHERE status <> 'sent'",
+    )
+    assert waiting == [{"status": "pending", "attempts": 0, "later": True}] * 3
+    # Once the window has passed (moved back here), the rest goes out.
+    async with engine.begin() as conn:
+        await conn.execute(
+            text("UPDATE deliveries SET sent_at = sent_at - interval '2 hours', next_attempt_at = now()")
+        )
+    for _ in range(5):
+        await run.run_once()
+    assert len(channel.sent) == 4  # two more: the limit holds for the new window too
+
+
+async def test_a_message_no_one_stands_behind_is_failed_and_retried_once_the_directory_has_them(
+    notify_db: tuple[str, AsyncEngine],
+) -> None:
+    _, engine = notify_db
+    await put(engine, "case-x/handoff", "handoff", "committee:C-NOWHERE", case_no="X1")
+    channel = Recording()
+    run = dispatcher(engine, {"*": ["log"]}, {"log": channel})
+    await drain(run)
+    [failed] = await operator.failed(engine)
+    assert (failed.recipient, failed.channel) == ("committee:C-NOWHERE", "none")
+    assert (
+        failed.last_error == "no one in the directory for committee:C-NOWHERE (case case-431199-2026-000001)"
+    )
+
+    async with engine.begin() as conn:
+        await conn.execute(text("UPDATE outbox SET recipient = 'committee:C-431199001'"))
+    await operator.retry(engine, [failed.id], by="O-0001")
+    await drain(run)
+    assert await operator.failed(engine) == []
+    assert {o.recipient for o in channel.sent} == {
+        f"person:{r['member_id']}"
+        for r in await rows(
+            engine, "SELECT member_id FROM committee_members WHERE committee_id = 'C-431199001'"
+        )
+    }
+
+
+async def test_operators_cancel_what_cannot_be_sent_and_are_refused_what_is_not_theirs(
+    notify_db: tuple[str, AsyncEngine],
+) -> None:
+    _, engine = notify_db
+    await put(engine, "case-y/closed", "case_closed", "party:P9", case_no="Y1", reason="agreement")
+    run = dispatcher(engine, {"*": ["log"]}, {"log": Recording()})
+    await drain(run)
+    [failed] = await operator.failed(engine)
+    try:
+        await operator.cancel(engine, [failed.id, 999999], by="O-0001")
+    except operator.OutboxError as err:
+        assert str(err) == "no delivery 999999"
+    else:
+        raise AssertionError("cancelling an unknown delivery was accepted")
+    assert [r.id for r in await operator.failed(engine)] == [failed.id]  # the refusal changed nothing
+    await operator.cancel(engine, [failed.id], by="O-0001")
+    assert await operator.failed(engine) == []
+    [message] = await rows(engine, "SELECT sent_at FROM outbox")
+    assert message["sent_at"] is not None  # settled: nothing owed any more
+    try:
+        await operator.retry(engine, [failed.id], by="O-0001")
+    except operator.OutboxError as err:
+        assert str(err) == f"cannot be retried: {failed.id} is cancelled; only failed deliveries can"
+    else:
+        raise AssertionError("a cancelled delivery was retried")
