@@ -62,6 +62,7 @@ add_labels(
         (ClosureReason.CONFIRMED_BY_COURT, ("经司法确认", "confirmed by the court")),
         (ClosureReason.AGREEMENT_INVALID, ("协议被确认无效，另行起诉", "agreement invalid; parties to sue")),
         (ClosureReason.RETURNED_TO_COURT, ("退回法院立案", "returned to the court for filing")),
+        (ClosureReason.CLOSED_BY_SUPERVISOR, ("逾期案件经督导结案", "overdue case closed by a supervisor")),
         (DeadlineKind.ACCEPTANCE, ("受理期限", "acceptance deadline")),
         (DeadlineKind.MEDIATION, ("调解期限", "mediation deadline")),
         (Action.ACCEPT, ("受理", "accept")),
