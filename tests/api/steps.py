@@ -94,7 +94,7 @@ def body(action: str, committee: str) -> dict[str, Any]:
     """A valid body of `action` for a case held by `committee` (naming no actor)."""
     now = datetime.now(UTC).isoformat()
     mediator = GRID_WORKER.id if committee == GRID else "M-0026"
-    return {
+    bodies: dict[str, dict[str, Any]] = {
         "accept": {"mediator_ids": [mediator]},
         "record_session": {"held_at": now, "attendees": ["P1", "P2"], "notes": "双方到场"},
         "extend": {
@@ -114,7 +114,8 @@ def body(action: str, committee: str) -> dict[str, Any]:
         "record_ruling": {"ruling": "confirmed"},
         "reassign": {"committee_id": "C-431199001", "reason": "督导改派"},
         "close_overdue": {"reason": "逾期未结，督导结案"},
-    }[action]
+    }
+    return bodies[action]
 
 
 async def trace(services: Services, client: Client, case_id: str) -> tuple[int, dict[str, int]]:

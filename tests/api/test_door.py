@@ -50,7 +50,8 @@ async def test_a_removed_member_is_refused_at_once(services: Services, http: htt
     async with services.engine.connect() as conn:
         change = await conn.execute(
             text(
-                "SELECT person_id, details FROM audit_log WHERE action = 'remove_member' ORDER BY id DESC LIMIT 1"
+                "SELECT person_id, details FROM audit_log WHERE action = 'remove_member'"
+                " ORDER BY id DESC LIMIT 1"
             )
         )
         who, details = change.one()
