@@ -23,7 +23,7 @@ def test_the_pause_doubles_with_each_quick_death_up_to_a_minute() -> None:
 
 
 def test_a_process_killed_with_sigkill_is_started_again_after_the_backoff() -> None:
-    clock, said = Clock(), []
+    clock, said = Clock(), list[str]()
     sleeper = Supervised(
         "worker", [sys.executable, "-c", "import time; time.sleep(60)"], dict(os.environ), said.append, clock
     )
