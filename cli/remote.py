@@ -60,9 +60,11 @@ def service_url(settings: Settings | None = None) -> str | None:
 class Remote:
     """A logged-in client of the service."""
 
-    def __init__(self, url: str, token: str | None) -> None:
+    def __init__(
+        self, url: str, token: str | None, transport: httpx.AsyncBaseTransport | None = None
+    ) -> None:
         headers = {"Authorization": f"Bearer {token}"} if token else {}
-        self._http = httpx.AsyncClient(base_url=url, headers=headers, timeout=TIMEOUT_S)
+        self._http = httpx.AsyncClient(base_url=url, headers=headers, timeout=TIMEOUT_S, transport=transport)
 
     async def __aenter__(self) -> Remote:
         return self
