@@ -86,6 +86,20 @@ class Settings(BaseSettings):
     codec_server_port: int = Field(default=8081, ge=1, le=65535)
     codec_token: SecretStr | None = Field(default=None, description="Bearer token the codec server asks for")
     codec_cors_origin: str = "http://localhost:8233"
+    # the front door (api/): sessions, logins, OpenID Connect
+    api_port: int = Field(default=8000, ge=1, le=65535)
+    api_url: str | None = Field(default=None, description="where the CLI finds the service")
+    session_secret: SecretStr | None = Field(default=None, description="signs sessions; unset: one per start")
+    session_hours: float = Field(default=12.0, gt=0)
+    login_code_minutes: float = Field(default=5.0, gt=0)
+    login_code_in_log: bool = Field(default=False, description="development: log one-time codes too")
+    login_max_failures: int = Field(default=5, ge=1, description="failures that lock an account")
+    lockout_minutes: float = Field(default=15.0, gt=0)
+    login_rate_per_minute: int = Field(default=20, ge=1, description="login attempts per client address")
+    oidc_issuer: str | None = None
+    oidc_audience: str | None = None
+    oidc_jwks_url: str | None = None
+    oidc_person_claim: str = Field(default="person_id", description="the claim naming a registry person")
 
     def tls(self) -> TLSConfig | bool:
         if not (self.temporal_tls or self.temporal_tls_cert or self.temporal_api_key):

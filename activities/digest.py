@@ -15,6 +15,7 @@ from db.schema import cases, outbox, stages
 from models.calendar import WorkingCalendar
 from models.digest import (
     STALLED_LOOKBACK,
+    Digest,
     DigestCase,
     DigestJob,
     DigestResult,
@@ -58,6 +59,14 @@ def _calendar(policy: str) -> WorkingCalendar:
         return load_policy(policy).calendar
     except PolicyError as err:
         raise ApplicationError(str(err), type="PolicyError", non_retryable=True) from err
+
+
+async def read_digest(engine: AsyncEngine, scope: DigestScope, now: datetime, policy: str) -> Digest:
+    """The digest of a scope as it stands at `now`, written nowhere (the service shows it)."""
+    async with engine.connect() as conn:
+        open_cases = await _open_cases(conn, scope)
+        timed_out = await _timed_out(conn, scope, now - STALLED_LOOKBACK)
+    return build_digest(scope, open_cases, timed_out, now, _calendar(policy))
 
 
 class DigestActivities:

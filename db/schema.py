@@ -259,3 +259,65 @@ registry_loads = Table(
     Column("operators", Json, nullable=False, server_default="[]"),
     Index("ix_registry_loads_county", "county", "loaded_at"),
 )
+
+# The front door (api/): accounts of registry people, one-time login codes, sessions (revocable),
+# login attempts (rate limits and lockout), and the audit trail of every request that changes something.
+accounts = Table(
+    "accounts",
+    metadata,
+    Column("person_id", String(40), ForeignKey("people.person_id"), primary_key=True),
+    Column("password_hash", Text, nullable=True),
+    Column("locked_until", DateTime(timezone=True), nullable=True),
+    Column("updated_at", DateTime(timezone=True), nullable=False, server_default=text("now()")),
+)
+
+login_codes = Table(
+    "login_codes",
+    metadata,
+    Column("id", BigInteger, primary_key=True, autoincrement=True),
+    Column("person_id", String(40), ForeignKey("people.person_id"), nullable=False),
+    Column("code_hash", Text, nullable=False),
+    Column("expires_at", DateTime(timezone=True), nullable=False),
+    Column("used_at", DateTime(timezone=True), nullable=True),
+    Index("ix_login_codes_person", "person_id"),
+)
+
+sessions = Table(
+    "sessions",
+    metadata,
+    Column("session_id", String(64), primary_key=True),
+    Column("person_id", String(40), ForeignKey("people.person_id"), nullable=False),
+    Column("created_at", DateTime(timezone=True), nullable=False, server_default=text("now()")),
+    Column("expires_at", DateTime(timezone=True), nullable=False),
+    Column("revoked_at", DateTime(timezone=True), nullable=True),
+)
+
+login_attempts = Table(
+    "login_attempts",
+    metadata,
+    Column("id", BigInteger, primary_key=True, autoincrement=True),
+    Column("login", String(80), nullable=False),
+    Column("client", String(64), nullable=False),
+    Column("at", DateTime(timezone=True), nullable=False, server_default=text("now()")),
+    Column("succeeded", Boolean, nullable=False),
+    Index("ix_login_attempts_login_at", "login", "at"),
+    Index("ix_login_attempts_client_at", "client", "at"),
+)
+
+audit_log = Table(
+    "audit_log",
+    metadata,
+    Column("id", BigInteger, primary_key=True, autoincrement=True),
+    Column("at", DateTime(timezone=True), nullable=False, server_default=text("now()")),
+    Column("person_id", String(40), nullable=True),
+    Column("role", String(16), nullable=True),
+    Column("case_id", String(40), nullable=True),
+    Column("action", String(40), nullable=False),
+    Column("idempotency_key", String(200), nullable=True),
+    Column("result", String(16), nullable=False),
+    Column("reason", Text, nullable=True),
+    Column("client", String(64), nullable=True),
+    Column("details", Json, nullable=True),
+    Index("ix_audit_log_case", "case_id"),
+    Index("ix_audit_log_person_at", "person_id", "at"),
+)

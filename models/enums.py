@@ -72,6 +72,7 @@ class ClosureReason(StrEnum):
     WITHDRAWN = "withdrawn"
     FAILED_AT_TOP = "failed_at_top"
     RETURNED_TO_COURT = "returned_to_court"
+    CLOSED_BY_SUPERVISOR = "closed_by_supervisor"
 
 
 class PartyRole(StrEnum):
@@ -85,6 +86,7 @@ class ActorRole(StrEnum):
     MEDIATOR = "mediator"
     CHAIR = "chair"
     SUPERVISOR = "supervisor"
+    COURT_LIAISON = "court_liaison"
 
 
 class AgreementForm(StrEnum):

@@ -62,6 +62,7 @@ add_labels(
         (ClosureReason.CONFIRMED_BY_COURT, ("经司法确认", "confirmed by the court")),
         (ClosureReason.AGREEMENT_INVALID, ("协议被确认无效，另行起诉", "agreement invalid; parties to sue")),
         (ClosureReason.RETURNED_TO_COURT, ("退回法院立案", "returned to the court for filing")),
+        (ClosureReason.CLOSED_BY_SUPERVISOR, ("逾期案件经督导结案", "overdue case closed by a supervisor")),
         (DeadlineKind.ACCEPTANCE, ("受理期限", "acceptance deadline")),
         (DeadlineKind.MEDIATION, ("调解期限", "mediation deadline")),
         (Action.ACCEPT, ("受理", "accept")),
@@ -230,6 +231,10 @@ NOTICES: dict[str, dict[str, tuple[str, str]]] = {
     "confirmation": {
         "zh": ("达成协议", "案件${case_no}已达成调解协议，可于${due}前共同申请司法确认。"),
         "en": ("agreement reached", "${case_no}: agreement; court confirmation by ${due}."),
+    },
+    "login_code": {
+        "zh": ("登录验证码", "验证码${code}，${minutes}分钟内有效，用于登录调解系统，请勿告诉他人。"),
+        "en": ("login code", "Login code ${code}, valid ${minutes} min. Do not share it."),
     },
     "digest": {
         "zh": ("督办日报", "${subject}"),

@@ -37,8 +37,9 @@ def texts(kind: str, recipient_kind: str, lang: str) -> tuple[str, str]:
 def params(facts: dict[str, str], subject: str, lang: str) -> dict[str, str]:
     """The template variables, in the recipient's language."""
     values = {"case_no": facts.get("case_no", ""), "subject": subject[:60]}
-    if "referral_no" in facts:
-        values["referral_no"] = facts["referral_no"]
+    for name in ("referral_no", "code", "minutes"):
+        if name in facts:
+            values[name] = facts[name]
     if "due" in facts:
         values["due"] = short_time(datetime.fromisoformat(facts["due"]))
     what = _what(facts, lang)

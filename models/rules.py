@@ -10,7 +10,7 @@ from __future__ import annotations
 import copy
 from datetime import datetime
 
-from models import aftercare
+from models import aftercare, supervision
 from models.actions import (
     Accept,
     ActionInput,
@@ -252,6 +252,10 @@ def check(state: CaseState, action: Action, payload: ActionInput, now: datetime)
     if action not in allowed:
         raise Rejected(_not_now(state, action, allowed))
     actor = payload.actor
+    if actor.role is ActorRole.COURT_LIAISON:
+        supervision.check_court_liaison(state, action, payload)
+        _CHECKS[action](state, payload, now)
+        return
     if actor.role is ActorRole.SUPERVISOR:
         raise Rejected(
             f"{actor.id} is a supervisor; mediator actions come from the committee holding the case"

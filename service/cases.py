@@ -14,6 +14,7 @@ from temporalio.service import RPCError, RPCStatusCode
 
 from models.actions import PAYLOADS, ActionInput
 from models.enums import Action, CaseStatus, DisputeType, Level
+from models.supervision import STAFF_PAYLOADS, StaffAction, StaffInput
 from models.view import CaseView
 from workflows import WORKFLOW_TYPE
 from workflows import search_attributes as sa
@@ -165,16 +166,29 @@ class Cases:
             raise CaseError(f"cannot read case {case_id}: {_message(err)}") from None
         return view
 
-    async def act(self, case_id: str, action: Action, payload: ActionInput | dict[str, Any]) -> CaseView:
-        """Perform a mediator action; a rejection raises ActionRejected with the engine's reason."""
+    async def act(
+        self,
+        case_id: str,
+        action: Action | StaffAction,
+        payload: ActionInput | StaffInput | dict[str, Any],
+        *,
+        update_id: str | None = None,
+    ) -> CaseView:
+        """Perform an action; a rejection raises ActionRejected with the engine's reason.
+
+        `update_id` makes a retry idempotent: Temporal answers a repeated id with the first
+        outcome and records the update once."""
         if isinstance(payload, dict):
+            model = STAFF_PAYLOADS[action] if isinstance(action, StaffAction) else PAYLOADS[action]
             try:
-                payload = PAYLOADS[action].model_validate(payload)
+                payload = model.model_validate(payload)
             except ValidationError as err:
                 raise ActionRejected(f"`{action.value}`: {_validation(err)}") from None
         handle = self._client.get_workflow_handle(case_id)
         try:
-            view: CaseView = await handle.execute_update(action.value, payload, result_type=CaseView)
+            view: CaseView = await handle.execute_update(
+                action.value, payload, id=update_id, result_type=CaseView
+            )
         except WorkflowUpdateFailedError as err:
             raise ActionRejected(_message(err)) from None
         except RPCError as err:

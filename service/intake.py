@@ -5,7 +5,7 @@ from __future__ import annotations
 import hashlib
 from datetime import UTC, datetime
 
-from pydantic import BaseModel
+from pydantic import BaseModel, Field
 from sqlalchemy import select, text
 from sqlalchemy.ext.asyncio import AsyncEngine
 from temporalio.client import Client
@@ -35,6 +35,7 @@ class IntakeResult(BaseModel):
     case_id: str
     case_no: str
     created: bool
+    policy: str = Field(default="", description="the policy the case runs on (when opened here)")
 
 
 def intake_key(intake: CaseIntake) -> str:
@@ -162,4 +163,4 @@ async def open_case(
         )
     except WorkflowAlreadyStartedError:
         created = False
-    return IntakeResult(case_id=case_id, case_no=case_no, created=created)
+    return IntakeResult(case_id=case_id, case_no=case_no, created=created, policy=policy.name)

@@ -21,7 +21,7 @@ with workflow.unsafe.imports_passed_through():
     from activities.inputs import TransitionInput
     from activities.records import RecordActivities
     from activities.registry import RegistryActivities
-    from models import rules
+    from models import rules, supervision
     from models.actions import (
         Accept,
         ActionInput,
@@ -41,6 +41,7 @@ with workflow.unsafe.imports_passed_through():
     from models.case import CaseInput, CaseState, Committee
     from models.effects import Effects
     from models.enums import Action
+    from models.supervision import CloseOverdue, Reassign, StaffAction, StaffInput
     from models.view import CaseView, case_view, current_details, next_timer_summary
     from workflows import search_attributes
 
@@ -209,6 +210,40 @@ class MediationCase:
                 self._state = state
                 workflow.set_current_details(current_details(state))
         return case_view(self.state)
+
+    def _check_staff(self, action: StaffAction, payload: StaffInput) -> None:
+        if self._state is None:
+            raise ApplicationError("the case is still opening; try again in a moment", type="NotReady")
+        try:
+            supervision.check(self._state, action, payload)
+        except rules.Rejected as err:
+            raise ApplicationError(str(err), type="Rejected", non_retryable=True) from None
+
+    async def _staff(self, action: StaffAction, payload: StaffInput) -> CaseView:
+        """A supervisor's action (models/supervision.py): always a transition to record."""
+        async with self._lock:
+            try:
+                state, effects = supervision.apply(self.state, action, payload, workflow.now())
+            except rules.Rejected as err:
+                raise ApplicationError(str(err), type="Rejected", non_retryable=True) from None
+            await self._commit(state, effects)
+        return case_view(self.state)
+
+    @workflow.update
+    async def reassign(self, payload: Reassign) -> CaseView:
+        return await self._staff(StaffAction.REASSIGN, payload)
+
+    @reassign.validator
+    def _reassign(self, payload: Reassign) -> None:
+        self._check_staff(StaffAction.REASSIGN, payload)
+
+    @workflow.update
+    async def close_overdue(self, payload: CloseOverdue) -> CaseView:
+        return await self._staff(StaffAction.CLOSE_OVERDUE, payload)
+
+    @close_overdue.validator
+    def _close_overdue(self, payload: CloseOverdue) -> None:
+        self._check_staff(StaffAction.CLOSE_OVERDUE, payload)
 
     @workflow.query(name="state")
     def query_state(self) -> CaseView:

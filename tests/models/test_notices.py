@@ -28,6 +28,7 @@ FACTS: dict[str, list[dict[str, str]]] = {
     "follow_up_due": [{"what": w} for w in FOLLOW_UP_WHAT],
     "confirmation": [{"due": DUE}],
     "digest": [{}],
+    "login_code": [{"code": "482913", "minutes": "5"}],
 }
 
 
@@ -54,7 +55,7 @@ def test_english_only_for_those_who_prefer_it() -> None:
         "zh",
     ]
     assert texts("handoff", "committee", "en")[0] == "handed to you"
-    assert texts("login_code", "person", "zh") == ("通知", "${subject}")
+    assert texts("some_new_kind", "person", "zh") == ("通知", "${subject}")
 
 
 def test_the_supervisor_has_a_notice_of_their_own_for_an_overdue_case() -> None:
@@ -65,3 +66,11 @@ def test_the_supervisor_has_a_notice_of_their_own_for_an_overdue_case() -> None:
 def test_times_read_as_china_time_and_the_end_of_a_day_as_24_00() -> None:
     assert short_time(datetime(2026, 12, 3, 9, 0, tzinfo=UTC)) == "12-03 17:00"
     assert short_time(datetime(2026, 12, 3, 16, 0, tzinfo=UTC)) == "12-03 24:00"
+
+
+@pytest.mark.parametrize("lang", ["zh", "en"])
+def test_a_login_code_travels_in_the_sms_itself(lang: str) -> None:
+    """The code is the message: a text of the stored subject alone would lock the person out."""
+    _, template = texts("login_code", "person", lang)
+    text = sms_text(template, params({"code": "482913", "minutes": "5"}, "登录验证码 login code", lang))
+    assert "482913" in text and "5" in text

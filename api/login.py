@@ -1,0 +1,66 @@
+"""Logging in and out: password or one-time code; a session token and an HttpOnly cookie."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from fastapi import APIRouter, Request, Response
+from pydantic import BaseModel, Field
+
+from api.auth import COOKIE, Person, Svc, client_address
+from service.identity import Session
+
+router = APIRouter(prefix="/auth", tags=["login"])
+
+
+class PasswordLogin(BaseModel):
+    login: str = Field(min_length=1, max_length=40, description="person id or phone number")
+    password: str = Field(min_length=1, max_length=200)
+
+
+class CodeRequest(BaseModel):
+    phone: str = Field(pattern=r"^1[3-9][0-9]{9}$")
+
+
+class CodeLogin(CodeRequest):
+    code: str = Field(pattern=r"^[0-9]{6}$")
+
+
+class SessionOut(BaseModel):
+    token: str
+    person_id: str
+    expires_at: datetime
+
+
+def _issued(response: Response, session: Session) -> SessionOut:
+    response.set_cookie(
+        COOKIE, session.token, httponly=True, samesite="strict", expires=session.expires_at, secure=False
+    )
+    return SessionOut(token=session.token, person_id=session.person_id, expires_at=session.expires_at)
+
+
+@router.post("/login", summary="log in with a password")
+async def login(body: PasswordLogin, request: Request, response: Response, svc: Svc) -> SessionOut:
+    session = await svc.identity.login_password(body.login, body.password, client_address(request) or "")
+    return _issued(response, session)
+
+
+@router.post("/code", status_code=202, summary="send a one-time login code to a phone (through the outbox)")
+async def request_code(body: CodeRequest, request: Request, svc: Svc) -> dict[str, str]:
+    await svc.identity.request_code(body.phone, client_address(request) or "")
+    return {"status": "if the phone number is registered, a code is on its way"}
+
+
+@router.post("/code/login", summary="log in with the one-time code")
+async def login_code(body: CodeLogin, request: Request, response: Response, svc: Svc) -> SessionOut:
+    session = await svc.identity.login_code(body.phone, body.code, client_address(request) or "")
+    return _issued(response, session)
+
+
+@router.post("/logout", summary="end this session (the token stops working at once)")
+async def logout(request: Request, response: Response, p: Person, svc: Svc) -> dict[str, str]:
+    session_id = request.state.session_id
+    if session_id is not None:
+        await svc.identity.revoke(session_id)
+    response.delete_cookie(COOKIE)
+    return {"status": f"{p.person_id} logged out"}

@@ -1,0 +1,82 @@
+"""What the service holds, built once from the settings: the only Temporal client, database
+engine and codec keys of a deployment, and the logins."""
+
+from __future__ import annotations
+
+import secrets
+from dataclasses import dataclass
+
+from sqlalchemy.ext.asyncio import AsyncEngine
+
+from db.engine import make_engine
+from service.directory import Directory
+from service.door import Door
+from service.identity import ISSUER, Identity, LoginPolicy, NotAuthenticated
+from service.oidc import OidcConfig, OidcVerifier
+from settings import ConfigError, Settings, check_database, connect
+
+
+@dataclass
+class Services:
+    door: Door
+    directory: Directory
+    identity: Identity
+    oidc: OidcVerifier | None
+    engine: AsyncEngine
+
+    async def authenticate(self, token: str) -> tuple[str, str | None]:
+        """(person id, session id or None for an OIDC token) of a bearer token, or NotAuthenticated."""
+        import jwt
+
+        try:
+            issuer = jwt.decode(token, options={"verify_signature": False}).get("iss")
+        except jwt.InvalidTokenError:
+            raise NotAuthenticated("the bearer token is not a JWT") from None
+        if issuer == ISSUER:
+            return await self.identity.session_person(token)
+        if self.oidc is not None and issuer == self.oidc.config.issuer:
+            return await self.oidc.person(token), None
+        raise NotAuthenticated(f"tokens of issuer {issuer!r} are not accepted")
+
+
+def login_policy(settings: Settings) -> LoginPolicy:
+    secret = (
+        settings.session_secret.get_secret_value() if settings.session_secret else secrets.token_urlsafe(32)
+    )
+    return LoginPolicy(
+        secret=secret,
+        session_hours=settings.session_hours,
+        code_minutes=settings.login_code_minutes,
+        code_in_log=settings.login_code_in_log,
+        max_failures=settings.login_max_failures,
+        lockout_minutes=settings.lockout_minutes,
+        rate_per_minute=settings.login_rate_per_minute,
+    )
+
+
+def oidc_verifier(settings: Settings) -> OidcVerifier | None:
+    given = [settings.oidc_issuer, settings.oidc_audience, settings.oidc_jwks_url]
+    if not any(given):
+        return None
+    if not all(given):
+        raise ConfigError("OpenID Connect needs OIDC_ISSUER, OIDC_AUDIENCE and OIDC_JWKS_URL together")
+    assert settings.oidc_issuer and settings.oidc_audience and settings.oidc_jwks_url
+    return OidcVerifier(
+        OidcConfig(
+            settings.oidc_issuer, settings.oidc_audience, settings.oidc_jwks_url, settings.oidc_person_claim
+        )
+    )
+
+
+async def build(settings: Settings) -> Services:
+    client = await connect(settings)
+    url = settings.resolved_database_url()
+    engine = make_engine(url, pool_size=settings.db_pool_size)
+    await check_database(engine, url)
+    return Services(
+        door=Door(client, engine, task_queue=settings.task_queue, policy=settings.policy),
+        directory=Directory(engine),
+        identity=Identity(engine, login_policy(settings)),
+        oidc=oidc_verifier(settings),
+        engine=engine,
+    )

@@ -1,0 +1,122 @@
+"""Rules for staff outside the committees: a supervisor's reassignment and closing of an overdue
+case, and what a court liaison may record. Pure functions, like `models.rules`."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from enum import StrEnum
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from models.actions import ActionInput
+from models.case import MAX_STAGES, TEXT_MAX, Actor, CaseState
+from models.effects import Effects
+from models.enums import Action, ActorRole, CaseStatus, ClosureReason, Outcome
+from models.text import PlainText
+
+
+class StaffAction(StrEnum):
+    """Supervisors' actions; each is a workflow update of the same name."""
+
+    REASSIGN = "reassign"
+    CLOSE_OVERDUE = "close_overdue"
+
+
+class Reassign(BaseModel):
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    actor: Actor
+    committee_id: str = Field(min_length=1, max_length=40)
+    reason: PlainText = Field(min_length=2, max_length=TEXT_MAX)
+
+
+class CloseOverdue(BaseModel):
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    actor: Actor
+    reason: PlainText = Field(min_length=2, max_length=TEXT_MAX)
+
+
+StaffInput = Reassign | CloseOverdue
+STAFF_PAYLOADS: dict[StaffAction, type[Reassign] | type[CloseOverdue]] = {
+    StaffAction.REASSIGN: Reassign,
+    StaffAction.CLOSE_OVERDUE: CloseOverdue,
+}
+REASSIGNABLE = (CaseStatus.AWAITING_ACCEPTANCE, CaseStatus.MEDIATING)
+
+
+def check(state: CaseState, action: StaffAction, payload: StaffInput) -> None:
+    """Raise `rules.Rejected` if the supervisor's action does not fit the case now."""
+    from models.rules import Rejected
+
+    if payload.actor.role is not ActorRole.SUPERVISOR:
+        raise Rejected(
+            f"`{action.value}` is a supervisor's action; {payload.actor.id} acts as {payload.actor.role}"
+        )
+    if not state.intake.place.grid.startswith(payload.actor.committee_id):
+        raise Rejected(f"case {state.case_no} is outside supervisor scope {payload.actor.committee_id}")
+    if isinstance(payload, Reassign):
+        if state.status not in REASSIGNABLE:
+            raise Rejected(
+                f"case {state.case_no} is {state.status.value}; only a case awaiting acceptance or in"
+                " mediation can be reassigned"
+            )
+        target = state.route.find(payload.committee_id)
+        if target is None:
+            options = ", ".join(c.id for c in state.route.all() if c.id != state.stage.committee.id)
+            raise Rejected(f"unknown committee {payload.committee_id}; this case can go to: {options}")
+        if target.id == state.stage.committee.id:
+            raise Rejected(f"the case is already held by {target.name}")
+        if target.level not in state.policy.ladder:
+            raise Rejected(
+                f"{target.name} sits at the {target.level.value} level, not on this policy's ladder"
+            )
+        if len(state.stages) >= MAX_STAGES:
+            raise Rejected(f"case {state.case_no} has had {MAX_STAGES} stages, the most a case may have")
+        return
+    if state.closed or not state.overdue or state.level is not state.policy.top:
+        raise Rejected(
+            f"case {state.case_no} is {state.status.value} at the {state.level.value} level"
+            f"{', overdue' if state.overdue else ', not overdue'}; only an overdue case at the top"
+            f" of the ladder ({state.policy.top.value}) can be closed by a supervisor"
+        )
+
+
+def apply(
+    state: CaseState, action: StaffAction, payload: StaffInput, now: datetime
+) -> tuple[CaseState, Effects]:
+    from models import rules
+
+    check(state, action, payload)
+    tx = rules._Tx(state)
+    who = f"supervisor {payload.actor.id}"
+    if isinstance(payload, Reassign):
+        target = state.route.find(payload.committee_id)
+        assert target is not None
+        rules._end_stage(tx, Outcome.TRANSFERRED, None, f"reassigned by {who}: {payload.reason}", now)
+        rules._hand_off(tx, target, now)
+    else:
+        text = f"closed overdue by {who}: {payload.reason}"
+        rules._close(tx, Outcome.FAILED, ClosureReason.CLOSED_BY_SUPERVISOR, text, now)
+    return tx.done()
+
+
+COURT_LIAISON_ACTIONS = (Action.RECORD_COURT_DECISION, Action.RECORD_RULING)
+
+
+def check_court_liaison(state: CaseState, action: Action, payload: ActionInput) -> None:
+    """A court liaison records only the court's decision and ruling, for its own court."""
+    from models.rules import Rejected
+
+    actor = payload.actor
+    if action not in COURT_LIAISON_ACTIONS:
+        raise Rejected(
+            f"{actor.id} is a court liaison; `{action.value}` comes from the committee holding the case"
+        )
+    care = state.aftercare
+    court = care.confirmation.court if care is not None else None
+    if court != actor.committee_id:
+        raise Rejected(
+            f"{actor.id} is the liaison of {actor.committee_id}; case {state.case_no} applied for"
+            f" confirmation to {court or 'no court'}"
+        )

@@ -1,0 +1,228 @@
+"""The service's operations: each one authorizes the person against the live registry, does one
+thing through `service/` and, when it changes something, writes the audit trail."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Any
+
+from pydantic import ValidationError
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncEngine
+from temporalio.client import Client
+
+from activities.digest import read_digest
+from db.schema import committees
+from models.actions import PAYLOADS
+from models.authority import (
+    CaseFacts,
+    CaseOp,
+    Forbidden,
+    Principal,
+    StaffRole,
+    actor_for,
+    may_read_committee,
+    may_see,
+    place_in_scope,
+    reporter_for,
+    supervisor_scope,
+)
+from models.case import CaseIntake, Place
+from models.digest import Digest, DigestScope
+from models.performance import PerformanceReport, ReportQuery
+from models.supervision import STAFF_PAYLOADS, StaffAction
+from models.view import CaseView
+from service import audit
+from service.cases import CaseFilter, CasePage, CaseRows, Cases
+from service.intake import IntakeResult, open_case, policy_for
+from service.reports import performance_report
+
+KEY_MAX = 100
+
+
+class InvalidRequest(ValueError):
+    """Data the service will not act on (422); the message says what is wrong."""
+
+
+def facts(view: CaseView) -> CaseFacts:
+    care = view.aftercare
+    return CaseFacts(
+        case_id=view.case_id,
+        committee_id=view.committee_id,
+        place=view.place,
+        committees_held=tuple(dict.fromkeys(s.committee_id for s in view.stages)),
+        referral_court=view.court,
+        confirmation_court=care.confirmation.court if care is not None else None,
+    )
+
+
+def update_id(op: CaseOp, person_id: str, key: str) -> str:
+    """The Temporal update id of an action: the client's key, kept apart per person and action so
+    that one person's key can never return another's answer."""
+    if not key or len(key) > KEY_MAX or not key.isprintable():
+        raise InvalidRequest(f"the Idempotency-Key header must be 1 to {KEY_MAX} printable characters")
+    return f"{op.value}/{person_id}/{key}"
+
+
+def role_of(p: Principal) -> str:
+    """The role recorded in the audit trail before an action's actor is known: the person's first."""
+    if p.memberships:
+        return p.memberships[0].role.value
+    return p.staff[0].role.value if p.staff else "none"
+
+
+class Door:
+    def __init__(self, client: Client, engine: AsyncEngine, *, task_queue: str, policy: str) -> None:
+        self.client = client
+        self.engine = engine
+        self.cases = Cases(client)
+        self.task_queue = task_queue
+        self.policy = policy
+
+    async def _audit(
+        self, p: Principal, action: str, result: str, client: str | None, role: str | None = None, **kw: Any
+    ) -> None:
+        await audit.record(
+            self.engine,
+            person_id=p.person_id,
+            role=role or role_of(p),
+            action=action,
+            result=result,
+            client=client,
+            **kw,
+        )
+
+    async def _committee_jurisdiction(self, committee_id: str) -> str | None:
+        async with self.engine.connect() as conn:
+            found = await conn.execute(
+                select(committees.c.jurisdiction).where(committees.c.id == committee_id)
+            )
+            return found.scalar_one_or_none()
+
+    # ------------------------------------------------------------ actions
+
+    async def act(
+        self, p: Principal, case_id: str, op: CaseOp, body: dict[str, Any], key: str, client: str | None
+    ) -> CaseView:
+        """One action on a case as the logged-in person; the body's `actor`, if any, is ignored."""
+        audit_kw: dict[str, Any] = {"case_id": case_id, "key": key}
+        try:
+            uid = update_id(op, p.person_id, key)
+            view = await self.cases.view(case_id)
+            target = body.get("committee_id") if op is StaffAction.REASSIGN else None
+            jurisdiction = await self._committee_jurisdiction(target) if isinstance(target, str) else None
+            actor = actor_for(p, op, facts(view), jurisdiction)
+            audit_kw["role"] = actor.role.value
+            model = STAFF_PAYLOADS[op] if isinstance(op, StaffAction) else PAYLOADS[op]
+            fields = {k: v for k, v in body.items() if k != "actor"}
+            try:
+                payload = model.model_validate({**fields, "actor": actor.model_dump()})
+            except ValidationError as err:
+                raise InvalidRequest(_validation(err)) from None
+            result = await self.cases.act(case_id, op, payload, update_id=uid)
+        except Exception as err:
+            await self._audit(p, op.value, audit.REFUSED, client, reason=str(err), **audit_kw)
+            raise
+        await self._audit(p, op.value, audit.ACCEPTED, client, **audit_kw)
+        return result
+
+    async def open(
+        self,
+        p: Principal,
+        body: dict[str, Any],
+        policy: str | None,
+        client: str | None,
+        now: datetime | None = None,
+    ) -> IntakeResult:
+        """Open a case on the policy named, else its county's default; the reporter is the
+        logged-in person (a member of a committee serving the place)."""
+        try:
+            try:
+                place = Place.model_validate(body.get("place"))
+            except ValidationError as err:
+                raise InvalidRequest(f"place: {_validation(err)}") from None
+            reporter = reporter_for(p, place)
+            fields = {k: v for k, v in body.items() if k != "reporter"}
+            try:
+                intake = CaseIntake.model_validate({**fields, "reporter": reporter.model_dump()})
+            except ValidationError as err:
+                raise InvalidRequest(_validation(err)) from None
+            chosen = await policy_for(self.engine, intake, named=policy, fallback=self.policy)
+            result = await open_case(
+                self.client, self.engine, intake, chosen, task_queue=self.task_queue, now=now
+            )
+        except Exception as err:
+            await self._audit(p, "open", audit.REFUSED, client, reason=str(err))
+            raise
+        await self._audit(
+            p, "open", audit.ACCEPTED, client, case_id=result.case_id, details={"created": result.created}
+        )
+        return result
+
+    # ------------------------------------------------------------ reads
+
+    async def show(self, p: Principal, case_id: str) -> CaseView:
+        view = await self.cases.view(case_id)
+        may_see(p, facts(view))
+        return view
+
+    async def scoped(self, p: Principal, f: CaseFilter) -> CaseFilter:
+        """The filter a person may list or count with: a supervisor's stays inside the scope (the
+        scope itself when the filter names no place); others must name a committee of theirs."""
+        named = f.grid or f.village or f.township or f.county
+        if p.scopes(StaffRole.SUPERVISOR):
+            if named is not None:
+                place_in_scope(p, named)
+            elif f.committee is None:
+                scope = p.scopes(StaffRole.SUPERVISOR)[0]
+                return f.model_copy(
+                    update={"county": scope[:6], "township": scope if len(scope) == 9 else None}
+                )
+            if f.committee is not None:
+                await self._may_read_committee(p, f.committee)
+            return f
+        if f.committee is None:
+            raise Forbidden(
+                f"{p.person_id} ({p.role_names()}) lists the cases of a committee of theirs: give `committee`"
+            )
+        await self._may_read_committee(p, f.committee)
+        return f
+
+    async def _may_read_committee(self, p: Principal, committee_id: str) -> None:
+        jurisdiction = await self._committee_jurisdiction(committee_id)
+        if jurisdiction is None:
+            raise InvalidRequest(f"unknown committee {committee_id}")
+        may_read_committee(p, committee_id, jurisdiction)
+
+    async def page(self, p: Principal, f: CaseFilter, page_size: int, token: str | None) -> CasePage:
+        return await self.cases.page(await self.scoped(p, f), page_size=page_size, token=token)
+
+    async def count(self, p: Principal, f: CaseFilter) -> int:
+        return await self.cases.count(await self.scoped(p, f))
+
+    async def inbox(self, p: Principal, committee_id: str, limit: int) -> CaseRows:
+        await self._may_read_committee(p, committee_id)
+        return await self.cases.inbox(committee_id, limit=limit)
+
+    async def report(self, p: Principal, query: ReportQuery) -> PerformanceReport:
+        place_in_scope(p, query.place)
+        return await performance_report(self.engine, query)
+
+    async def digest(self, p: Principal, code: str) -> Digest:
+        place_in_scope(p, code)
+        scope = DigestScope(county=code[:6], township=code if len(code) == 9 else None)
+        return await read_digest(self.engine, scope, datetime.now(UTC), self.policy)
+
+    async def trail(self, p: Principal, case_id: str) -> list[audit.AuditEntry]:
+        view = await self.cases.view(case_id)
+        if supervisor_scope(p, view.place) is None:
+            raise Forbidden(f"{p.person_id} ({p.role_names()}) does not supervise the place of {case_id}")
+        return await audit.trail(self.engine, case_id)
+
+
+def _validation(err: ValidationError) -> str:
+    parts = []
+    for e in err.errors():
+        where = ".".join(str(x) for x in e["loc"]) or "body"
+        parts.append(f"{where}: {e['msg']}")
+    return "; ".join(parts)
