@@ -14,7 +14,8 @@ from temporalio.runtime import Runtime
 from temporalio.service import TLSConfig
 
 from crypto.codec import data_converter
-from crypto.keys import KeyConfigError
+from crypto.fields import FieldSealer
+from crypto.keys import KeyConfigError, key_ring
 from db.engine import redact
 
 ROOT = Path(__file__).resolve().parent
@@ -105,6 +106,14 @@ async def connect(settings: Settings, runtime: Runtime | None = None) -> Client:
             f" {settings.temporal_namespace}): {str(err) or type(err).__name__}. Is `make run` running,"
             " or TEMPORAL_ADDRESS right?"
         ) from err
+
+
+def field_sealer(settings: Settings) -> FieldSealer:
+    """What seals party data and free text in PostgreSQL, from the same keys as the payloads."""
+    try:
+        return FieldSealer(key_ring(settings))
+    except KeyConfigError as err:
+        raise ConfigError(f"cannot use the encryption keys: {err}") from err
 
 
 async def check_database(engine: AsyncEngine, url: str) -> None:

@@ -21,6 +21,7 @@ from rich.console import Console
 from rich.panel import Panel
 from rich.table import Table
 
+from cli.keys import app as keys_app
 from db.engine import make_engine
 from models.aftercare import AfterInvalid, Ruling
 from models.calendar import CHINA_TZ, Span, Unit, local_day, local_text
@@ -45,7 +46,7 @@ from service.intake import open_case
 from service.report_output import tables, to_csv, to_json
 from service.reports import performance_report
 from service.schedules import ensure_digest_schedules, supervisor_scopes
-from settings import ConfigError, Settings, check_database, connect
+from settings import ConfigError, Settings, check_database, connect, field_sealer
 
 app = typer.Typer(
     help="Dispute mediation: open cases, act on them, see where every case stands.",
@@ -53,6 +54,7 @@ app = typer.Typer(
     add_completion=False,
     pretty_exceptions_enable=False,
 )
+app.add_typer(keys_app, name="keys")
 out = Console()
 err = Console(stderr=True, soft_wrap=True)
 
@@ -246,7 +248,10 @@ async def open_(
     engine = make_engine(url, pool_size=1)
     try:
         await check_database(engine, url)
-        result = await open_case(client, engine, intake, chosen, task_queue=settings.task_queue)
+        fields = field_sealer(settings)
+        result = await open_case(
+            client, engine, intake, chosen, fields=fields, task_queue=settings.task_queue
+        )
     finally:
         await engine.dispose()
     word = "opened" if result.created else "already open (same intake), not opened again:"

@@ -20,11 +20,12 @@ from temporalio.worker import UnsandboxedWorkflowRunner, Worker, WorkflowRunner
 from temporalio.worker.workflow_sandbox import SandboxedWorkflowRunner
 
 from activities import all_activities
+from crypto import fields
 from db.engine import make_engine, redact
 from notify.dispatcher import run_dispatcher
 from notify.senders import load_sender
 from service.logs import configure_logging
-from settings import ConfigError, Settings, check_database, connect
+from settings import ConfigError, Settings, check_database, connect, field_sealer
 from workflows import WORKFLOWS
 
 GRACEFUL_SHUTDOWN = timedelta(seconds=30)
@@ -58,6 +59,8 @@ def make_runtime(settings: Settings) -> Runtime | None:
 
 async def run(settings: Settings, stop: asyncio.Event) -> None:
     precompile_workflows()
+    sealer = field_sealer(settings)
+    fields.install(sealer)  # the outbox dispatcher opens messages with it
     client = await connect(settings, runtime=make_runtime(settings))
     url = settings.resolved_database_url()
     engine = make_engine(url, pool_size=settings.db_pool_size)
@@ -67,7 +70,7 @@ async def run(settings: Settings, stop: asyncio.Event) -> None:
         client,
         task_queue=settings.task_queue,
         workflows=WORKFLOWS,
-        activities=all_activities(engine),
+        activities=all_activities(engine, sealer),
         max_concurrent_activities=settings.max_concurrent_activities,
         max_concurrent_workflow_tasks=settings.max_concurrent_workflow_tasks,
         graceful_shutdown_timeout=GRACEFUL_SHUTDOWN,

@@ -8,10 +8,12 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 from activities.digest import DigestActivities
 from activities.records import RecordActivities
 from activities.registry import RegistryActivities
+from crypto.fields import FieldSealer
 
 
-def all_activities(engine: AsyncEngine) -> Sequence[Callable[..., Any]]:
-    records = RecordActivities(engine)
+def all_activities(engine: AsyncEngine, fields: FieldSealer) -> Sequence[Callable[..., Any]]:
+    """`fields` seals party data and free text on its way into PostgreSQL (crypto/fields.py)."""
+    records = RecordActivities(engine, fields)
     registry = RegistryActivities(engine)
-    digest = DigestActivities(engine)
+    digest = DigestActivities(engine, fields)
     return [records.record_transition, registry.resolve_route, digest.write_digest]

@@ -23,6 +23,7 @@ from temporalio.worker.workflow_sandbox import SandboxedWorkflowRunner
 from bench.baseline import BASELINE_WORKFLOWS, EmptyWorkflow, TrivialWorkflow
 from bench.county import County, make_intake
 from bench.measure import bounded, latencies_ms
+from bench.stack import bench_fields
 from models.actions import (
     Accept,
     ActionInput,
@@ -37,6 +38,8 @@ from models.policy import Policy
 from models.view import CaseView
 from service.intake import open_case
 from workflows import WORKFLOWS, MediationCase
+
+FIELDS = bench_fields()
 
 OPENED_SQL = text(
     "SELECT count(*) FROM cases c WHERE c.case_id = ANY(:ids) AND c.status = 'awaiting_acceptance'"
@@ -87,7 +90,9 @@ async def open_cases(b: Bench, n: int) -> tuple[float, list[str]]:
     intakes = [make_intake(b.county, b.rng, ref=b.ref(), at=now) for _ in range(n)]
     start = time.perf_counter()
     results = await bounded(
-        intakes, b.concurrency, lambda i: open_case(b.client, b.engine, i, b.policy, task_queue=b.task_queue)
+        intakes,
+        b.concurrency,
+        lambda i: open_case(b.client, b.engine, i, b.policy, fields=FIELDS, task_queue=b.task_queue),
     )
     ids = [r.case_id for r in results]
     await until_opened(b.engine, ids, timeout=max(120.0, n / 2))

@@ -20,6 +20,8 @@ import psutil
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncEngine
 
+from crypto.fields import FieldSealer
+from crypto.keys import new_key, parse_keys
 from db.engine import make_engine
 from db.migrate import upgrade_async
 from db.seed import load_registry
@@ -90,6 +92,13 @@ class WorkerProcess:
     def cpu_s(self) -> float:
         times = psutil.Process(self.pid).cpu_times()
         return float(times.user + times.system)
+
+
+def bench_fields() -> FieldSealer:
+    """Benchmarks seal PostgreSQL rows as production does, under a key of their own that the
+    worker processes they start get through the environment."""
+    os.environ.setdefault("ENCRYPTION_KEYS", new_key("bench"))
+    return FieldSealer(parse_keys(os.environ["ENCRYPTION_KEYS"]))
 
 
 @asynccontextmanager

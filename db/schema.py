@@ -95,7 +95,7 @@ case_numbers = Table(
     Column("county", String(6), primary_key=True),
     Column("year", Integer, primary_key=True),
     Column("serial", Integer, primary_key=True),
-    Column("intake_key", String(80), nullable=False, unique=True),
+    Column("intake_key", String(160), nullable=False, unique=True),  # a reference, or a keyed HMAC
     Column("case_id", String(40), nullable=False, unique=True),
     Column("created_at", DateTime(timezone=True), nullable=False, server_default=text("now()")),
 )
@@ -146,8 +146,8 @@ stages = Table(
     Column("mediators", Json, nullable=False),
     Column("outcome", String(24), nullable=True),
     Column("cause", String(24), nullable=True),
-    Column("reason", Text, nullable=True),
-    Column("agreement", Json, nullable=True),
+    Column("reason", Text, nullable=True),  # sealed
+    Column("agreement", Json, nullable=True),  # its terms sealed
     Column("started_at", DateTime(timezone=True), nullable=False),
     Column("accepted_at", DateTime(timezone=True), nullable=True),
     Column("deadline", DateTime(timezone=True), nullable=False),
@@ -157,6 +157,8 @@ stages = Table(
     Index("ix_stages_committee", "committee_id"),
 )
 
+# name, id_number and phone are sealed (crypto/fields.py); id_hash, a keyed HMAC of the ID
+# number, is what look-ups match.
 case_parties = Table(
     "case_parties",
     metadata,
@@ -164,8 +166,10 @@ case_parties = Table(
     Column("party_id", String(4), primary_key=True),
     Column("role", String(16), nullable=False),
     Column("name", Text, nullable=False),
-    Column("id_number", String(18), nullable=False),
-    Column("phone", String(20), nullable=False),
+    Column("id_number", Text, nullable=False),
+    Column("phone", Text, nullable=False),
+    Column("id_hash", String(140), nullable=False),
+    Index("ix_case_parties_id_hash", "id_hash"),
 )
 
 case_events = Table(
@@ -177,7 +181,7 @@ case_events = Table(
     Column("committee_id", String(40), nullable=False),
     Column("kind", String(40), nullable=False),
     Column("at", DateTime(timezone=True), nullable=False),
-    Column("data", Json, nullable=False),
+    Column("data", Json, nullable=False),  # reason, notes, terms sealed
     Index("ix_case_events_case", "case_id"),
     Index("ix_case_events_committee_kind", "committee_id", "kind"),
 )
@@ -190,8 +194,8 @@ outbox = Table(
     Column("case_id", String(40), nullable=False),
     Column("kind", String(24), nullable=False),
     Column("recipient", String(80), nullable=False),
-    Column("subject", Text, nullable=False),
-    Column("body", Text, nullable=False),
+    Column("subject", Text, nullable=False),  # sealed
+    Column("body", Text, nullable=False),  # sealed
     Column("created_at", DateTime(timezone=True), nullable=False, server_default=text("now()")),
     Column("sent_at", DateTime(timezone=True), nullable=True),
     Column("attempts", Integer, nullable=False, server_default="0"),

@@ -9,6 +9,7 @@ import structlog
 from sqlalchemy import func, select, update
 from sqlalchemy.ext.asyncio import AsyncEngine
 
+from crypto.fields import open_notice
 from db.schema import outbox
 from notify.senders import OutboxMessage, Sender
 
@@ -44,7 +45,7 @@ async def dispatch_once(engine: AsyncEngine, sender: Sender, batch: int = 100) -
                 if row is None:
                     break
                 after = row["id"]
-                message = OutboxMessage.model_validate(dict(row))
+                message = OutboxMessage.model_validate(open_notice(row))
                 try:
                     await sender.send(message)
                 except Exception as err:

@@ -33,6 +33,7 @@ from db.engine import make_engine
 from db.migrate import upgrade_async
 from db.seed import load_registry
 from service.search_attributes import register
+from tests.factories import FIELDS
 from workflows import WORKFLOWS
 
 BIN = Path(sys.executable).parent
@@ -120,7 +121,7 @@ async def worker(env: WorkflowEnvironment, engine: AsyncEngine, task_queue: str)
         env.client,
         task_queue=task_queue,
         workflows=WORKFLOWS,
-        activities=all_activities(engine),
+        activities=all_activities(engine, FIELDS),
     ) as running:
         yield running
 

@@ -6,6 +6,8 @@ import json
 from datetime import UTC, datetime
 from pathlib import Path
 
+from crypto.fields import FieldSealer
+from crypto.keys import KeyRing
 from models.case import Actor, CaseInput, CaseIntake, Committee, Member, Party, Place, Route
 from models.enums import ActorRole, Channel, DisputeType, PartyRole, Risk
 from models.registry import build_route
@@ -30,6 +32,11 @@ PARTIES = [
         phone="13987654321",
     ),
 ]
+
+
+# What the tests' activities and intakes seal PostgreSQL rows with (a fixed key, as a worker's).
+FIELD_KEY = ("k-fields", bytes(range(200, 232)))
+FIELDS = FieldSealer(KeyRing(dict([FIELD_KEY])))
 
 
 def committees() -> list[Committee]:

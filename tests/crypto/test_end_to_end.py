@@ -19,7 +19,7 @@ from models.case import CaseInput
 from models.enums import CaseStatus, ClosureReason, Level
 from models.view import CaseView
 from tests.crypto.helpers import NEW_KEY, encrypted_client, leaks, opened
-from tests.factories import case_input, member_of, route
+from tests.factories import FIELDS, case_input, member_of, route
 from workflows import WORKFLOW_TYPE, WORKFLOWS
 
 GRID = route().by_level[Level.GRID]
@@ -30,7 +30,9 @@ async def test_history_holds_only_ciphertext_yet_the_keyholder_reads_the_case(
 ) -> None:
     client = encrypted_client(env, NEW_KEY)
     case = case_input(906001)
-    async with Worker(client, task_queue=task_queue, workflows=WORKFLOWS, activities=all_activities(engine)):
+    async with Worker(
+        client, task_queue=task_queue, workflows=WORKFLOWS, activities=all_activities(engine, FIELDS)
+    ):
         handle = await client.start_workflow(
             WORKFLOW_TYPE, case, id=case.case_id, task_queue=task_queue, result_type=CaseView
         )
