@@ -14,7 +14,7 @@ import subprocess
 import sys
 from pathlib import Path
 
-from crypto.keys import key_ring, new_key
+from crypto.keys import OFF_NOTICE, encryption_notice, given_keys, key_ring, new_key
 from db.engine import make_engine, redact
 from db.migrate import upgrade_async
 from db.seed import load_registry
@@ -71,7 +71,7 @@ async def wait_for_temporal(settings: Settings, process: subprocess.Popen[bytes]
 
 def codec_endpoint(settings: Settings) -> str | None:
     """Where the codec server listens, when payloads are encrypted."""
-    return f"http://localhost:{settings.codec_server_port}" if key_ring(settings) else None
+    return f"http://localhost:{settings.codec_server_port}" if key_ring(settings) else None  # raises: no keys
 
 
 def start_codec_server(settings: Settings) -> subprocess.Popen[bytes]:
@@ -86,7 +86,7 @@ def start_codec_server(settings: Settings) -> subprocess.Popen[bytes]:
 def codec_lines(settings: Settings) -> str:
     endpoint = codec_endpoint(settings)
     if endpoint is None:
-        return "    Encryption off (set ENCRYPTION_KEYS; see crypto/README.md)\n"
+        return f"    Encryption OFF  {OFF_NOTICE}\n"
     auth = ' --codec-auth "Bearer $CODEC_TOKEN"' if settings.codec_token else ""
     ui_note = "UI cannot send CODEC_TOKEN: unset it to decode there" if auth else "UI decodes payloads"
     return (
@@ -124,7 +124,10 @@ async def prepare(settings: Settings) -> tuple[str, subprocess.Popen[bytes] | No
     counts = await load_registry(engine)
     scopes = await supervisor_scopes(engine)
     await engine.dispose()
-    print(f"  database ready: {counts['committees']} committees, {counts['places']} places")
+    print(
+        f"  database ready: {counts['committees']} committees, {counts['places']} places;"
+        f" encryption {encryption_notice(settings)}"
+    )
     temporal = None
     if "TEMPORAL_ADDRESS" not in os.environ:
         temporal = start_temporal(settings.data_dir, codec_endpoint(settings))
@@ -144,7 +147,8 @@ def write_stack_env(settings: Settings, db_url: str) -> None:
     (settings.data_dir / "stack.env").write_text(
         f"DATABASE_URL={db_url}\nTEMPORAL_ADDRESS={settings.temporal_address}\n"
         f"TEMPORAL_NAMESPACE={settings.temporal_namespace}\n"
-        + (f"ENCRYPTION_KEY_FILE={settings.encryption_key_file}\n" if settings.encryption_key_file else ""),
+        + (f"ENCRYPTION_KEY_FILE={settings.encryption_key_file}\n" if settings.encryption_key_file else "")
+        + ("ENCRYPTION=off\n" if settings.encryption == "off" else ""),
         encoding="utf-8",
     )
 
@@ -163,15 +167,15 @@ def stop(process: subprocess.Popen[bytes] | None, name: str, timeout: float = 40
 def with_local_key(settings: Settings) -> Settings:
     """Encryption is on by default: with no keys configured, this stack gets its own key in data/.
 
-    ENCRYPTION=off turns it off for local experiments.
+    ENCRYPTION=off turns it off for local experiments (development only: the banner says so).
     """
-    if key_ring(settings) is not None or os.environ.get("ENCRYPTION", "").lower() == "off":
+    if given_keys(settings) is not None or settings.encryption == "off":
         return settings
     path = settings.data_dir / "encryption.keys"
     if not path.exists():
         path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_text(f"# this machine's local key for `make run`; keep it with data/\n{new_key()}\n")
-        path.chmod(0o600)
+        with os.fdopen(os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600), "w") as file:
+            file.write(f"# this machine's local key for `make run`; keep it with data/\n{new_key()}\n")
     os.environ["ENCRYPTION_KEY_FILE"] = str(path)
     return Settings()
 

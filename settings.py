@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 from pathlib import Path
+from typing import Literal
 
 from pydantic import Field, SecretStr
 from pydantic_settings import BaseSettings, SettingsConfigDict
@@ -53,6 +54,7 @@ class Settings(BaseSettings):
     metrics_port: int = Field(default=9464, ge=0, le=65535, description="0 turns metrics off")
     outbox_poll_seconds: float = Field(default=2.0, gt=0)
     notify_sender: str = Field(default="log", description="log, or module:Class of a Sender")
+    encryption: Literal["on", "off"] = Field(default="on", description="off: development only, in clear")
     encryption_keys: SecretStr | None = Field(default=None, description="id:base64key,…; the first encrypts")
     encryption_key_file: Path | None = Field(default=None, description="the same, one a line, or JSON")
     codec_server_port: int = Field(default=8081, ge=1, le=65535)

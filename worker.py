@@ -21,6 +21,7 @@ from temporalio.worker.workflow_sandbox import SandboxedWorkflowRunner
 
 from activities import all_activities
 from crypto import fields
+from crypto.keys import OFF_NOTICE, encryption_notice
 from db.engine import make_engine, redact
 from notify.dispatcher import run_dispatcher
 from notify.senders import load_sender
@@ -82,9 +83,12 @@ async def run(settings: Settings, stop: asyncio.Event) -> None:
         namespace=settings.temporal_namespace,
         task_queue=settings.task_queue,
         sandbox=settings.workflow_sandbox,
+        encryption=encryption_notice(settings),
         database=redact(url),
         metrics=f"http://localhost:{settings.metrics_port}/metrics" if settings.metrics_port else None,
     )
+    if settings.encryption == "off":
+        log.warning(OFF_NOTICE)
     async with worker:
         dispatcher = asyncio.create_task(run_dispatcher(engine, sender, settings.outbox_poll_seconds, stop))
         await stop.wait()

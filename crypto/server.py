@@ -60,7 +60,7 @@ def build_app(codec: EncryptionCodec, *, token: str | None, cors_origin: str) ->
     app.add_routes(
         [
             web.post("/encode", _endpoint(codec.encode)),
-            web.post("/decode", _endpoint(codec.decode)),
+            web.post("/decode", _endpoint(codec.decode_for_display)),
         ]
     )
     return app
@@ -98,7 +98,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--port", type=int, default=settings.codec_server_port)
     args = parser.parse_args(argv)
     if ring is None:
-        print("error: no keys: set ENCRYPTION_KEYS or ENCRYPTION_KEY_FILE", file=sys.stderr)
+        print("error: ENCRYPTION=off: there is nothing for a codec server to decode", file=sys.stderr)
         return 2
     token = settings.codec_token.get_secret_value() if settings.codec_token else None
     app = build_app(EncryptionCodec(ring), token=token or None, cors_origin=settings.codec_cors_origin)

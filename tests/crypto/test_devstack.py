@@ -35,8 +35,11 @@ def _stop(process: subprocess.Popen[bytes]) -> None:
 
 
 def test_the_codec_endpoint_is_there_only_when_keys_are() -> None:
-    assert devstack.codec_endpoint(settings()) is None
-    assert "Encryption off" in devstack.banner(settings(), "postgresql://x@/db", True)
+    off = settings(encryption="off")
+    assert devstack.codec_endpoint(off) is None
+    assert "Encryption OFF  ENCRYPTION=off: development only" in devstack.banner(
+        off, "postgresql://x@/db", True
+    )
     keyed = settings(encryption_keys=SecretStr(entry(NEW_KEY)), codec_server_port=9191)
     assert devstack.codec_endpoint(keyed) == "http://localhost:9191"
     lines = devstack.banner(keyed, "postgresql://x@/db", True)

@@ -22,7 +22,7 @@ from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from crypto.fields import FieldSealer
-from crypto.keys import KeyRing
+from crypto.keys import KeyConfigError, KeyRing
 from db.engine import make_engine
 from db.migrate import upgrade
 from settings import ROOT
@@ -148,3 +148,15 @@ async def test_the_migration_seals_existing_rows_and_a_rotation_reseals_them(
     assert {p["id_hash"] for p in found["case_parties"]} == {new.lookup(p.id_number) for p in PARTIES}
     assert new.open(found["stages"][0]["reason"], "stages.reason") == REASON
     assert leaks(dump(url)) == []
+
+
+async def test_without_keys_the_migration_refuses_and_leaves_the_rows_as_they_were(
+    before_sealing: tuple[str, AsyncEngine], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    url, engine = before_sealing
+    with pytest.raises(KeyConfigError, match=r"encryption is on \(the default\) but no keys are configured"):
+        await asyncio.to_thread(migrate, url, None, monkeypatch)
+    (version,) = await rows(engine, "SELECT version_num FROM alembic_version")
+    assert version == {"version_num": "0004"}
+    names = await rows(engine, "SELECT name FROM case_parties ORDER BY party_id")
+    assert [n["name"] for n in names] == [p.name for p in PARTIES]

@@ -44,7 +44,7 @@ from service.intake import open_case
 from service.schedules import TIME_ZONE, ensure_digest_schedules
 from tests.conftest import count
 from tests.databases import fresh_database
-from tests.factories import FIELDS, intake
+from tests.factories import FIELDS, intake, keyed
 from tests.system.conftest import ROOT
 from workflows import WORKFLOWS
 
@@ -322,11 +322,13 @@ async def test_the_digest_schedule_exists_and_its_run_writes_a_digest(
 
 
 def _cli(dev_server: WorkflowEnvironment, *args: str) -> str:
-    env = {
-        **os.environ,
-        "TEMPORAL_ADDRESS": dev_server.client.service_client.config.target_host,
-        "COLUMNS": "200",
-    }
+    env = keyed(
+        {
+            **os.environ,
+            "TEMPORAL_ADDRESS": dev_server.client.service_client.config.target_host,
+            "COLUMNS": "200",
+        }
+    )
     result = subprocess.run(
         [sys.executable, str(ROOT / "starter.py"), *args], env=env, capture_output=True, text=True, timeout=60
     )

@@ -57,12 +57,12 @@ async def test_a_case_page_explains_itself(dev_server: WorkflowEnvironment, pg_u
         current = metadata.current_details
         assert "status: mediating" in current and grid.name in current and "next deadline" in current
 
-        converter = client.data_converter.payload_converter
+        converter = client.data_converter  # summaries are sealed too: the UI reads them via the codec server
         timers, activities = [], []
         async for event in handle.fetch_history_events():
             if not event.user_metadata.HasField("summary"):
                 continue
-            text = converter.from_payload(event.user_metadata.summary, str)
+            (text,) = await converter.decode([event.user_metadata.summary], [str])
             if event.event_type == EventType.EVENT_TYPE_TIMER_STARTED:
                 timers.append(text)
             elif event.event_type in RECORDED_ACTIVITY:
