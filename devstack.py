@@ -18,6 +18,7 @@ from crypto.keys import OFF_NOTICE, encryption_notice, given_keys, key_ring, new
 from db.engine import make_engine, redact
 from db.migrate import upgrade_async
 from db.seed import load_registry
+from service.erasure import ensure_erasure_schedule, set_history_retention
 from service.schedules import ensure_digest_schedules, supervisor_scopes
 from service.search_attributes import register
 from settings import ROOT, ConfigError, Settings, check_database, connect
@@ -139,6 +140,17 @@ async def prepare(settings: Settings) -> tuple[str, subprocess.Popen[bytes] | No
     client = await connect(settings)
     ids = await ensure_digest_schedules(client, scopes, settings.task_queue, policy=settings.policy)
     print(f"  daily digest schedules: {len(ids)}, at 08:00 CST (Web UI → Schedules)")
+    await ensure_erasure_schedule(client, settings.task_queue, settings.party_data_retention_days)
+    print(
+        f"  party data erased {settings.party_data_retention_days} days after a case closes"
+        " (schedule party-data-erasure, 03:00 CST)"
+    )
+    days = settings.temporal_retention_days
+    try:
+        kept = await set_history_retention(client, days)
+        print(f"  Temporal keeps a closed case's history {kept.days} days (TEMPORAL_RETENTION_DAYS)")
+    except Exception as err:  # a hosted namespace may not let us: say what to do
+        print(f"  warning: could not set the namespace's retention ({err}); set it to {days}d yourself")
     return db_url, temporal
 
 

@@ -18,6 +18,7 @@ from crypto.codec import data_converter
 from crypto.fields import FieldSealer
 from crypto.keys import KeyConfigError, key_ring
 from db.engine import redact
+from models.retention import DEFAULT_RETENTION_DAYS
 
 ROOT = Path(__file__).resolve().parent
 CONNECT_TIMEOUT_S = 10.0
@@ -57,6 +58,12 @@ class Settings(BaseSettings):
     encryption: Literal["on", "off"] = Field(default="on", description="off: development only, in clear")
     encryption_keys: SecretStr | None = Field(default=None, description="id:base64key,…; the first encrypts")
     encryption_key_file: Path | None = Field(default=None, description="the same, one a line, or JSON")
+    party_data_retention_days: int = Field(
+        default=DEFAULT_RETENTION_DAYS, ge=1, description="days party data is kept after a case closes"
+    )
+    temporal_retention_days: int = Field(
+        default=30, ge=1, le=3650, description="how long Temporal keeps a closed case's history (make run)"
+    )
     codec_server_port: int = Field(default=8081, ge=1, le=65535)
     codec_token: SecretStr | None = Field(default=None, description="Bearer token the codec server asks for")
     codec_cors_origin: str = "http://localhost:8233"

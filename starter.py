@@ -21,6 +21,7 @@ from rich.console import Console
 from rich.panel import Panel
 from rich.table import Table
 
+from cli.erasure import app as erasure_app
 from cli.keys import app as keys_app
 from db.engine import make_engine
 from models.aftercare import AfterInvalid, Ruling
@@ -55,6 +56,7 @@ app = typer.Typer(
     pretty_exceptions_enable=False,
 )
 app.add_typer(keys_app, name="keys")
+app.add_typer(erasure_app, name="erasure")
 out = Console()
 err = Console(stderr=True, soft_wrap=True)
 

@@ -6,6 +6,7 @@ from typing import Any
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from activities.digest import DigestActivities
+from activities.erasure import ErasureActivities
 from activities.records import RecordActivities
 from activities.registry import RegistryActivities
 from crypto.fields import FieldSealer
@@ -16,4 +17,5 @@ def all_activities(engine: AsyncEngine, fields: FieldSealer) -> Sequence[Callabl
     records = RecordActivities(engine, fields)
     registry = RegistryActivities(engine)
     digest = DigestActivities(engine, fields)
-    return [records.record_transition, registry.resolve_route, digest.write_digest]
+    erasure = ErasureActivities(engine)
+    return [records.record_transition, registry.resolve_route, digest.write_digest, erasure.erase_party_data]

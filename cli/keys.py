@@ -7,19 +7,14 @@ holding no rows (Temporal histories may still need it until their cases are past
 
 from __future__ import annotations
 
-import asyncio
-from collections.abc import Coroutine
-from typing import Any, NoReturn, TypeVar
-
 import typer
 
+from cli.common import fail, run
 from crypto.fields import FieldSealer
 from crypto.keys import KeyConfigError, new_key
 from db.engine import make_engine
 from db.sealing import key_use, reseal_rows
 from settings import ConfigError, Settings, check_database, field_sealer
-
-T = TypeVar("T")
 
 app = typer.Typer(
     help="Encryption keys of the rows in PostgreSQL: make, inspect, rotate.", no_args_is_help=True
@@ -32,14 +27,14 @@ def new(key_id: str | None = typer.Option(None, "--id", help="key id (default: k
     try:
         typer.echo(new_key(key_id))
     except KeyConfigError as err:
-        _fail(str(err))
+        fail(str(err))
 
 
 @app.command("status")
 def status() -> None:
     """How many sealed values each key id holds, and which key is current."""
     settings = Settings()
-    counts = _run(_key_use(settings))
+    counts = run(_key_use(settings))
     current = _sealer(settings).current
     typer.echo(f"current key: {current}")
     for key_id, n in counts.items():
@@ -52,7 +47,7 @@ def status() -> None:
 def reseal() -> None:
     """Re-seal every stored value and look-up hash under the current key (after a rotation)."""
     settings = Settings()
-    counts = _run(_reseal(settings))
+    counts = run(_reseal(settings))
     typer.echo(
         f"re-sealed under {_sealer(settings).current}: " + ", ".join(f"{t} {n}" for t, n in counts.items())
     )
@@ -62,7 +57,7 @@ def _sealer(settings: Settings) -> FieldSealer:
     try:
         return field_sealer(settings)
     except ConfigError as err:
-        _fail(str(err))
+        fail(str(err))
 
 
 async def _key_use(settings: Settings) -> dict[str, int]:
@@ -86,15 +81,3 @@ async def _reseal(settings: Settings) -> dict[str, int]:
             return await conn.run_sync(reseal_rows, fields)
     finally:
         await engine.dispose()
-
-
-def _run(work: Coroutine[Any, Any, T]) -> T:
-    try:
-        return asyncio.run(work)
-    except (ConfigError, ValueError) as err:
-        _fail(str(err))
-
-
-def _fail(message: str) -> NoReturn:
-    typer.echo(f"error: {message}", err=True)
-    raise typer.Exit(2)

@@ -132,6 +132,9 @@ cases = Table(
     Column("closed_at", DateTime(timezone=True), nullable=True),
     Column("closure_reason", String(24), nullable=True),
     Column("updated_at", DateTime(timezone=True), nullable=False, server_default=text("now()")),
+    # when the case's party data was erased, and why: "retention" or "request:<id>" (models/retention.py)
+    Column("erased_at", DateTime(timezone=True), nullable=True),
+    Column("erasure", String(24), nullable=True),
     Index("ix_cases_place", "county", "township", "village"),
     Index("ix_cases_committee_status", "committee_id", "status"),
 )
@@ -202,4 +205,18 @@ outbox = Table(
     Column("last_error", Text, nullable=True),
     UniqueConstraint("key", name="uq_outbox_key"),
     Index("ix_outbox_unsent", "id", postgresql_where=text("sent_at IS NULL")),
+)
+
+# A person's request to erase their data (PIPL Art. 47), kept as the record that it was done. It
+# holds no trace of the person: the cases erased, those still open (erased by the daily sweep once
+# they close), and when it was complete.
+erasure_requests = Table(
+    "erasure_requests",
+    metadata,
+    Column("id", BigInteger, primary_key=True, autoincrement=True),
+    Column("requested_by", String(40), nullable=False),
+    Column("requested_at", DateTime(timezone=True), nullable=False, server_default=text("now()")),
+    Column("erased", Json, nullable=False),
+    Column("pending", Json, nullable=False),
+    Column("done_at", DateTime(timezone=True), nullable=True),
 )

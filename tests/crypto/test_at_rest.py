@@ -26,12 +26,12 @@ from notify.dispatcher import dispatch_once
 from notify.senders import OutboxMessage
 from policies import load_policy
 from service.intake import open_case
-from tests.cases import act, rows, settle, stage_rows
+from tests.cases import Handle, act, rows, settle, stage_rows
 from tests.crypto.helpers import leaks
 from tests.crypto.pg_dump import dump
 from tests.databases import fresh_database
 from tests.factories import FIELDS, PARTIES, intake, member_of, route
-from workflows import WORKFLOWS, MediationCase
+from workflows import WORKFLOWS
 
 REASON = "双方在村口当面争执，言语冲突升级"
 TERMS = "围墙按原址重建，费用双方各半，月底前完工"
@@ -76,7 +76,7 @@ async def run_case(env: WorkflowEnvironment, engine: AsyncEngine, fields: FieldS
             env.client, engine, intake(), policy, fields=fields, task_queue=queue, now=now
         )
         assert (again.case_id, again.created) == (first.case_id, False)
-        handle = env.client.get_workflow_handle_for(MediationCase.run, first.case_id)
+        handle: Handle = env.client.get_workflow_handle(first.case_id)
         await settle(handle)
         await act(handle, Accept(actor=member_of(GRID), mediator_ids=[GRID.members[0].id]))
         await act(handle, Escalate(actor=member_of(GRID), reason=REASON, intensifying=False))
