@@ -29,7 +29,7 @@ from service.intake import open_case
 from tests.cases import Handle, act, rows, settle, stage_rows
 from tests.crypto.helpers import leaks
 from tests.crypto.pg_dump import dump
-from tests.databases import fresh_database
+from tests.databases import drop_database, fresh_database
 from tests.factories import FIELDS, PARTIES, intake, member_of, route
 from workflows import WORKFLOWS
 
@@ -60,6 +60,7 @@ async def database(pg_url: str) -> AsyncIterator[tuple[str, AsyncEngine]]:
         await conn.execute(text(f"INSERT INTO case_counters VALUES ('431199', 2026, {serial})"))
     yield url, engine
     await engine.dispose()
+    await drop_database(pg_url, url)  # the encryption-off run leaves clear rows: not for the final scan
 
 
 async def run_case(env: WorkflowEnvironment, engine: AsyncEngine, fields: FieldSealer, queue: str) -> str:

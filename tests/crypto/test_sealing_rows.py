@@ -29,6 +29,7 @@ from settings import ROOT
 from tests.cases import rows
 from tests.crypto.helpers import NEW_KEY, OLD_KEY, entry, leaks
 from tests.crypto.pg_dump import dump
+from tests.databases import drop_database
 from tests.factories import PARTIES
 
 REASON = "李建国当众辱骂王秀英"
@@ -79,6 +80,7 @@ async def before_sealing(pg_url: str) -> AsyncIterator[tuple[str, AsyncEngine]]:
             await conn.execute(text(sql))
     yield url, engine
     await engine.dispose()
+    await drop_database(pg_url, url)  # it may hold clear rows still: not for the final scan
 
 
 def migrate(url: str, keys: str | None, monkeypatch: pytest.MonkeyPatch) -> None:
