@@ -9,12 +9,15 @@ from __future__ import annotations
 
 import asyncio
 import os
+import secrets
 import signal
 import subprocess
 import sys
+from collections.abc import Callable
 from pathlib import Path
 
 from crypto.keys import OFF_NOTICE, encryption_notice, given_keys, key_ring, new_key
+from crypto.tokens import mint
 from db.engine import make_engine, redact
 from db.migrate import upgrade_async
 from db.seed import load_registry
@@ -75,8 +78,43 @@ def codec_endpoint(settings: Settings) -> str | None:
     return f"http://localhost:{settings.codec_server_port}" if key_ring(settings) else None  # raises: no keys
 
 
-def start_codec_server(settings: Settings) -> subprocess.Popen[bytes]:
-    env = dict(os.environ)
+DEMO_OPERATOR = "O-0001"  # registry/demo_county.json: the operator, without the party-data permission
+
+
+def with_codec_secret(settings: Settings) -> Settings:
+    """The codec server checks every request's token: this stack gets its own secret in data/, and
+    a token for the demo operator (30 days, party data masked) that the Web UI is wired with."""
+    if settings.codec_auth_secret is None:
+        path = _private_file(settings.data_dir / "codec.secret", lambda: secrets.token_urlsafe(32))
+        os.environ["CODEC_AUTH_SECRET"] = path.read_text("utf-8").strip()
+        settings = Settings()
+    assert settings.codec_auth_secret is not None
+    token = mint(settings.codec_auth_secret.get_secret_value(), DEMO_OPERATOR, ttl_s=30 * 86400)
+    (settings.data_dir / "codec-demo-operator.token").unlink(missing_ok=True)
+    _private_file(settings.data_dir / "codec-demo-operator.token", lambda: token)
+    return settings
+
+
+def _private_file(path: Path, content: Callable[[], str]) -> Path:
+    """`path`, created readable by its owner alone when missing."""
+    if not path.exists():
+        path.parent.mkdir(parents=True, exist_ok=True)
+        with os.fdopen(os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600), "w") as file:
+            file.write(content() + "\n")
+    return path
+
+
+def ui_codec_endpoint(settings: Settings) -> str | None:
+    """The dev server's UI cannot send a token, so its endpoint carries the demo operator's."""
+    endpoint = codec_endpoint(settings)
+    token_file = settings.data_dir / "codec-demo-operator.token"
+    if endpoint is None or not token_file.exists():
+        return endpoint
+    return f"{endpoint}/t/{token_file.read_text('utf-8').strip()}"
+
+
+def start_codec_server(settings: Settings, db_url: str) -> subprocess.Popen[bytes]:
+    env = {**os.environ, "DATABASE_URL": db_url}
     if "codec_cors_origin" not in settings.model_fields_set:  # follow TEMPORAL_UI_PORT
         env["CODEC_CORS_ORIGIN"] = f"http://localhost:{UI_PORT}"
     return subprocess.Popen(
@@ -88,11 +126,14 @@ def codec_lines(settings: Settings) -> str:
     endpoint = codec_endpoint(settings)
     if endpoint is None:
         return f"    Encryption OFF  {OFF_NOTICE}\n"
-    auth = ' --codec-auth "Bearer $CODEC_TOKEN"' if settings.codec_token else ""
-    ui_note = "UI cannot send CODEC_TOKEN: unset it to decode there" if auth else "UI decodes payloads"
+    token = settings.data_dir / "codec-demo-operator.token"
     return (
-        f"    Codec      {endpoint}  ({ui_note})\n"
-        f"               temporal workflow show -w <case id> --codec-endpoint {endpoint}{auth}\n"
+        f"    Codec      {endpoint}  (every request authenticated, every decode audited; the UI decodes\n"
+        f"               as demo operator {DEMO_OPERATOR}: party data masked)\n"
+        f"               temporal workflow show -w <case id> --codec-endpoint {endpoint}"
+        f' --codec-auth "Bearer $(cat {token})"\n'
+        "               tokens: CODEC_AUTH_SECRET=$(cat data/codec.secret) python -m crypto.tokens --sub <id>"
+        " [--party-data]\n"
     )
 
 
@@ -131,7 +172,7 @@ async def prepare(settings: Settings) -> tuple[str, subprocess.Popen[bytes] | No
     )
     temporal = None
     if "TEMPORAL_ADDRESS" not in os.environ:
-        temporal = start_temporal(settings.data_dir, codec_endpoint(settings))
+        temporal = start_temporal(settings.data_dir, ui_codec_endpoint(settings))
     await wait_for_temporal(settings, temporal)
     try:
         await register(await connect(settings))
@@ -183,11 +224,10 @@ def with_local_key(settings: Settings) -> Settings:
     """
     if given_keys(settings) is not None or settings.encryption == "off":
         return settings
-    path = settings.data_dir / "encryption.keys"
-    if not path.exists():
-        path.parent.mkdir(parents=True, exist_ok=True)
-        with os.fdopen(os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600), "w") as file:
-            file.write(f"# this machine's local key for `make run`; keep it with data/\n{new_key()}\n")
+    path = _private_file(
+        settings.data_dir / "encryption.keys",
+        lambda: f"# this machine's local key for `make run`; keep it with data/\n{new_key()}",
+    )
     os.environ["ENCRYPTION_KEY_FILE"] = str(path)
     return Settings()
 
@@ -198,13 +238,15 @@ def main() -> int:
     try:
         settings = with_local_key(Settings())
         encrypted = codec_endpoint(settings) is not None  # bad keys: said now, not after a minute's retries
+        if encrypted:
+            settings = with_codec_secret(settings)
         db_url, temporal = asyncio.run(prepare(settings))
     except (ConfigError, ValueError) as err:
         print(f"error: {err}", file=sys.stderr)
         return 2
     write_stack_env(settings, db_url)
     env = {**os.environ, "DATABASE_URL": db_url, "TEMPORAL_ADDRESS": settings.temporal_address}
-    codec = start_codec_server(settings) if encrypted else None
+    codec = start_codec_server(settings, db_url) if encrypted else None
     worker = subprocess.Popen([sys.executable, str(ROOT / "worker.py")], env=env, start_new_session=True)
     print(banner(settings, db_url, temporal is not None), flush=True)
     # Ctrl-C and SIGTERM both stop everything, even when started from a shell that ignores SIGINT.

@@ -65,7 +65,10 @@ class Settings(BaseSettings):
         default=30, ge=1, le=3650, description="how long Temporal keeps a closed case's history (make run)"
     )
     codec_server_port: int = Field(default=8081, ge=1, le=65535)
-    codec_token: SecretStr | None = Field(default=None, description="Bearer token the codec server asks for")
+    codec_auth_secret: SecretStr | None = Field(
+        default=None, description="HS256 secret the codec server checks bearer tokens with (crypto/tokens.py)"
+    )
+    codec_audience: str = "temporal-codec"
     codec_cors_origin: str = "http://localhost:8233"
 
     def tls(self) -> TLSConfig | bool:

@@ -220,3 +220,19 @@ erasure_requests = Table(
     Column("pending", Json, nullable=False),
     Column("done_at", DateTime(timezone=True), nullable=True),
 )
+
+# One row per decode the codec server answered: who (the token's person), which workflow (from the
+# UI page that asked, or the case ids the payloads named), when, and whether party data was masked.
+codec_audit = Table(
+    "codec_audit",
+    metadata,
+    Column("id", BigInteger, primary_key=True, autoincrement=True),
+    Column("at", DateTime(timezone=True), nullable=False, server_default=text("now()")),
+    Column("person_id", String(40), nullable=False),
+    Column("namespace", String(200), nullable=False),
+    Column("workflow_id", String(200), nullable=True),
+    Column("case_ids", Json, nullable=False),
+    Column("payloads", Integer, nullable=False),
+    Column("masked", Boolean, nullable=False),
+    Index("ix_codec_audit_person_at", "person_id", "at"),
+)

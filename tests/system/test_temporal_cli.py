@@ -1,7 +1,8 @@
 """Another client drives a case with only the `temporal` CLI and plain JSON.
 
 The script is scripts/drive_with_temporal_cli.sh, documented in the README. Encryption is on, as
-in production: the CLI seals and opens payloads through the codec server, which holds the keys.
+in production: the CLI seals and opens payloads through the codec server, which holds the keys and
+checks the CLI's token.
 """
 
 from __future__ import annotations
@@ -11,12 +12,17 @@ import subprocess
 import sys
 import time
 
+from crypto.tokens import mint
 from tests.system.conftest import ROOT, Stack, free_port
+
+SECRET = "temporal-cli-test-secret"
 
 
 def _codec_server(stack: Stack, port: int) -> subprocess.Popen[bytes]:
     server = subprocess.Popen(
-        [sys.executable, "-m", "crypto.server", "--port", str(port)], cwd=ROOT, env=stack.env
+        [sys.executable, "-m", "crypto.server", "--port", str(port)],
+        cwd=ROOT,
+        env={**stack.env, "CODEC_AUTH_SECRET": SECRET},
     )
     for _ in range(200):
         try:
@@ -31,10 +37,11 @@ def _codec_server(stack: Stack, port: int) -> subprocess.Popen[bytes]:
 def test_a_case_driven_end_to_end_by_the_temporal_cli(stack: Stack) -> None:
     port = free_port()
     codec = _codec_server(stack, port)
+    token = mint(SECRET, "O-0001", party_data=True)  # drives the case: reads its own input back
     try:
         result = subprocess.run(
             ["bash", str(ROOT / "scripts" / "drive_with_temporal_cli.sh"), "case-431199-2026-990001"],
-            env={**stack.env, "CODEC_ENDPOINT": f"http://127.0.0.1:{port}"},
+            env={**stack.env, "CODEC_ENDPOINT": f"http://127.0.0.1:{port}", "CODEC_TOKEN": token},
             capture_output=True,
             text=True,
             timeout=120,
