@@ -53,6 +53,9 @@ class Settings(BaseSettings):
     )
     log_level: str = "INFO"
     metrics_port: int = Field(default=9464, ge=0, le=65535, description="0 turns metrics off")
+    metrics_host: str = Field(
+        default="127.0.0.1", description="loopback unless told (0.0.0.0: every interface)"
+    )
     outbox_poll_seconds: float = Field(default=2.0, gt=0)
     notify_sender: str = Field(default="log", description="log, or module:Class of a Sender")
     encryption: Literal["on", "off"] = Field(default="on", description="off: development only, in clear")

@@ -54,7 +54,9 @@ def make_runtime(settings: Settings) -> Runtime | None:
     if not settings.metrics_port:
         return None
     return Runtime(
-        telemetry=TelemetryConfig(metrics=PrometheusConfig(bind_address=f"0.0.0.0:{settings.metrics_port}"))
+        telemetry=TelemetryConfig(
+            metrics=PrometheusConfig(bind_address=f"{settings.metrics_host}:{settings.metrics_port}")
+        )
     )
 
 

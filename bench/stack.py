@@ -106,6 +106,7 @@ async def worker_process(
     address: str, database: str, task_queue: str, log: Path, **env: str
 ) -> AsyncIterator[WorkerProcess]:
     """Start `python -m bench.worker` configured like worker.py (through the environment)."""
+    bench_fields()  # the bench's key, in the environment the worker inherits
     log.parent.mkdir(parents=True, exist_ok=True)
     ready = log.with_suffix(".ready")
     ready.unlink(missing_ok=True)

@@ -62,9 +62,7 @@ def history_payloads(history: WorkflowHistory) -> list[Payload]:
 
 async def codec_answer(sealed: list[Payload], *, party_data: bool) -> str:
     """The codec server's answer to a decode of `sealed`, for an operator with or without the permission."""
-    app = build_app(
-        codec(NEW_KEY), secret="e2e", audience=AUDIENCE, cors_origin="http://ui", audit=NoAudit()
-    )
+    app = build_app(codec(NEW_KEY), secret="e2e", audience=AUDIENCE, cors_origin="http://ui", audit=NoAudit())
     token = mint("e2e", "O-0001", party_data=party_data)
     async with TestClient(TestServer(app)) as server:
         answer = await server.post(
