@@ -1,5 +1,6 @@
 """After the suite: a full `pg_dump` of every database on the test PostgreSQL server holds none of the
-seeded parties' names, ID numbers or phones.
+seeded parties' names, ID numbers or phones (names: outside the staff directory, whose
+members are public staff data and may share a common name).
 
 This folder is named to be collected last, so in `make test` the dump sees every case the suite ran
 (on the time-skipping server, the dev servers, the real worker processes). Run alone, it runs a case
@@ -9,6 +10,7 @@ of its own first, so it never passes on an empty server.
 from __future__ import annotations
 
 import asyncio
+import re
 
 from sqlalchemy.ext.asyncio import AsyncEngine
 from temporalio.worker import Worker
@@ -18,8 +20,18 @@ from models.view import CaseView
 from tests.conftest import count
 from tests.crypto.helpers import leaks, opened
 from tests.crypto.pg_dump import dump_server
-from tests.factories import case_input
+from tests.factories import PARTIES, case_input
 from workflows import WORKFLOW_TYPE
+
+# The staff directory: committee members, people, agencies. Its names are public staff data, and
+# the bench's generated county happens to have a member named like a seeded party (王秀英).
+DIRECTORY = ("places", "committees", "committee_members", "people", "staff_roles", "agencies")
+COPY_BLOCK = re.compile(rb"^COPY public\.(\w+) .*?^\\\.$", re.S | re.M)
+
+
+def without_directory(dump: bytes) -> bytes:
+    """The dump without the rows of the staff directory (every other table, and its schema, kept)."""
+    return COPY_BLOCK.sub(lambda m: b"" if m[1].decode() in DIRECTORY else m[0], dump)
 
 
 async def test_no_database_on_the_server_holds_party_data_in_clear(
@@ -39,6 +51,9 @@ async def test_no_database_on_the_server_holds_party_data_in_clear(
 
     dumps = await dump_server(pg_url)
     assert any(b"CREATE TABLE public.case_parties" in blob for blob in dumps.values())
-    found = {name: leaks(blob) for name, blob in dumps.items()}
+    found = {name: leaks(without_directory(blob)) for name, blob in dumps.items()}
+    ids_and_phones = {v for p in PARTIES for v in (p.id_number, p.phone)}
+    found_anywhere = {name: [v for v in leaks(blob) if v in ids_and_phones] for name, blob in dumps.items()}
+    assert {name: values for name, values in found_anywhere.items() if values} == {}
     assert {name: values for name, values in found.items() if values} == {}
     assert sum(blob.count(b"sealed:") for blob in dumps.values()) > 0, "the dump must hold the sealed rows"
