@@ -5,7 +5,8 @@
 #   scripts/drive_with_temporal_cli.sh [case-id]
 # Env: TEMPORAL_ADDRESS (default localhost:7233), TASK_QUEUE (default mediation); with encryption on
 # (the default), CODEC_ENDPOINT (e.g. http://localhost:8081, the codec server `make run` starts) and
-# CODEC_TOKEN when the codec server asks for one: the CLI then seals what it sends and opens what it reads.
+# CODEC_TOKEN, a bearer token for it (`python -m crypto.tokens --sub <id>`): the CLI then seals what it
+# sends and opens what it reads.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 BIN=.venv/bin
