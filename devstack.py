@@ -16,16 +16,19 @@ import signal
 import subprocess
 import sys
 import time
+from collections.abc import Callable
 from pathlib import Path
 
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from crypto.keys import key_ring, new_key
+from crypto.keys import OFF_NOTICE, encryption_notice, given_keys, key_ring, new_key
+from crypto.tokens import mint
 from db.engine import make_engine, redact
 from db.migrate import upgrade_async
 from db.schema import accounts
 from db.seed import load_demo_counties
+from service.erasure import ensure_erasure_schedule, set_history_retention
 from service.identity import set_password
 from service.schedules import ensure_digest_schedules, supervisor_scopes
 from service.search_attributes import register
@@ -92,11 +95,46 @@ async def wait_for_temporal(settings: Settings, process: subprocess.Popen[bytes]
 
 def codec_endpoint(settings: Settings) -> str | None:
     """Where the codec server listens, when payloads are encrypted."""
-    return f"http://localhost:{settings.codec_server_port}" if key_ring(settings) else None
+    return f"http://localhost:{settings.codec_server_port}" if key_ring(settings) else None  # raises: no keys
 
 
-def start_codec_server(settings: Settings) -> subprocess.Popen[bytes]:
-    env = dict(os.environ)
+DEMO_OPERATOR = "O-0001"  # registry/demo_county.json: the operator, without the party-data permission
+
+
+def with_codec_secret(settings: Settings) -> Settings:
+    """The codec server checks every request's token: this stack gets its own secret in data/, and
+    a token for the demo operator (30 days, party data masked) that the Web UI is wired with."""
+    if settings.codec_auth_secret is None:
+        path = _private_file(settings.data_dir / "codec.secret", lambda: secrets.token_urlsafe(32))
+        os.environ["CODEC_AUTH_SECRET"] = path.read_text("utf-8").strip()
+        settings = Settings()
+    assert settings.codec_auth_secret is not None
+    token = mint(settings.codec_auth_secret.get_secret_value(), DEMO_OPERATOR, ttl_s=30 * 86400)
+    (settings.data_dir / "codec-demo-operator.token").unlink(missing_ok=True)
+    _private_file(settings.data_dir / "codec-demo-operator.token", lambda: token)
+    return settings
+
+
+def _private_file(path: Path, content: Callable[[], str]) -> Path:
+    """`path`, created readable by its owner alone when missing."""
+    if not path.exists():
+        path.parent.mkdir(parents=True, exist_ok=True)
+        with os.fdopen(os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600), "w") as file:
+            file.write(content() + "\n")
+    return path
+
+
+def ui_codec_endpoint(settings: Settings) -> str | None:
+    """The dev server's UI cannot send a token, so its endpoint carries the demo operator's."""
+    endpoint = codec_endpoint(settings)
+    token_file = settings.data_dir / "codec-demo-operator.token"
+    if endpoint is None or not token_file.exists():
+        return endpoint
+    return f"{endpoint}/t/{token_file.read_text('utf-8').strip()}"
+
+
+def start_codec_server(settings: Settings, db_url: str) -> subprocess.Popen[bytes]:
+    env = {**os.environ, "DATABASE_URL": db_url}
     if "codec_cors_origin" not in settings.model_fields_set:  # follow TEMPORAL_UI_PORT
         env["CODEC_CORS_ORIGIN"] = f"http://localhost:{UI_PORT}"
     return subprocess.Popen(
@@ -107,12 +145,15 @@ def start_codec_server(settings: Settings) -> subprocess.Popen[bytes]:
 def codec_lines(settings: Settings) -> str:
     endpoint = codec_endpoint(settings)
     if endpoint is None:
-        return "    Encryption off (set ENCRYPTION_KEYS; see crypto/README.md)\n"
-    auth = ' --codec-auth "Bearer $CODEC_TOKEN"' if settings.codec_token else ""
-    ui_note = "UI cannot send CODEC_TOKEN: unset it to decode there" if auth else "UI decodes payloads"
+        return f"    Encryption OFF  {OFF_NOTICE}\n"
+    token = settings.data_dir / "codec-demo-operator.token"
     return (
-        f"    Codec      {endpoint}  ({ui_note})\n"
-        f"               temporal workflow show -w <case id> --codec-endpoint {endpoint}{auth}\n"
+        f"    Codec      {endpoint}  (every request authenticated, every decode audited; the UI decodes\n"
+        f"               as demo operator {DEMO_OPERATOR}: party data masked)\n"
+        f"               temporal workflow show -w <case id> --codec-endpoint {endpoint}"
+        f' --codec-auth "Bearer $(cat {token})"\n'
+        "               tokens: CODEC_AUTH_SECRET=$(cat data/codec.secret) python -m crypto.tokens --sub <id>"
+        " [--party-data]\n"
     )
 
 
@@ -184,10 +225,10 @@ async def prepare(settings: Settings) -> tuple[str, subprocess.Popen[bytes] | No
     if os.environ.get("DEMO_PASSWORDS", "").lower() != "off":
         await set_demo_passwords(engine)
     await engine.dispose()
-    print(f"  database ready: counties {', '.join(counties)}")
+    print(f"  database ready: counties {', '.join(counties)}; encryption {encryption_notice(settings)}")
     temporal = None
     if "TEMPORAL_ADDRESS" not in os.environ:
-        temporal = start_temporal(settings.data_dir, codec_endpoint(settings))
+        temporal = start_temporal(settings.data_dir, ui_codec_endpoint(settings))
     await wait_for_temporal(settings, temporal)
     try:
         await register(await connect(settings))
@@ -196,6 +237,17 @@ async def prepare(settings: Settings) -> tuple[str, subprocess.Popen[bytes] | No
     client = await connect(settings)
     ids = await ensure_digest_schedules(client, scopes, settings.task_queue, policy=settings.policy)
     print(f"  daily digest schedules: {len(ids)}, at 08:00 CST (Web UI → Schedules)")
+    await ensure_erasure_schedule(client, settings.task_queue, settings.party_data_retention_days)
+    print(
+        f"  party data erased {settings.party_data_retention_days} days after a case closes"
+        " (schedule party-data-erasure, 03:00 CST)"
+    )
+    days = settings.temporal_retention_days
+    try:
+        kept = await set_history_retention(client, days)
+        print(f"  Temporal keeps a closed case's history {kept.days} days (TEMPORAL_RETENTION_DAYS)")
+    except Exception as err:  # a hosted namespace may not let us: say what to do
+        print(f"  warning: could not set the namespace's retention ({err}); set it to {days}d yourself")
     return db_url, temporal
 
 
@@ -204,7 +256,8 @@ def write_stack_env(settings: Settings, db_url: str) -> None:
     (settings.data_dir / "stack.env").write_text(
         f"DATABASE_URL={db_url}\nTEMPORAL_ADDRESS={settings.temporal_address}\n"
         f"TEMPORAL_NAMESPACE={settings.temporal_namespace}\nAPI_URL={api_url(settings)}\n"
-        + (f"ENCRYPTION_KEY_FILE={settings.encryption_key_file}\n" if settings.encryption_key_file else ""),
+        + (f"ENCRYPTION_KEY_FILE={settings.encryption_key_file}\n" if settings.encryption_key_file else "")
+        + ("ENCRYPTION=off\n" if settings.encryption == "off" else ""),
         encoding="utf-8",
     )
 
@@ -235,15 +288,14 @@ def session_secret(settings: Settings) -> str:
 def with_local_key(settings: Settings) -> Settings:
     """Encryption is on by default: with no keys configured, this stack gets its own key in data/.
 
-    ENCRYPTION=off turns it off for local experiments.
+    ENCRYPTION=off turns it off for local experiments (development only: the banner says so).
     """
-    if key_ring(settings) is not None or os.environ.get("ENCRYPTION", "").lower() == "off":
+    if given_keys(settings) is not None or settings.encryption == "off":
         return settings
-    path = settings.data_dir / "encryption.keys"
-    if not path.exists():
-        path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_text(f"# this machine's local key for `make run`; keep it with data/\n{new_key()}\n")
-        path.chmod(0o600)
+    path = _private_file(
+        settings.data_dir / "encryption.keys",
+        lambda: f"# this machine's local key for `make run`; keep it with data/\n{new_key()}",
+    )
     os.environ["ENCRYPTION_KEY_FILE"] = str(path)
     return Settings()
 
@@ -254,13 +306,15 @@ def main() -> int:
     try:
         settings = with_local_key(Settings())
         encrypted = codec_endpoint(settings) is not None  # bad keys: said now, not after a minute's retries
+        if encrypted:
+            settings = with_codec_secret(settings)
         db_url, temporal = asyncio.run(prepare(settings))
     except (ConfigError, ValueError) as err:
         print(f"error: {err}", file=sys.stderr)
         return 2
     write_stack_env(settings, db_url)
     env = {**os.environ, "DATABASE_URL": db_url, "TEMPORAL_ADDRESS": settings.temporal_address}
-    codec = start_codec_server(settings) if encrypted else None
+    codec = start_codec_server(settings, db_url) if encrypted else None
     worker = Supervised("worker", [sys.executable, str(ROOT / "worker.py")], env)
     door_env = {**env, "SESSION_SECRET": session_secret(settings), "LOGIN_CODE_IN_LOG": "true"}
     door = Supervised("service", [sys.executable, "-m", "api"], door_env)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 from pathlib import Path
+from typing import Literal
 
 from pydantic import Field, SecretStr
 from pydantic_settings import BaseSettings, SettingsConfigDict
@@ -14,8 +15,10 @@ from temporalio.runtime import Runtime
 from temporalio.service import TLSConfig
 
 from crypto.codec import data_converter
-from crypto.keys import KeyConfigError
+from crypto.fields import FieldSealer
+from crypto.keys import KeyConfigError, key_ring
 from db.engine import redact
+from models.retention import DEFAULT_RETENTION_DAYS
 
 ROOT = Path(__file__).resolve().parent
 CONNECT_TIMEOUT_S = 10.0
@@ -50,6 +53,9 @@ class Settings(BaseSettings):
     )
     log_level: str = "INFO"
     metrics_port: int = Field(default=9464, ge=0, le=65535, description="0 turns metrics off")
+    metrics_host: str = Field(
+        default="127.0.0.1", description="loopback unless told (0.0.0.0: every interface)"
+    )
     outbox_poll_seconds: float = Field(default=2.0, gt=0)
     notify_sender: str = Field(default="log", description="the log channel: log, or module:Class of a Sender")
     notify_channels: dict[str, list[str]] = Field(
@@ -81,10 +87,20 @@ class Settings(BaseSettings):
     aliyun_sms_templates: dict[str, str] = Field(
         default_factory=dict, description='template codes: {"handoff": "SMS_…", "handoff:en": "SMS_…", …}'
     )
+    encryption: Literal["on", "off"] = Field(default="on", description="off: development only, in clear")
     encryption_keys: SecretStr | None = Field(default=None, description="id:base64key,…; the first encrypts")
     encryption_key_file: Path | None = Field(default=None, description="the same, one a line, or JSON")
+    party_data_retention_days: int = Field(
+        default=DEFAULT_RETENTION_DAYS, ge=1, description="days party data is kept after a case closes"
+    )
+    temporal_retention_days: int = Field(
+        default=30, ge=1, le=3650, description="how long Temporal keeps a closed case's history (make run)"
+    )
     codec_server_port: int = Field(default=8081, ge=1, le=65535)
-    codec_token: SecretStr | None = Field(default=None, description="Bearer token the codec server asks for")
+    codec_auth_secret: SecretStr | None = Field(
+        default=None, description="HS256 secret the codec server checks bearer tokens with (crypto/tokens.py)"
+    )
+    codec_audience: str = "temporal-codec"
     codec_cors_origin: str = "http://localhost:8233"
     # the front door (api/): sessions, logins, OpenID Connect
     api_port: int = Field(default=8000, ge=1, le=65535)
@@ -148,6 +164,14 @@ async def connect(settings: Settings, runtime: Runtime | None = None) -> Client:
             f" {settings.temporal_namespace}): {str(err) or type(err).__name__}. Is `make run` running,"
             " or TEMPORAL_ADDRESS right?"
         ) from err
+
+
+def field_sealer(settings: Settings) -> FieldSealer:
+    """What seals party data and free text in PostgreSQL, from the same keys as the payloads."""
+    try:
+        return FieldSealer(key_ring(settings))
+    except KeyConfigError as err:
+        raise ConfigError(f"cannot use the encryption keys: {err}") from err
 
 
 async def check_database(engine: AsyncEngine, url: str) -> None:

@@ -23,6 +23,8 @@ from rich.panel import Panel
 from rich.table import Table
 
 from cli import door
+from cli.erasure import app as erasure_app
+from cli.keys import app as keys_app
 from cli.outbox import app as outbox_app
 from cli.registry import app as registry_app
 from cli.remote import remote, saved
@@ -50,7 +52,7 @@ from service.intake import IntakeResult, open_case, policy_for
 from service.report_output import tables, to_csv, to_json
 from service.reports import performance_report
 from service.schedules import ensure_digest_schedules, supervisor_scopes
-from settings import ConfigError, Settings, check_database, connect
+from settings import ConfigError, Settings, check_database, connect, field_sealer
 
 app = typer.Typer(
     help="Dispute mediation: open cases, act on them, see where every case stands.",
@@ -61,6 +63,8 @@ app = typer.Typer(
 app.add_typer(registry_app, name="registry")
 app.add_typer(outbox_app, name="outbox")
 app.add_typer(door.app)
+app.add_typer(keys_app, name="keys")
+app.add_typer(erasure_app, name="erasure")
 out = Console()
 err = Console(stderr=True, soft_wrap=True)
 
@@ -275,7 +279,9 @@ async def open_(
         try:
             await check_database(engine, url)
             chosen = await policy_for(engine, intake, named=policy, fallback=settings.policy)
-            result = await open_case(client, engine, intake, chosen, task_queue=settings.task_queue)
+            result = await open_case(
+                client, engine, intake, chosen, fields=field_sealer(settings), task_queue=settings.task_queue
+            )
         finally:
             await engine.dispose()
     word = "opened" if result.created else "already open (same intake), not opened again:"

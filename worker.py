@@ -21,12 +21,14 @@ from temporalio.worker import UnsandboxedWorkflowRunner, Worker, WorkflowRunner
 from temporalio.worker.workflow_sandbox import SandboxedWorkflowRunner
 
 from activities import all_activities
+from crypto import fields
+from crypto.keys import OFF_NOTICE, encryption_notice
 from db.engine import make_engine, redact
 from notify.channels import dispatcher as make_dispatcher
 from notify.channels import metrics_port
 from notify.dispatcher import run_dispatcher
 from service.logs import configure_logging
-from settings import ConfigError, Settings, check_database, connect
+from settings import ConfigError, Settings, check_database, connect, field_sealer
 from workflows import WORKFLOWS
 
 GRACEFUL_SHUTDOWN = timedelta(seconds=30)
@@ -54,12 +56,16 @@ def make_runtime(settings: Settings) -> Runtime | None:
     if not settings.metrics_port:
         return None
     return Runtime(
-        telemetry=TelemetryConfig(metrics=PrometheusConfig(bind_address=f"0.0.0.0:{settings.metrics_port}"))
+        telemetry=TelemetryConfig(
+            metrics=PrometheusConfig(bind_address=f"{settings.metrics_host}:{settings.metrics_port}")
+        )
     )
 
 
 async def run(settings: Settings, stop: asyncio.Event) -> None:
     precompile_workflows()
+    sealer = field_sealer(settings)
+    fields.install(sealer)  # the outbox dispatcher opens messages with it
     client = await connect(settings, runtime=make_runtime(settings))
     url = settings.resolved_database_url()
     engine = make_engine(url, pool_size=settings.db_pool_size)
@@ -75,7 +81,7 @@ async def run(settings: Settings, stop: asyncio.Event) -> None:
         client,
         task_queue=settings.task_queue,
         workflows=WORKFLOWS,
-        activities=all_activities(engine),
+        activities=all_activities(engine, sealer),
         max_concurrent_activities=settings.max_concurrent_activities,
         max_concurrent_workflow_tasks=settings.max_concurrent_workflow_tasks,
         graceful_shutdown_timeout=GRACEFUL_SHUTDOWN,
@@ -87,10 +93,13 @@ async def run(settings: Settings, stop: asyncio.Event) -> None:
         namespace=settings.temporal_namespace,
         task_queue=settings.task_queue,
         sandbox=settings.workflow_sandbox,
+        encryption=encryption_notice(settings),
         database=redact(url),
         metrics=f"http://localhost:{settings.metrics_port}/metrics" if settings.metrics_port else None,
         delivery_metrics=f"http://localhost:{notify_metrics}/metrics" if notify_metrics else None,
     )
+    if settings.encryption == "off":
+        log.warning(OFF_NOTICE)
     async with worker:
         dispatcher = asyncio.create_task(
             run_dispatcher(outbox_dispatcher, settings.outbox_poll_seconds, stop)

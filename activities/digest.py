@@ -11,6 +11,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 from temporalio import activity
 from temporalio.exceptions import ApplicationError
 
+from crypto.fields import FieldSealer
 from db.schema import cases, outbox, stages
 from models.calendar import WorkingCalendar
 from models.digest import (
@@ -70,8 +71,9 @@ async def read_digest(engine: AsyncEngine, scope: DigestScope, now: datetime, po
 
 
 class DigestActivities:
-    def __init__(self, engine: AsyncEngine) -> None:
+    def __init__(self, engine: AsyncEngine, fields: FieldSealer) -> None:
         self._engine = engine
+        self._fields = fields  # every outbox row is sealed, so the dispatcher opens them all alike
 
     @activity.defn(name="write_digest")
     async def write_digest(self, job: DigestJob) -> DigestResult:
@@ -90,8 +92,8 @@ class DigestActivities:
                     case_id=scope.schedule_id,  # no single case: the schedule it came from
                     kind=DIGEST_KIND,
                     recipient=f"supervisor:{scope.code}",
-                    subject=subject,
-                    body=body,
+                    subject=self._fields.seal(subject, "outbox.subject"),
+                    body=self._fields.seal(body, "outbox.body"),
                 )
                 .on_conflict_do_nothing(index_elements=[literal_column("key")])
                 .returning(outbox.c.id)

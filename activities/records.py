@@ -21,6 +21,7 @@ from temporalio import activity
 
 from activities.inputs import TransitionInput
 from activities.registry import load_committees
+from crypto.fields import FieldSealer
 from db.schema import case_events, case_parties, cases, outbox, stages
 from models.case import Committee, Party
 from models.effects import CaseEvent, CaseProjection, Notification, StageRecord
@@ -65,25 +66,45 @@ def _keyed(table: Table, columns: Iterable[str], conflict: str = "ON CONFLICT (k
 
 UPSERT_CASE = _newer_wins(cases, ["case_id"], CaseProjection.model_fields, updated_at="now()")
 UPSERT_STAGE = _newer_wins(stages, ["case_id", "stage_no"], [*StageRecord.model_fields, "version"])
-INSERT_PARTIES = _keyed(case_parties, ["case_id", *Party.model_fields], "ON CONFLICT DO NOTHING")
+INSERT_PARTIES = _keyed(case_parties, ["case_id", *Party.model_fields, "id_hash"], "ON CONFLICT DO NOTHING")
 INSERT_EVENTS = _keyed(case_events, CaseEvent.model_fields)
 INSERT_NOTICES = _keyed(outbox, ["case_id", *Notification.model_fields])
 
 
 class RecordActivities:
-    def __init__(self, engine: AsyncEngine) -> None:
+    """Writes a transition; party data and free text are sealed by `fields` before they leave."""
+
+    def __init__(self, engine: AsyncEngine, fields: FieldSealer) -> None:
         self._engine = engine
+        self._fields = fields
+
+    def _stage_row(self, record: StageRecord, version: int) -> dict[str, Any]:
+        row = record.model_dump(mode="python")
+        row["reason"] = self._fields.seal_text(record.reason, "stages.reason")
+        row["agreement"] = self._fields.seal_agreement(record.agreement)
+        return {**row, "version": version}
+
+    def _event_row(self, event: CaseEvent) -> dict[str, Any]:
+        row = event.model_dump(mode="json")
+        return {**row, "at": event.at, "data": self._fields.seal_event(row["data"])}
 
     @activity.defn(name="record_transition")
     async def record_transition(self, change: TransitionInput) -> Committee | None:
         effects, case_id = change.effects, change.case_id
         version = effects.projection.version if effects.projection else 0
-        notices = [{"case_id": case_id, **n.model_dump(mode="json")} for n in effects.notifications]
+        fields = self._fields
+        parties = [
+            fields.seal_party({"case_id": case_id, **p.model_dump(mode="json")}) for p in change.parties
+        ]
+        notices = [
+            fields.seal_notice({"case_id": case_id, **n.model_dump(mode="json")})
+            for n in effects.notifications
+        ]
         writes: list[tuple[Statement, list[dict[str, Any]]]] = [
-            (INSERT_PARTIES, [{"case_id": case_id, **p.model_dump(mode="json")} for p in change.parties]),
+            (INSERT_PARTIES, parties),
             (UPSERT_CASE, [effects.projection.model_dump(mode="python")] if effects.projection else []),
-            (UPSERT_STAGE, [{**r.model_dump(mode="python"), "version": version} for r in effects.stages]),
-            (INSERT_EVENTS, [e.model_dump(mode="json") | {"at": e.at} for e in effects.events]),
+            (UPSERT_STAGE, [self._stage_row(r, version) for r in effects.stages]),
+            (INSERT_EVENTS, [self._event_row(e) for e in effects.events]),
             (INSERT_NOTICES, notices),
         ]
         async with self._engine.connect() as conn:

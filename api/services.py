@@ -13,7 +13,7 @@ from service.directory import Directory
 from service.door import Door
 from service.identity import ISSUER, Identity, LoginPolicy, NotAuthenticated
 from service.oidc import OidcConfig, OidcVerifier
-from settings import ConfigError, Settings, check_database, connect
+from settings import ConfigError, Settings, check_database, connect, field_sealer
 
 
 @dataclass
@@ -73,10 +73,11 @@ async def build(settings: Settings) -> Services:
     url = settings.resolved_database_url()
     engine = make_engine(url, pool_size=settings.db_pool_size)
     await check_database(engine, url)
+    fields = field_sealer(settings)
     return Services(
-        door=Door(client, engine, task_queue=settings.task_queue, policy=settings.policy),
+        door=Door(client, engine, fields, task_queue=settings.task_queue, policy=settings.policy),
         directory=Directory(engine),
-        identity=Identity(engine, login_policy(settings)),
+        identity=Identity(engine, login_policy(settings), fields),
         oidc=oidc_verifier(settings),
         engine=engine,
     )

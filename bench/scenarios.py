@@ -23,6 +23,7 @@ from temporalio.worker.workflow_sandbox import SandboxedWorkflowRunner
 from bench.baseline import BASELINE_WORKFLOWS, EmptyWorkflow, TrivialWorkflow
 from bench.county import County, make_intake
 from bench.measure import bounded, latencies_ms
+from bench.stack import bench_fields
 from models.actions import (
     Accept,
     ActionInput,
@@ -85,9 +86,12 @@ async def open_cases(b: Bench, n: int) -> tuple[float, list[str]]:
     their row and handoff notice in PostgreSQL; and the case ids."""
     now = datetime.now(UTC)
     intakes = [make_intake(b.county, b.rng, ref=b.ref(), at=now) for _ in range(n)]
+    fields = bench_fields()
     start = time.perf_counter()
     results = await bounded(
-        intakes, b.concurrency, lambda i: open_case(b.client, b.engine, i, b.policy, task_queue=b.task_queue)
+        intakes,
+        b.concurrency,
+        lambda i: open_case(b.client, b.engine, i, b.policy, fields=fields, task_queue=b.task_queue),
     )
     ids = [r.case_id for r in results]
     await until_opened(b.engine, ids, timeout=max(120.0, n / 2))

@@ -20,6 +20,8 @@ import psutil
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncEngine
 
+from crypto.fields import FieldSealer
+from crypto.keys import new_key, parse_keys
 from db.engine import make_engine
 from db.migrate import upgrade_async
 from db.seed import load_county
@@ -93,11 +95,19 @@ class WorkerProcess:
         return float(times.user + times.system)
 
 
+def bench_fields() -> FieldSealer:
+    """Benchmarks seal PostgreSQL rows as production does, under a key of their own that the
+    worker processes they start get through the environment."""
+    os.environ.setdefault("ENCRYPTION_KEYS", new_key("bench"))
+    return FieldSealer(parse_keys(os.environ["ENCRYPTION_KEYS"]))
+
+
 @asynccontextmanager
 async def worker_process(
     address: str, database: str, task_queue: str, log: Path, **env: str
 ) -> AsyncIterator[WorkerProcess]:
     """Start `python -m bench.worker` configured like worker.py (through the environment)."""
+    bench_fields()  # the bench's key, in the environment the worker inherits
     log.parent.mkdir(parents=True, exist_ok=True)
     ready = log.with_suffix(".ready")
     ready.unlink(missing_ok=True)

@@ -22,7 +22,7 @@ from activities import all_activities
 from bench.baseline import BASELINE_WORKFLOWS
 from db.engine import make_engine
 from service.logs import configure_logging
-from settings import Settings
+from settings import Settings, field_sealer
 from worker import precompile_workflows, until_signalled, workflow_runner
 from workflows import WORKFLOWS
 
@@ -44,7 +44,7 @@ async def run(settings: Settings, stop: asyncio.Event) -> None:
         client,
         task_queue=settings.task_queue,
         workflows=[*WORKFLOWS, *BASELINE_WORKFLOWS],
-        activities=all_activities(engine),
+        activities=all_activities(engine, field_sealer(settings)),
         max_concurrent_activities=settings.max_concurrent_activities,
         max_concurrent_workflow_tasks=settings.max_concurrent_workflow_tasks,
         graceful_shutdown_timeout=timedelta(seconds=GRACEFUL_SHUTDOWN_S),

@@ -47,7 +47,11 @@ class EncryptionCodec(PayloadCodec):
         return [self._seal(p) for p in payloads]
 
     async def decode(self, payloads: Sequence[Payload]) -> list[Payload]:
-        # Payloads written before encryption was turned on pass through unchanged.
+        return [self._open(p) for p in payloads]
+
+    async def decode_for_display(self, payloads: Sequence[Payload]) -> list[Payload]:
+        """The codec server's decode: a clear payload is shown as it is, since nothing it shows
+        enters a case (a worker or client decoding it would refuse it)."""
         return [self._open(p) if p.metadata.get("encoding") == ENCODING else p for p in payloads]
 
     def _seal(self, payload: Payload) -> Payload:
@@ -57,6 +61,13 @@ class EncryptionCodec(PayloadCodec):
         return Payload(metadata={"encoding": ENCODING, KEY_ID: key_id}, data=nonce + sealed)
 
     def _open(self, payload: Payload) -> Payload:
+        if payload.metadata.get("encoding") != ENCODING:  # fail closed: never take a clear one
+            encoding = payload.metadata.get("encoding", b"none").decode("utf-8", "replace")
+            raise DecryptionError(
+                f"a clear payload (encoding {encoding}) arrived where encryption is on; refusing it."
+                " Every client of this namespace must encrypt (settings.connect() does), or run all"
+                " of them with ENCRYPTION=off (development only)"
+            )
         key_id = payload.metadata.get(KEY_ID, b"").decode("utf-8", "replace")
         cipher = self._ciphers.get(key_id)
         if cipher is None:
@@ -76,7 +87,9 @@ class EncryptionCodec(PayloadCodec):
 
 
 def data_converter(settings: Settings) -> DataConverter:
-    """The pydantic converter, encrypting payloads and failure messages when keys are configured."""
+    """The pydantic converter encrypting payloads and failure messages; plain only with ENCRYPTION=off.
+
+    Encryption on without keys raises KeyConfigError: there is no quiet fall-back to clear."""
     ring = key_ring(settings)
     if ring is None:
         return pydantic_data_converter

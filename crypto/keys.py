@@ -5,6 +5,9 @@ ENCRYPTION_KEY_FILE names a file with one per line (blank lines and `#` comments
 skipped) or a JSON object `{"id": "base64key", ...}`. Either way the first key
 encrypts new payloads and every key listed decrypts: rotating means putting a new
 key first and keeping the old ones for as long as cases encrypted with them live.
+
+Encryption fails closed: it is on unless ENCRYPTION=off (development only), and on without
+keys is an error, never a quiet fall-back to clear payloads or rows.
 """
 
 from __future__ import annotations
@@ -73,9 +76,14 @@ def parse_keys(text: str, source: str = "ENCRYPTION_KEYS") -> KeyRing:
 
 def load_key_file(path: Path) -> KeyRing:
     try:
+        mode = path.stat().st_mode & 0o777
         text = path.read_text("utf-8")
     except OSError as err:
         raise KeyConfigError(f"cannot read ENCRYPTION_KEY_FILE {path}: {err.strerror or err}") from err
+    if mode & 0o077:
+        raise KeyConfigError(
+            f"ENCRYPTION_KEY_FILE {path} is readable by others (mode {mode:o}): `chmod 600 {path}`"
+        )
     if not text.lstrip().startswith("{"):
         return parse_keys(text, source=str(path))
     try:
@@ -87,8 +95,35 @@ def load_key_file(path: Path) -> KeyRing:
     return parse_entries(document.items(), source=str(path))
 
 
+OFF_NOTICE = "ENCRYPTION=off: development only; payloads and party data are stored in clear"
+NO_KEYS = (
+    "encryption is on (the default) but no keys are configured: set ENCRYPTION_KEYS or"
+    " ENCRYPTION_KEY_FILE (make a key with `mediation keys new`), or ENCRYPTION=off for development only"
+)
+
+
 def key_ring(settings: Settings) -> KeyRing | None:
-    """The configured keys, or None when encryption is off."""
+    """The keys; None only with ENCRYPTION=off. Encryption on without keys is a KeyConfigError."""
+    ring = given_keys(settings)
+    if settings.encryption == "off":
+        if ring is not None:
+            raise KeyConfigError("ENCRYPTION=off, yet keys are set: unset ENCRYPTION or the keys")
+        return None
+    if ring is None:
+        raise KeyConfigError(NO_KEYS)
+    return ring
+
+
+def encryption_notice(settings: Settings) -> str:
+    """What a banner or start line says about encryption (never a key)."""
+    if settings.encryption == "off":
+        return OFF_NOTICE
+    ring = given_keys(settings)
+    return f"on, current key {ring.current}" if ring else "on, but no keys"
+
+
+def given_keys(settings: Settings) -> KeyRing | None:
+    """The keys set in the configuration, if any (whether encryption is on is `key_ring`'s say)."""
     if settings.encryption_keys is not None and settings.encryption_key_file is not None:
         raise KeyConfigError("set ENCRYPTION_KEYS or ENCRYPTION_KEY_FILE, not both")
     if settings.encryption_keys is not None:

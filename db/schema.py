@@ -95,7 +95,7 @@ case_numbers = Table(
     Column("county", String(6), primary_key=True),
     Column("year", Integer, primary_key=True),
     Column("serial", Integer, primary_key=True),
-    Column("intake_key", String(80), nullable=False, unique=True),
+    Column("intake_key", String(160), nullable=False, unique=True),  # a reference, or a keyed HMAC
     Column("case_id", String(40), nullable=False, unique=True),
     Column("created_at", DateTime(timezone=True), nullable=False, server_default=text("now()")),
 )
@@ -132,6 +132,9 @@ cases = Table(
     Column("closed_at", DateTime(timezone=True), nullable=True),
     Column("closure_reason", String(24), nullable=True),
     Column("updated_at", DateTime(timezone=True), nullable=False, server_default=text("now()")),
+    # when the case's party data was erased, and why: "retention" or "request:<id>" (models/retention.py)
+    Column("erased_at", DateTime(timezone=True), nullable=True),
+    Column("erasure", String(24), nullable=True),
     Index("ix_cases_place", "county", "township", "village"),
     Index("ix_cases_committee_status", "committee_id", "status"),
 )
@@ -146,8 +149,8 @@ stages = Table(
     Column("mediators", Json, nullable=False),
     Column("outcome", String(24), nullable=True),
     Column("cause", String(24), nullable=True),
-    Column("reason", Text, nullable=True),
-    Column("agreement", Json, nullable=True),
+    Column("reason", Text, nullable=True),  # sealed
+    Column("agreement", Json, nullable=True),  # its terms sealed
     Column("started_at", DateTime(timezone=True), nullable=False),
     Column("accepted_at", DateTime(timezone=True), nullable=True),
     Column("deadline", DateTime(timezone=True), nullable=False),
@@ -157,6 +160,8 @@ stages = Table(
     Index("ix_stages_committee", "committee_id"),
 )
 
+# name, id_number and phone are sealed (crypto/fields.py); id_hash, a keyed HMAC of the ID
+# number, is what look-ups match.
 case_parties = Table(
     "case_parties",
     metadata,
@@ -164,8 +169,10 @@ case_parties = Table(
     Column("party_id", String(4), primary_key=True),
     Column("role", String(16), nullable=False),
     Column("name", Text, nullable=False),
-    Column("id_number", String(18), nullable=False),
-    Column("phone", String(20), nullable=False),
+    Column("id_number", Text, nullable=False),
+    Column("phone", Text, nullable=False),
+    Column("id_hash", String(140), nullable=False),
+    Index("ix_case_parties_id_hash", "id_hash"),
 )
 
 case_events = Table(
@@ -177,7 +184,7 @@ case_events = Table(
     Column("committee_id", String(40), nullable=False),
     Column("kind", String(40), nullable=False),
     Column("at", DateTime(timezone=True), nullable=False),
-    Column("data", Json, nullable=False),
+    Column("data", Json, nullable=False),  # reason, notes, terms sealed
     Index("ix_case_events_case", "case_id"),
     Index("ix_case_events_committee_kind", "committee_id", "kind"),
 )
@@ -190,8 +197,8 @@ outbox = Table(
     Column("case_id", String(40), nullable=False),
     Column("kind", String(24), nullable=False),
     Column("recipient", String(80), nullable=False),
-    Column("subject", Text, nullable=False),
-    Column("body", Text, nullable=False),
+    Column("subject", Text, nullable=False),  # sealed
+    Column("body", Text, nullable=False),  # sealed
     Column("created_at", DateTime(timezone=True), nullable=False, server_default=text("now()")),
     Column("sent_at", DateTime(timezone=True), nullable=True),
     Column("attempts", Integer, nullable=False, server_default="0"),
@@ -320,4 +327,34 @@ audit_log = Table(
     Column("details", Json, nullable=True),
     Index("ix_audit_log_case", "case_id"),
     Index("ix_audit_log_person_at", "person_id", "at"),
+)
+
+# A person's request to erase their data (PIPL Art. 47), kept as the record that it was done. It
+# holds no trace of the person: the cases erased, those still open (erased by the daily sweep once
+# they close), and when it was complete.
+erasure_requests = Table(
+    "erasure_requests",
+    metadata,
+    Column("id", BigInteger, primary_key=True, autoincrement=True),
+    Column("requested_by", String(40), nullable=False),
+    Column("requested_at", DateTime(timezone=True), nullable=False, server_default=text("now()")),
+    Column("erased", Json, nullable=False),
+    Column("pending", Json, nullable=False),
+    Column("done_at", DateTime(timezone=True), nullable=True),
+)
+
+# One row per decode the codec server answered: who (the token's person), which workflow (from the
+# UI page that asked, or the case ids the payloads named), when, and whether party data was masked.
+codec_audit = Table(
+    "codec_audit",
+    metadata,
+    Column("id", BigInteger, primary_key=True, autoincrement=True),
+    Column("at", DateTime(timezone=True), nullable=False, server_default=text("now()")),
+    Column("person_id", String(40), nullable=False),
+    Column("namespace", String(200), nullable=False),
+    Column("workflow_id", String(200), nullable=True),
+    Column("case_ids", Json, nullable=False),
+    Column("payloads", Integer, nullable=False),
+    Column("masked", Boolean, nullable=False),
+    Index("ix_codec_audit_person_at", "person_id", "at"),
 )

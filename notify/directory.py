@@ -16,6 +16,7 @@ from dataclasses import dataclass
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncConnection
 
+from crypto.fields import installed
 from db.schema import agencies, case_parties, cases, committee_members, people, staff_roles
 
 
@@ -130,7 +131,8 @@ async def party_phone(conn: AsyncConnection, case_id: str, party_id: str) -> str
             case_parties.c.case_id == case_id, case_parties.c.party_id == party_id
         )
     )
-    return found.scalar_one_or_none()
+    phone = found.scalar_one_or_none()
+    return None if phone is None else installed().open(phone, "case_parties.phone")
 
 
 async def _column(conn: AsyncConnection, query: object) -> list[str]:

@@ -1,4 +1,4 @@
-"""Reading a message of the outbox: the one place its text is read (a decrypt step goes here)."""
+"""Reading a message of the outbox: the one place its text is read, and opened (sealed at rest)."""
 
 from __future__ import annotations
 
@@ -8,6 +8,7 @@ from pydantic import BaseModel
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncConnection
 
+from crypto.fields import open_facts, open_notice
 from db.schema import outbox
 
 
@@ -41,14 +42,15 @@ async def read_message(conn: AsyncConnection, outbox_id: int) -> Message | None:
     ).first()
     if row is None:
         return None
+    opened = open_notice({"subject": row.subject, "body": row.body})
     return Message(
         id=row.id,
         key=row.key,
         case_id=row.case_id,
         kind=row.kind,
         recipient=row.recipient,
-        subject=row.subject,
-        body=row.body,
-        facts={str(k): str(v) for k, v in (row.facts or {}).items()},
+        subject=opened["subject"],
+        body=opened["body"],
+        facts=open_facts(row.facts or {}),
         created_at=row.created_at,
     )

@@ -3,14 +3,22 @@
 # Shows the workflow contract other clients (Go, Java, the CLI) use: plain JSON in and out.
 #
 #   scripts/drive_with_temporal_cli.sh [case-id]
-# Env: TEMPORAL_ADDRESS (default localhost:7233), TASK_QUEUE (default mediation).
+# Env: TEMPORAL_ADDRESS (default localhost:7233), TASK_QUEUE (default mediation); with encryption on
+# (the default), CODEC_ENDPOINT (e.g. http://localhost:8081, the codec server `make run` starts) and
+# CODEC_TOKEN, a bearer token for it (`python -m crypto.tokens --sub <id>`): the CLI then seals what it
+# sends and opens what it reads.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 BIN=.venv/bin
 ADDRESS=${TEMPORAL_ADDRESS:-localhost:7233}
 QUEUE=${TASK_QUEUE:-mediation}
 CASE=${1:-case-431199-2026-$(printf '%06d' $((RANDOM % 90000 + 900000)))}
-T() { "$BIN/temporal" --address "$ADDRESS" "$@"; }
+CODEC=()
+if [ -n "${CODEC_ENDPOINT:-}" ]; then
+  CODEC=(--codec-endpoint "$CODEC_ENDPOINT")
+  if [ -n "${CODEC_TOKEN:-}" ]; then CODEC+=(--codec-auth "Bearer $CODEC_TOKEN"); fi
+fi
+T() { "$BIN/temporal" --address "$ADDRESS" "${CODEC[@]}" "$@"; }
 WORK=$(mktemp -d); trap 'rm -rf "$WORK"' EXIT
 ACTOR='{"id": "M-0028", "role": "mediator", "committee_id": "C-431199001001-G01"}'
 

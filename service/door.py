@@ -12,6 +12,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 from temporalio.client import Client
 
 from activities.digest import read_digest
+from crypto.fields import FieldSealer
 from db.schema import committees
 from models.actions import PAYLOADS
 from models.authority import (
@@ -72,9 +73,12 @@ def role_of(p: Principal) -> str:
 
 
 class Door:
-    def __init__(self, client: Client, engine: AsyncEngine, *, task_queue: str, policy: str) -> None:
+    def __init__(
+        self, client: Client, engine: AsyncEngine, fields: FieldSealer, *, task_queue: str, policy: str
+    ) -> None:
         self.client = client
         self.engine = engine
+        self.fields = fields
         self.cases = Cases(client)
         self.task_queue = task_queue
         self.policy = policy
@@ -149,7 +153,13 @@ class Door:
                 raise InvalidRequest(_validation(err)) from None
             chosen = await policy_for(self.engine, intake, named=policy, fallback=self.policy)
             result = await open_case(
-                self.client, self.engine, intake, chosen, task_queue=self.task_queue, now=now
+                self.client,
+                self.engine,
+                intake,
+                chosen,
+                fields=self.fields,
+                task_queue=self.task_queue,
+                now=now,
             )
         except Exception as err:
             await self._audit(p, "open", audit.REFUSED, client, reason=str(err))

@@ -20,6 +20,7 @@ from sqlalchemy import func, select, update
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
+from crypto.fields import FieldSealer
 from db.schema import (
     accounts,
     committee_members,
@@ -120,9 +121,10 @@ async def load_principal(conn: AsyncConnection, person_id: str) -> Principal | N
 class Identity:
     """Logins and sessions against the database."""
 
-    def __init__(self, engine: AsyncEngine, policy: LoginPolicy) -> None:
+    def __init__(self, engine: AsyncEngine, policy: LoginPolicy, fields: FieldSealer) -> None:
         self._engine = engine
         self.policy = policy
+        self._fields = fields
 
     # ------------------------------------------------------------ sessions
 
@@ -286,10 +288,17 @@ class Identity:
                     case_id="login",
                     kind="login_code",
                     recipient=f"person:{person_id}",
-                    subject="登录验证码 login code",
-                    body=f"您的登录验证码是{code}，{self.policy.code_minutes:g}分钟内有效。"
-                    f" Your login code is {code}, valid for {self.policy.code_minutes:g} minutes.",
-                    facts={"code": code, "minutes": f"{self.policy.code_minutes:g}"},
+                    **self._fields.seal_notice(
+                        {
+                            "subject": "登录验证码 login code",
+                            "body": f"您的登录验证码是{code}，{self.policy.code_minutes:g}分钟内有效。"
+                            f" Your login code is {code}, valid for {self.policy.code_minutes:g} minutes.",
+                        }
+                    ),
+                    facts={
+                        "code": self._fields.seal(code, "outbox.facts.code"),
+                        "minutes": f"{self.policy.code_minutes:g}",
+                    },
                 )
             )
         if self.policy.code_in_log:

@@ -13,6 +13,7 @@ from temporalio.common import TypedSearchAttributes, WorkflowIDConflictPolicy, W
 from temporalio.exceptions import WorkflowAlreadyStartedError
 
 from activities.registry import route_for
+from crypto.fields import FieldSealer
 from db.registry_load import county_default_policy
 from db.schema import case_numbers
 from models.calendar import local_day
@@ -26,7 +27,7 @@ from policies import load_policy
 from workflows import TASK_QUEUE, MediationCase
 from workflows import search_attributes as sa
 
-INTAKE_KEY_MAX = 80  # case_numbers.intake_key
+INTAKE_KEY_MAX = 160  # case_numbers.intake_key
 
 __all__ = ["CLOCK_SKEW", "IntakeRejected", "IntakeResult", "check_intake", "open_case", "policy_for"]
 
@@ -38,13 +39,17 @@ class IntakeResult(BaseModel):
     policy: str = Field(default="", description="the policy the case runs on (when opened here)")
 
 
-def intake_key(intake: CaseIntake) -> str:
-    """The source system's reference, or a fingerprint of what makes two intakes the same dispute."""
+def intake_keys(intake: CaseIntake, fields: FieldSealer) -> list[str]:
+    """The source system's reference, or a fingerprint of what makes two intakes the same dispute.
+
+    The fingerprint holds ID numbers, so it is a keyed HMAC, never a plain hash (an ID number has
+    too few possible values to hide behind one). The first key is the current key's, the one a new
+    case is numbered under; the others, under older keys, find intakes numbered before a rotation."""
     if intake.intake_ref:
         key = f"ref:{intake.intake_ref}"
         if len(key) <= INTAKE_KEY_MAX:
-            return key
-        return "ref#" + hashlib.sha256(intake.intake_ref.encode()).hexdigest()
+            return [key]
+        return ["ref#" + hashlib.sha256(intake.intake_ref.encode()).hexdigest()]
     parts = [
         intake.place.grid,
         intake.dispute_type.value,
@@ -52,7 +57,7 @@ def intake_key(intake: CaseIntake) -> str:
         intake.summary.strip(),
         *sorted(p.id_number for p in intake.parties),
     ]
-    return "fp:" + hashlib.sha256("\x1f".join(parts).encode()).hexdigest()
+    return ["fp:" + fields.fingerprint(parts, key_id) for key_id in fields.lookup_key_ids]
 
 
 NEXT_NUMBER = text(
@@ -75,13 +80,17 @@ NEXT_NUMBER = text(
 )
 
 
-async def _numbered(engine: AsyncEngine, key: str) -> str | None:
+async def _numbered(engine: AsyncEngine, keys: list[str]) -> str | None:
     async with engine.connect() as conn:
-        found = await conn.execute(select(case_numbers.c.case_id).where(case_numbers.c.intake_key == key))
+        found = await conn.execute(
+            select(case_numbers.c.case_id).where(case_numbers.c.intake_key.in_(keys)).limit(1)
+        )
         return found.scalar_one_or_none()
 
 
-async def allocate_case_number(engine: AsyncEngine, intake: CaseIntake) -> tuple[str, str, bool]:
+async def allocate_case_number(
+    engine: AsyncEngine, intake: CaseIntake, fields: FieldSealer
+) -> tuple[str, str, bool]:
     """(case id, case number, newly allocated). The same intake always gets the same number.
 
     Numbers run without gaps per county and year: one statement takes the next serial from
@@ -89,8 +98,9 @@ async def allocate_case_number(engine: AsyncEngine, intake: CaseIntake) -> tuple
     the same intake was numbered meanwhile, the transaction rolls back and the counter with it.
     A counter behind the numbers already given (numbered by an older version during a rolling
     deploy) catches up with them instead of colliding."""
-    key = intake_key(intake)
-    found = await _numbered(engine, key)
+    keys = intake_keys(intake, fields)
+    key = keys[0]
+    found = await _numbered(engine, keys)
     if found is None:
         county, year = intake.place.county, local_day(intake.reported_at).year
         async with engine.connect() as conn, conn.begin() as tx:
@@ -100,7 +110,7 @@ async def allocate_case_number(engine: AsyncEngine, intake: CaseIntake) -> tuple
                 await tx.commit()
                 return found, found.removeprefix("case-"), True
             await tx.rollback()
-        found = await _numbered(engine, key)
+        found = await _numbered(engine, keys)
         assert found is not None, f"intake {key} neither numbered nor found"
     return found, found.removeprefix("case-"), False
 
@@ -132,18 +142,19 @@ async def open_case(
     intake: CaseIntake,
     policy: Policy,
     *,
+    fields: FieldSealer,
     task_queue: str = TASK_QUEUE,
     now: datetime | None = None,
 ) -> IntakeResult:
     """Open a case. Opening the same intake twice returns the first case and starts nothing new.
 
     Raises UnknownPlace or IntakeRejected before anything is written. `now` is the clock the
-    intake's dates are checked against (default: the wall clock)."""
+    intake's dates are checked against (default: the wall clock); `fields` keys the duplicate check."""
     async with engine.connect() as conn:
         route = await route_for(conn, intake.place)
     now = now or datetime.now(UTC)
     check_intake(intake, route, now)
-    case_id, case_no, created = await allocate_case_number(engine, intake)
+    case_id, case_no, created = await allocate_case_number(engine, intake, fields)
     case = CaseInput(case_id=case_id, case_no=case_no, intake=intake, policy=policy, route=route)
     try:  # where the case will stand once open: lists find it there at once, and it upserts nothing
         attributes = sa.pairs(open_rule(case, route, now)[0])

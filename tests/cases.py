@@ -17,7 +17,7 @@ from models.actions import PAYLOADS, ActionInput
 from models.case import CaseInput
 from models.enums import Level
 from models.view import CaseView
-from tests.factories import route
+from tests.factories import FIELDS, route
 from workflows import MediationCase
 
 Handle = WorkflowHandle[MediationCase, CaseView]
@@ -147,7 +147,16 @@ async def rows(engine: AsyncEngine, sql: str, **params: object) -> list[dict[str
 
 
 async def stage_rows(engine: AsyncEngine, case_id: str) -> list[dict[str, Any]]:
-    return await rows(engine, "SELECT * FROM stages WHERE case_id = :c ORDER BY stage_no", c=case_id)
+    """The stage rows, their reasons and agreement terms opened (they are stored sealed)."""
+    found = await rows(engine, "SELECT * FROM stages WHERE case_id = :c ORDER BY stage_no", c=case_id)
+    return [
+        row
+        | {
+            "reason": FIELDS.open_text(row["reason"], "stages.reason"),
+            "agreement": FIELDS.open_agreement(row["agreement"]),
+        }
+        for row in found
+    ]
 
 
 async def case_row(engine: AsyncEngine, case_id: str) -> dict[str, Any]:
@@ -157,4 +166,4 @@ async def case_row(engine: AsyncEngine, case_id: str) -> dict[str, Any]:
 
 async def outbox_rows(engine: AsyncEngine, case_id: str, kind: str | None = None) -> list[dict[str, Any]]:
     found = await rows(engine, "SELECT * FROM outbox WHERE case_id = :c ORDER BY id", c=case_id)
-    return [row for row in found if kind is None or row["kind"] == kind]
+    return [FIELDS.open_notice(row) for row in found if kind is None or row["kind"] == kind]

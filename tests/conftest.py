@@ -29,13 +29,17 @@ from temporalio.testing import WorkflowEnvironment
 from temporalio.worker import Worker
 
 from activities import all_activities
+from crypto import fields as field_sealing
 from db.engine import make_engine
 from db.migrate import upgrade_async
 from db.seed import load_registry
 from service.search_attributes import register
+from tests.factories import FIELDS
 from workflows import WORKFLOWS
 
 BIN = Path(sys.executable).parent
+# What a worker does at start: the outbox dispatcher and the directory open sealed rows with it.
+field_sealing.install(FIELDS)
 
 
 @pytest.fixture(scope="session")
@@ -120,7 +124,7 @@ async def worker(env: WorkflowEnvironment, engine: AsyncEngine, task_queue: str)
         env.client,
         task_queue=task_queue,
         workflows=WORKFLOWS,
-        activities=all_activities(engine),
+        activities=all_activities(engine, FIELDS),
     ) as running:
         yield running
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import uuid
 
 from sqlalchemy import text
+from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from db.engine import make_engine
@@ -25,3 +26,13 @@ async def fresh_database(pg_url: str, prefix: str) -> tuple[str, AsyncEngine]:
     engine = make_engine(url, pool_size=2)
     await load_registry(engine)
     return url, engine
+
+
+async def drop_database(pg_url: str, url: str) -> None:
+    """Drop a database made by `fresh_database` (one a test filled with clear rows on purpose)."""
+    name = make_url(url).database
+    admin = make_engine(pg_url, pool_size=1)
+    async with admin.connect() as conn:
+        await conn.execution_options(isolation_level="AUTOCOMMIT")
+        await conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+    await admin.dispose()

@@ -2,10 +2,14 @@
 
 from __future__ import annotations
 
+import base64
 import json
+from collections.abc import Mapping
 from datetime import UTC, datetime
 from pathlib import Path
 
+from crypto.fields import FieldSealer
+from crypto.keys import KeyRing
 from models.case import Actor, CaseInput, CaseIntake, Committee, Member, Party, Place, Route
 from models.enums import ActorRole, Channel, DisputeType, PartyRole, Risk
 from models.registry import build_route
@@ -30,6 +34,18 @@ PARTIES = [
         phone="13987654321",
     ),
 ]
+
+
+# What the tests' activities and intakes seal PostgreSQL rows with (a fixed key, as a worker's).
+FIELD_KEY = ("k-fields", bytes(range(200, 232)))
+FIELDS = FieldSealer(KeyRing(dict([FIELD_KEY])))
+SUITE_KEYS = f"{FIELD_KEY[0]}:{base64.b64encode(FIELD_KEY[1]).decode()}"
+
+
+def keyed(env: Mapping[str, str]) -> dict[str, str]:
+    """`env` for a process a test starts: encrypting under the suite's key, as in production (so
+    FIELDS opens the rows it writes), whatever the developer's shell has set."""
+    return {**{k: v for k, v in env.items() if not k.startswith("ENCRYPTION")}, "ENCRYPTION_KEYS": SUITE_KEYS}
 
 
 def committees() -> list[Committee]:

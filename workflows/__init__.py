@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
     from workflows.digest import SupervisorDigest
+    from workflows.erasure import PartyDataErasure
     from workflows.mediation_case import TASK_QUEUE, WORKFLOW_TYPE, MediationCase
 
     WORKFLOWS: list[type]
@@ -21,14 +22,26 @@ _WHERE = {
     "TASK_QUEUE": "workflows.mediation_case",
     "WORKFLOW_TYPE": "workflows.mediation_case",
     "SupervisorDigest": "workflows.digest",
+    "PartyDataErasure": "workflows.erasure",
 }
 
-__all__ = ["TASK_QUEUE", "WORKFLOWS", "WORKFLOW_TYPE", "MediationCase", "SupervisorDigest"]
+__all__ = [
+    "TASK_QUEUE",
+    "WORKFLOWS",
+    "WORKFLOW_TYPE",
+    "MediationCase",
+    "PartyDataErasure",
+    "SupervisorDigest",
+]
 
 
 def __getattr__(name: str) -> Any:
     if name == "WORKFLOWS":
-        return [__getattr__("MediationCase"), __getattr__("SupervisorDigest")]
+        return [
+            __getattr__("MediationCase"),
+            __getattr__("SupervisorDigest"),
+            __getattr__("PartyDataErasure"),
+        ]
     if name in _WHERE:
         return getattr(importlib.import_module(_WHERE[name]), name)
     raise AttributeError(f"module 'workflows' has no attribute {name!r}")

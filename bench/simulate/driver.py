@@ -30,6 +30,7 @@ from bench.county import County, Site, make_intake
 from bench.measure import bounded
 from bench.simulate.mediators import CHECK, Agent, Mediators, Step
 from bench.simulate.params import Params
+from bench.stack import bench_fields
 from models.calendar import CHINA_TZ, local_day
 from models.enums import Channel, DisputeType, Risk
 from models.policy import Policy
@@ -128,6 +129,7 @@ class Simulation:
         concurrency: int,
     ) -> None:
         self.shards, self.env = shards, shards[0].env
+        self.fields = bench_fields()
         self.engine, self.county, self.policy, self.params = engine, county, policy, params
         self.concurrency = concurrency
         townships = sorted({site.township for site in county.sites})
@@ -232,7 +234,13 @@ class Simulation:
         now = self.server_now + timedelta(seconds=time.perf_counter() - self.read_at)
         shard = self.shard_of[a.site.township]
         result = await open_case(
-            shard.env.client, self.engine, intake, self.policy, task_queue=shard.task_queue, now=now
+            shard.env.client,
+            self.engine,
+            intake,
+            self.policy,
+            fields=self.fields,
+            task_queue=shard.task_queue,
+            now=now,
         )
         case.case_id = result.case_id
         self.tally.opened += 1

@@ -25,6 +25,7 @@ from service.identity import Identity, LoginPolicy
 from service.oidc import OidcVerifier
 from tests.conftest import BIN
 from tests.databases import fresh_database
+from tests.factories import FIELDS
 from workflows import WORKFLOWS
 from workflows.search_attributes import ALL
 
@@ -52,7 +53,10 @@ async def door_db(pg_url: str) -> AsyncIterator[AsyncEngine]:
 async def door_queue(door_temporal: WorkflowEnvironment, door_db: AsyncEngine) -> AsyncIterator[str]:
     queue = f"door-{uuid.uuid4()}"
     async with Worker(
-        door_temporal.client, task_queue=queue, workflows=WORKFLOWS, activities=all_activities(door_db)
+        door_temporal.client,
+        task_queue=queue,
+        workflows=WORKFLOWS,
+        activities=all_activities(door_db, FIELDS),
     ):
         yield queue
 
@@ -62,9 +66,9 @@ def make_services(
 ) -> Services:
     login = LoginPolicy(secret=secrets.token_urlsafe(32), **policy)  # type: ignore[arg-type]
     return Services(
-        door=Door(client, engine, task_queue=queue, policy="gaotai-4x7"),
+        door=Door(client, engine, FIELDS, task_queue=queue, policy="gaotai-4x7"),
         directory=Directory(engine),
-        identity=Identity(engine, login),
+        identity=Identity(engine, login, FIELDS),
         oidc=oidc,
         engine=engine,
     )

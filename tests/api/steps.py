@@ -19,7 +19,7 @@ from models.view import CaseView
 from policies import load_policy
 from service.cases import CaseError
 from service.intake import open_case
-from tests.factories import intake
+from tests.factories import FIELDS, intake
 
 COURT = "零陵示范县人民法院"
 GRID = "C-431199001001-G01"
@@ -65,6 +65,7 @@ async def open_at(services: Services, committee: str, step: int = 0) -> str:
         services.engine,
         intake(intake_ref=f"door-{uuid.uuid4().hex[:12]}"),
         load_policy("gaotai-4x7"),
+        fields=FIELDS,
         task_queue=services.door.task_queue,
     )
     case_id = result.case_id

@@ -3,16 +3,21 @@ forgery, logout, rate limits; every write of the OpenAPI asks for credentials.""
 
 from __future__ import annotations
 
+import re
 from datetime import UTC, datetime, timedelta
 
 import httpx
 import jwt
 import pytest_asyncio
 from sqlalchemy import text
+from sqlalchemy.ext.asyncio import AsyncEngine
 
 from api.app import create_app
 from api.probe import unguarded
 from api.services import Services
+from crypto.fields import is_sealed
+from notify.dispatcher import DeliveryPolicy, Dispatcher, Routing
+from notify.senders import Outgoing
 from tests.api.conftest import bearer, make_services, token_for
 
 PASSWORD = "correct horse battery"
@@ -54,10 +59,11 @@ async def test_a_one_time_code_goes_through_the_outbox_and_works_once(
     assert (await http.post("/auth/code", json={"phone": phone})).status_code == 202
     async with services.engine.connect() as conn:
         found = await conn.execute(
-            text("SELECT body FROM outbox WHERE kind = 'login_code' AND recipient = 'person:M-0031'")
+            text("SELECT body, facts FROM outbox WHERE kind = 'login_code' AND recipient = 'person:M-0031'")
         )
-        message = found.scalar_one()
-    code = message.split("Your login code is ")[1][:6]
+        stored = found.one()
+    assert is_sealed(stored.body) and is_sealed(stored.facts["code"])  # no code in clear at rest
+    code = await sms_to(services.engine, "person:M-0031")
     wrong = await http.post(
         "/auth/code/login", json={"phone": phone, "code": "000000" if code != "000000" else "111111"}
     )
@@ -116,3 +122,28 @@ async def test_every_write_of_the_openapi_asks_for_credentials(http: httpx.Async
     assert len(posts) > 20
     assert (await http.get("/docs")).status_code == 200
     assert await unguarded(http) == []
+
+
+class Phone:
+    """The SMS channel as the person sees it: what each delivery's short text says."""
+
+    def __init__(self) -> None:
+        self.texts: dict[str, str] = {}
+
+    async def send(self, outgoing: Outgoing) -> str | None:
+        self.texts[outgoing.recipient] = outgoing.text
+        return None
+
+
+async def sms_to(engine: AsyncEngine, recipient: str) -> str:
+    """The six digits the person's SMS carries, delivered by the real dispatcher."""
+    phone = Phone()
+    policy = DeliveryPolicy(backoff_s=0.01, backoff_cap_s=0.02, max_attempts=2)
+    dispatcher = Dispatcher(engine, {"sms": phone}, Routing({"*": ["sms"]}), policy, sign_name="人民调解")
+    for _ in range(50):
+        await dispatcher.run_once()
+        if recipient in phone.texts:
+            break
+    digits = re.findall(r"\d{6}", phone.texts[recipient])
+    assert len(digits) == 1, phone.texts[recipient]
+    return digits[0]

@@ -18,6 +18,7 @@ from api.app import create_app
 from api.services import Services
 from tests.api.conftest import bearer, make_services, token_for
 from tests.api.steps import GRID, open_at, trace, wait_open
+from tests.factories import FIELDS
 from workflows import WORKFLOWS
 
 
@@ -28,7 +29,12 @@ async def skipping(
     queue = f"door-ts-{uuid.uuid4()}"
     on_env = make_services(env.client, services.engine, queue)
     async with (
-        Worker(env.client, task_queue=queue, workflows=WORKFLOWS, activities=all_activities(services.engine)),
+        Worker(
+            env.client,
+            task_queue=queue,
+            workflows=WORKFLOWS,
+            activities=all_activities(services.engine, FIELDS),
+        ),
         httpx.AsyncClient(
             transport=httpx.ASGITransport(app=create_app(on_env)), base_url="http://door"
         ) as http,

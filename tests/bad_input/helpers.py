@@ -28,7 +28,7 @@ from policies import load_policy
 from service.cases import CaseError, Cases
 from service.intake import open_case
 from tests.cases import WFT_BOOKKEEPING, history, in_flight, is_closed, rows
-from tests.factories import intake, route
+from tests.factories import FIELDS, intake, route
 
 T = TypeVar("T")
 Handle = WorkflowHandle[Any, Any]
@@ -84,7 +84,12 @@ class Opened:
     async def case(self) -> Handle:
         ref = f"bad-input-{uuid.uuid4().hex[:12]}"
         result = await open_case(
-            self.env.client, self.engine, intake(intake_ref=ref), POLICY, task_queue=self.task_queue
+            self.env.client,
+            self.engine,
+            intake(intake_ref=ref),
+            POLICY,
+            fields=FIELDS,
+            task_queue=self.task_queue,
         )
         handle = self.env.client.get_workflow_handle(result.case_id)
         self.handles.append(handle)

@@ -24,7 +24,7 @@ from models.view import CaseView
 from service.intake import CLOCK_SKEW, IntakeRejected, IntakeResult, check_intake, open_case
 from tests.bad_input.bad_intakes import BAD_RECORDS, BASE, BadRecord, Unopenable, unopenable
 from tests.bad_input.helpers import POLICY, PROPERTY, ROUTE, Handle, Loop, Opened, in_thread, rows, settle
-from tests.factories import intake
+from tests.factories import FIELDS, intake
 
 
 def test_the_record_the_strategies_break_is_valid() -> None:
@@ -69,7 +69,7 @@ async def _refused_without_trace(
     )
     would_be = f"case-{county}-{year}-{next_serial['n']:06d}"
     with pytest.raises(bad.error) as raised:
-        await open_case(env.client, engine, bad.intake, POLICY, task_queue=task_queue)
+        await open_case(env.client, engine, bad.intake, POLICY, fields=FIELDS, task_queue=task_queue)
     said = str(raised.value)
     assert all(word in said for word in bad.expect), (bad.defect, said)
     assert await _numbers(engine) == numbered
@@ -162,7 +162,7 @@ async def _one_case(
     numbered = len(await rows(engine, "SELECT * FROM case_numbers"))
 
     async def open_(one: CaseIntake) -> IntakeResult:
-        return await open_case(env.client, engine, one, POLICY, task_queue=task_queue)
+        return await open_case(env.client, engine, one, POLICY, fields=FIELDS, task_queue=task_queue)
 
     if at_once:
         results = list(await asyncio.gather(*(open_(one) for one in intakes)))

@@ -39,7 +39,7 @@ from tests.cases import (
     start,
     state,
 )
-from tests.factories import case_input, member_of
+from tests.factories import FIELDS, case_input, member_of
 
 __all__ = [
     "GRID",
@@ -105,7 +105,8 @@ cst = cst_text
 
 
 async def event_rows(engine: AsyncEngine, case_id: str) -> list[dict[str, Any]]:
-    return await rows(engine, "SELECT * FROM case_events WHERE case_id = :c ORDER BY at, key", c=case_id)
+    found = await rows(engine, "SELECT * FROM case_events WHERE case_id = :c ORDER BY at, key", c=case_id)
+    return [row | {"data": FIELDS.open_event(row["data"])} for row in found]
 
 
 async def events_by_kind(engine: AsyncEngine, case_id: str) -> dict[str, list[dict[str, Any]]]:

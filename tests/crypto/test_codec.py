@@ -8,6 +8,7 @@ from temporalio.contrib.pydantic import pydantic_data_converter
 from temporalio.converter import DefaultFailureConverterWithEncodedAttributes
 
 from crypto.codec import ENCODING, KEY_ID, DecryptionError, data_converter
+from crypto.keys import KeyConfigError
 from tests.crypto.helpers import NEW_KEY, OLD_KEY, codec, encrypting_converter, leaks, settings
 from tests.factories import PARTIES, case_input
 
@@ -62,12 +63,17 @@ async def test_relabelling_a_payload_with_another_key_id_is_rejected() -> None:
         await codec(NEW_KEY, OLD_KEY).decode([relabelled])
 
 
-async def test_payloads_written_before_encryption_pass_through() -> None:
-    assert await codec(NEW_KEY).decode([CLEAR]) == [CLEAR]
+async def test_a_clear_payload_is_refused_where_encryption_is_on() -> None:
+    with pytest.raises(
+        DecryptionError, match=r"a clear payload \(encoding json/plain\) arrived where encryption is on"
+    ):
+        await codec(NEW_KEY).decode([CLEAR])
 
 
-def test_without_keys_the_plain_pydantic_converter_is_used() -> None:
-    assert data_converter(settings()) is pydantic_data_converter
+def test_only_encryption_off_gives_the_plain_pydantic_converter() -> None:
+    assert data_converter(settings(encryption="off")) is pydantic_data_converter
+    with pytest.raises(KeyConfigError, match="no keys are configured"):
+        data_converter(settings())
 
 
 async def test_the_converter_hides_a_whole_case_and_reads_it_back() -> None:

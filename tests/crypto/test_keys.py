@@ -25,6 +25,7 @@ def test_keys_from_the_environment_variable_first_one_current() -> None:
 def test_keys_from_a_lines_file_with_comments(tmp_path: Path) -> None:
     path = tmp_path / "keys"
     path.write_text(f"# rotated 2026-11\n{entry(NEW_KEY)}\n\n{entry(OLD_KEY)}\n", "utf-8")
+    path.chmod(0o600)
     ring = key_ring(settings(encryption_key_file=path))
     assert ring is not None and list(ring.keys) == ["k-new", "k-old"]
 
@@ -33,12 +34,28 @@ def test_keys_from_a_json_file(tmp_path: Path) -> None:
     path = tmp_path / "keys.json"
     document = {key_id: base64.b64encode(key).decode() for key_id, key in (NEW_KEY, OLD_KEY)}
     path.write_text(json.dumps(document), "utf-8")
+    path.chmod(0o600)
     ring = key_ring(settings(encryption_key_file=path))
     assert ring is not None and ring.current == "k-new" and ring.keys["k-old"] == OLD_KEY[1]
 
 
-def test_no_keys_means_encryption_off() -> None:
-    assert key_ring(settings()) is None
+def test_encryption_is_on_by_default_and_without_keys_it_refuses() -> None:
+    with pytest.raises(KeyConfigError, match=r"encryption is on \(the default\) but no keys are configured"):
+        key_ring(settings())
+
+
+def test_encryption_off_is_said_explicitly_and_not_beside_keys() -> None:
+    assert key_ring(settings(encryption="off")) is None
+    with pytest.raises(KeyConfigError, match="ENCRYPTION=off, yet keys are set"):
+        key_ring(settings(encryption="off", encryption_keys=SecretStr(entry(NEW_KEY))))
+
+
+def test_a_key_file_others_can_read_is_refused(tmp_path: Path) -> None:
+    path = tmp_path / "keys"
+    path.write_text(entry(NEW_KEY), "utf-8")
+    path.chmod(0o644)
+    with pytest.raises(KeyConfigError, match=r"is readable by others \(mode 644\): `chmod 600"):
+        key_ring(settings(encryption_key_file=path))
 
 
 @pytest.mark.parametrize(
@@ -71,6 +88,11 @@ def test_both_sources_at_once_is_refused(tmp_path: Path) -> None:
 def test_a_missing_key_file_is_named(tmp_path: Path) -> None:
     with pytest.raises(KeyConfigError, match="cannot read ENCRYPTION_KEY_FILE"):
         key_ring(settings(encryption_key_file=tmp_path / "missing"))
+
+
+async def test_a_client_refuses_to_start_without_keys_rather_than_send_clear_payloads() -> None:
+    with pytest.raises(ConfigError, match="cannot use the encryption keys: encryption is on"):
+        await connect(settings(temporal_address="127.0.0.1:1"))
 
 
 async def test_connect_reports_bad_keys_before_trying_the_server() -> None:

@@ -10,6 +10,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import pytest_asyncio
+from pydantic import SecretStr
 from sqlalchemy.ext.asyncio import AsyncEngine
 from temporalio.client import Client
 
@@ -17,6 +18,7 @@ from settings import Settings, connect
 from tests.databases import fresh_database
 from tests.drills.processes import DevServer, Postgres, WorkerProcess
 from tests.drills.sender import FILE_VARIABLE
+from tests.factories import SUITE_KEYS, keyed
 
 
 @dataclass
@@ -36,23 +38,32 @@ async def _drill(
     await server.start()
     task_queue = f"drill-{uuid.uuid4().hex[:6]}"
     sent = folder / "sent.txt"
-    env = {
-        **os.environ,
-        "TEMPORAL_ADDRESS": server.address,
-        "TEMPORAL_NAMESPACE": "default",
-        "DATABASE_URL": database_url,
-        "TASK_QUEUE": task_queue,
-        "METRICS_PORT": "0",
-        "OUTBOX_POLL_SECONDS": "0.2",
-        "NOTIFY_SENDER": "tests.drills.sender:FileSender",
-        "NOTIFY_CLAIM_SECONDS": "5",  # a delivery in doubt at a kill is taken up again soon after
-        "NOTIFY_RATE_LIMIT": "100000",  # hundreds of cases of one grid in minutes: no person's limit
-        FILE_VARIABLE: str(sent),
-        "LOG_LEVEL": "INFO",
-    }
+    env = keyed(
+        {
+            **os.environ,
+            "TEMPORAL_ADDRESS": server.address,
+            "TEMPORAL_NAMESPACE": "default",
+            "DATABASE_URL": database_url,
+            "TASK_QUEUE": task_queue,
+            "METRICS_PORT": "0",
+            "OUTBOX_POLL_SECONDS": "0.2",
+            "NOTIFY_SENDER": "tests.drills.sender:FileSender",
+            "NOTIFY_CLAIM_SECONDS": "5",  # a delivery in doubt at a kill is taken up again soon after
+            "NOTIFY_RATE_LIMIT": "100000",  # hundreds of cases of one grid in minutes: no person's limit
+            FILE_VARIABLE: str(sent),
+            "LOG_LEVEL": "INFO",
+        }
+    )
     worker = WorkerProcess(env, folder / "worker.log")
     # The same settings path as the worker, so both agree on encryption.
-    client = await connect(Settings(temporal_address=server.address, temporal_namespace="default"))
+    client = await connect(
+        Settings(
+            temporal_address=server.address,
+            temporal_namespace="default",
+            encryption_keys=SecretStr(SUITE_KEYS),
+            encryption_key_file=None,
+        )
+    )
     try:
         yield Drill(server, client, engine, worker, sent, task_queue)
     finally:

@@ -14,6 +14,7 @@ from notify.aliyun import AliyunSms
 from notify.dispatcher import DeliveryPolicy, Dispatcher, Routing
 from notify.email import SmtpSender
 from notify.senders import Sender
+from tests.factories import FIELDS
 from tests.notify.conftest import TEMPLATE_CODES
 from tests.notify.servers import KEY_ID, KEY_SECRET, SIGN_NAME, AliyunSmsServer, SmtpServer
 
@@ -53,8 +54,9 @@ async def put(
                 case_id=case_id,
                 kind=kind,
                 recipient=recipient,
-                subject=f"{facts.get('case_no', '')} {kind}",
-                body=f"全文 whole notice of {key}",
+                **FIELDS.seal_notice(
+                    {"subject": f"{facts.get('case_no', '')} {kind}", "body": f"全文 whole notice of {key}"}
+                ),
                 facts=facts,
             )
             .on_conflict_do_nothing()

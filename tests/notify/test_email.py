@@ -12,7 +12,7 @@ from activities import all_activities
 from models.actions import Accept
 from models.enums import Level
 from notify.dispatcher import token_of
-from tests.factories import case_input
+from tests.factories import FIELDS, case_input
 from tests.notify.helpers import dispatcher, drain, email_sender, members, rows
 from tests.notify.servers import SmtpServer
 from tests.workflows.helpers import (
@@ -35,7 +35,7 @@ async def test_a_case_escalating_through_all_four_levels_mails_each_committee_it
     _, engine = notify_db
     case = case_input(151001)
     async with Worker(
-        env.client, task_queue=task_queue, workflows=WORKFLOWS, activities=all_activities(engine)
+        env.client, task_queue=task_queue, workflows=WORKFLOWS, activities=all_activities(engine, FIELDS)
     ):
         handle = await start(env, case, task_queue)
         view = await settle(handle)

@@ -10,6 +10,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 
 from notify.aliyun import percent_encode, signature
 from service import outbox as operator
+from tests.factories import FIELDS
 from tests.notify.conftest import TEMPLATE_CODES
 from tests.notify.helpers import FAST, dispatcher, drain, put, rows, sms_sender
 from tests.notify.servers import KEY_SECRET, AliyunSmsServer, documented_signature
@@ -40,8 +41,13 @@ async def test_members_and_parties_get_one_segment_in_their_language(
     _, engine = notify_db
     async with engine.begin() as conn:
         await conn.execute(
-            text("INSERT INTO case_parties VALUES (:c, 'P1', 'applicant', :name, :id_number, :phone)"),
-            {"c": CASE, "name": "王秀英", "id_number": "11010519491231002X", "phone": "13812345678"},
+            text(
+                "INSERT INTO case_parties (case_id, party_id, role, name, id_number, phone, id_hash)"
+                " VALUES (:case_id, 'P1', 'applicant', :name, :id_number, :phone, :id_hash)"
+            ),
+            FIELDS.seal_party(
+                {"case_id": CASE, "name": "王秀英", "id_number": "11010519491231002X", "phone": "13812345678"}
+            ),
         )
         await conn.execute(text("UPDATE people SET language = 'en' WHERE person_id = 'M-0002'"))
     await put(

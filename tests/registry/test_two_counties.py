@@ -23,7 +23,7 @@ from registry.make_template import build
 from service.intake import open_case, policy_for
 from tests.cases import rows, settle
 from tests.databases import fresh_database
-from tests.factories import intake
+from tests.factories import FIELDS, intake
 from workflows import WORKFLOWS
 
 TEMPLATE = Path(__file__).parents[2] / "registry" / "template"
@@ -62,12 +62,14 @@ async def test_two_counties_open_cases_on_their_own_default_policies(
     )
     opened: dict[str, tuple[str, str, str]] = {}
     async with Worker(
-        env.client, task_queue=task_queue, workflows=WORKFLOWS, activities=all_activities(engine)
+        env.client, task_queue=task_queue, workflows=WORKFLOWS, activities=all_activities(engine, FIELDS)
     ):
         now = await env.get_current_time()
         for case_intake in (demo_intake, meixi_intake):
             policy = await policy_for(engine, case_intake, named=None, fallback="demo-fast")
-            result = await open_case(env.client, engine, case_intake, policy, task_queue=task_queue, now=now)
+            result = await open_case(
+                env.client, engine, case_intake, policy, fields=FIELDS, task_queue=task_queue, now=now
+            )
             view = await settle(env.client.get_workflow_handle(result.case_id))
             opened[case_intake.place.county] = (result.case_id, view.policy, view.committee_id)
         # a policy named at intake still wins over the county's

@@ -20,6 +20,7 @@ from db.engine import make_engine
 from db.migrate import upgrade_async
 from db.seed import load_registry
 from service.search_attributes import register
+from tests.factories import FIELDS
 from tests.replay.scenarios import SCENARIOS
 from workflows import WORKFLOWS
 
@@ -40,7 +41,7 @@ async def main(folder: Path) -> None:
     )
     await register(env.client)
     async with Worker(
-        env.client, task_queue="replay", workflows=WORKFLOWS, activities=all_activities(engine)
+        env.client, task_queue="replay", workflows=WORKFLOWS, activities=all_activities(engine, FIELDS)
     ):
         for serial, (name, scenario) in enumerate(SCENARIOS.items(), start=680001):
             workflow_id = await scenario(env.client, env, "replay", serial)

@@ -25,6 +25,7 @@ from models.digest import (
 from models.enums import CaseStatus, Level, Risk
 from policies import load_policy
 from service.schedules import supervisor_scopes
+from tests.factories import FIELDS
 
 CALENDAR = load_policy("gaotai-4x7").calendar
 SCOPE = DigestScope(county="431199", township="431199001")
@@ -93,7 +94,7 @@ def test_scope() -> None:
 
 
 async def test_the_activity_writes_one_row_per_scope_and_day(reports_db: AsyncEngine) -> None:
-    activity = DigestActivities(reports_db).write_digest
+    activity = DigestActivities(reports_db, FIELDS).write_digest
     now = datetime(2026, 11, 26, 0, 30, tzinfo=UTC)  # 08:30 China time
     job = DigestJob(request=DigestRequest(scope=SCOPE), now=now)
     first = await ActivityEnvironment().run(activity, job)

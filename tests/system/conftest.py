@@ -15,12 +15,13 @@ import pytest
 import pytest_asyncio
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncEngine
-from temporalio.contrib.pydantic import pydantic_data_converter
 from temporalio.testing import WorkflowEnvironment
 
 from db.engine import make_engine
 from db.migrate import upgrade_async
 from db.seed import load_registry
+from tests.crypto.helpers import encrypting_converter
+from tests.factories import FIELD_KEY, keyed
 from workflows.search_attributes import ALL
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -36,7 +37,7 @@ def free_port() -> int:
 @pytest_asyncio.fixture(scope="session")
 async def dev_server() -> AsyncIterator[WorkflowEnvironment]:
     env = await WorkflowEnvironment.start_local(
-        data_converter=pydantic_data_converter,
+        data_converter=encrypting_converter(FIELD_KEY),  # as the worker and CLI processes encrypt
         dev_server_existing_path=str(BIN / "temporal"),
         search_attributes=ALL,
     )
@@ -70,16 +71,18 @@ class Stack:
 @pytest.fixture(scope="module")
 def stack(dev_server: WorkflowEnvironment, system_db: tuple[str, AsyncEngine]) -> Iterator[Stack]:
     """The real worker process, configured only through the environment."""
-    env = {
-        **os.environ,
-        "TEMPORAL_ADDRESS": dev_server.client.service_client.config.target_host,
-        "DATABASE_URL": system_db[0],
-        "TASK_QUEUE": f"system-{uuid.uuid4().hex[:6]}",
-        "METRICS_PORT": str(free_port()),
-        "NOTIFY_METRICS_PORT": str(free_port()),
-        "OUTBOX_POLL_SECONDS": "0.2",
-        "COLUMNS": "200",
-    }
+    env = keyed(
+        {
+            **os.environ,
+            "TEMPORAL_ADDRESS": dev_server.client.service_client.config.target_host,
+            "DATABASE_URL": system_db[0],
+            "TASK_QUEUE": f"system-{uuid.uuid4().hex[:6]}",
+            "METRICS_PORT": str(free_port()),
+            "NOTIFY_METRICS_PORT": str(free_port()),
+            "OUTBOX_POLL_SECONDS": "0.2",
+            "COLUMNS": "200",
+        }
+    )
     worker = subprocess.Popen(
         [sys.executable, str(ROOT / "worker.py")],
         env=env,

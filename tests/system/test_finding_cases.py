@@ -44,7 +44,7 @@ from service.intake import open_case
 from service.schedules import TIME_ZONE, ensure_digest_schedules
 from tests.conftest import count
 from tests.databases import fresh_database
-from tests.factories import intake
+from tests.factories import FIELDS, intake, keyed
 from tests.system.conftest import ROOT
 from workflows import WORKFLOWS
 
@@ -124,7 +124,10 @@ async def finding_db(pg_url: str) -> AsyncIterator[AsyncEngine]:
 async def task_queue(dev_server: WorkflowEnvironment, finding_db: AsyncEngine) -> AsyncIterator[str]:
     queue = f"finding-{uuid.uuid4().hex[:6]}"
     async with Worker(
-        dev_server.client, task_queue=queue, workflows=WORKFLOWS, activities=all_activities(finding_db)
+        dev_server.client,
+        task_queue=queue,
+        workflows=WORKFLOWS,
+        activities=all_activities(finding_db, FIELDS),
     ):
         yield queue
 
@@ -142,7 +145,9 @@ async def opened(dev_server: WorkflowEnvironment, finding_db: AsyncEngine, task_
     ids: dict[str, str] = {}
     for name, (where, kind, rules, risk) in CASES.items():
         case = intake(place=where, dispute_type=kind, risk=risk, intake_ref=f"finding-{name}")
-        ids[name] = (await open_case(client, finding_db, case, rules, task_queue=task_queue)).case_id
+        ids[name] = (
+            await open_case(client, finding_db, case, rules, fields=FIELDS, task_queue=task_queue)
+        ).case_id
     cases = Cases(client)
     await _act(cases, ids["mediating_grid"], "M-0188", Action.ACCEPT, mediator_ids=["M-0188"])
     await _act(cases, ids["closed_grid"], "M-0189", Action.ACCEPT, mediator_ids=["M-0189"])
@@ -298,6 +303,7 @@ async def test_the_digest_schedule_exists_and_its_run_writes_a_digest(
                     text("select subject, body from outbox where key like 'digest/431199004/%'")
                 )
             ).one()
+        subject, body = FIELDS.open(subject, "outbox.subject"), FIELDS.open(body, "outbox.body")
         # due soon: the two with an hour's deadline; overdue: the county's; stalled: the county's
         # (never accepted) and the township's (escalated for want of acceptance); intensifying: one
         assert subject.endswith("次一工作日内到期2 已逾期1 移交未及时受理2 可能激化1"), subject
@@ -316,11 +322,13 @@ async def test_the_digest_schedule_exists_and_its_run_writes_a_digest(
 
 
 def _cli(dev_server: WorkflowEnvironment, *args: str) -> str:
-    env = {
-        **os.environ,
-        "TEMPORAL_ADDRESS": dev_server.client.service_client.config.target_host,
-        "COLUMNS": "200",
-    }
+    env = keyed(
+        {
+            **os.environ,
+            "TEMPORAL_ADDRESS": dev_server.client.service_client.config.target_host,
+            "COLUMNS": "200",
+        }
+    )
     result = subprocess.run(
         [sys.executable, str(ROOT / "starter.py"), *args], env=env, capture_output=True, text=True, timeout=60
     )

@@ -16,7 +16,7 @@ from policies import load_policy
 from service.intake import open_case
 from tests.cases import opened, settle
 from tests.databases import fresh_database
-from tests.factories import PARTIES, intake, member_of, route
+from tests.factories import FIELDS, PARTIES, intake, member_of, route
 from workflows import WORKFLOWS
 
 # an activity's summary: on its scheduling, or on the marker a local activity leaves
@@ -33,11 +33,15 @@ async def test_a_case_page_explains_itself(dev_server: WorkflowEnvironment, pg_u
     _, engine = await fresh_database(pg_url, "operator")  # case numbers of its own
     task_queue = f"operator-{uuid.uuid4().hex[:6]}"
     grid = route().by_level["grid"]  # type: ignore[index]
-    async with Worker(client, task_queue=task_queue, workflows=WORKFLOWS, activities=all_activities(engine)):
+    async with Worker(
+        client, task_queue=task_queue, workflows=WORKFLOWS, activities=all_activities(engine, FIELDS)
+    ):
         case = intake(intake_ref=f"operator-{uuid.uuid4().hex[:8]}").model_copy(
             update={"reported_at": datetime(2025, 12, 30, tzinfo=UTC)}  # numbered in 2025: an id of its own
         )
-        result = await open_case(client, engine, case, load_policy("gaotai-4x7"), task_queue=task_queue)
+        result = await open_case(
+            client, engine, case, load_policy("gaotai-4x7"), fields=FIELDS, task_queue=task_queue
+        )
         handle = client.get_workflow_handle(result.case_id)
         await opened(handle)
         await settle(handle)  # the acceptance timer is running before anyone accepts
@@ -53,12 +57,12 @@ async def test_a_case_page_explains_itself(dev_server: WorkflowEnvironment, pg_u
         current = metadata.current_details
         assert "status: mediating" in current and grid.name in current and "next deadline" in current
 
-        converter = client.data_converter.payload_converter
+        converter = client.data_converter  # summaries are sealed too: the UI reads them via the codec server
         timers, activities = [], []
         async for event in handle.fetch_history_events():
             if not event.user_metadata.HasField("summary"):
                 continue
-            text = converter.from_payload(event.user_metadata.summary, str)
+            (text,) = await converter.decode([event.user_metadata.summary], [str])
             if event.event_type == EventType.EVENT_TYPE_TIMER_STARTED:
                 timers.append(text)
             elif event.event_type in RECORDED_ACTIVITY:

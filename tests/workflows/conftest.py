@@ -15,6 +15,7 @@ from temporalio.worker import Worker
 from activities import all_activities
 from tests.cases import stop_open_cases
 from tests.conftest import BIN
+from tests.factories import FIELDS
 from workflows import WORKFLOWS
 from workflows.search_attributes import ALL
 
@@ -57,6 +58,9 @@ async def server(
     real = request.param == "dev-server"
     environment = dev_env if real else env
     async with Worker(
-        environment.client, task_queue=task_queue, workflows=WORKFLOWS, activities=all_activities(engine)
+        environment.client,
+        task_queue=task_queue,
+        workflows=WORKFLOWS,
+        activities=all_activities(engine, FIELDS),
     ):
         yield Server(environment, task_queue, real=real, serial_offset=500 if real else 0)

@@ -16,7 +16,7 @@ from models.enums import DisputeType
 from policies import load_policy
 from service.intake import open_case
 from tests.cases import STARTED, history, settle
-from tests.factories import case_input, intake
+from tests.factories import FIELDS, case_input, intake
 from tests.workflows.helpers import GRID, Handle, act, mediator, raw_search_attributes, rows, start
 
 MARKER = EventType.EVENT_TYPE_MARKER_RECORDED
@@ -88,7 +88,7 @@ async def test_a_case_opened_at_intake_starts_with_its_search_attributes(
     intake_ = intake(intake_ref=f"lean-{uuid.uuid4().hex[:8]}")
     now = await env.get_current_time()
     result = await open_case(
-        env.client, engine, intake_, load_policy("gaotai-4x7"), task_queue=task_queue, now=now
+        env.client, engine, intake_, load_policy("gaotai-4x7"), fields=FIELDS, task_queue=task_queue, now=now
     )
     handle = env.client.get_workflow_handle(result.case_id)
     STARTED.append(handle)

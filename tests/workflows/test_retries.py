@@ -17,7 +17,7 @@ from models.actions import Accept, Escalate
 from models.case import Committee
 from models.enums import Level
 from tests.conftest import count
-from tests.factories import case_input
+from tests.factories import FIELDS, case_input
 from tests.workflows.helpers import (
     GRID,
     VILLAGE,
@@ -36,7 +36,7 @@ class CrashAfterCommit(RecordActivities):
     """Commits the transition, then fails its first attempt as a worker dying before it reports would."""
 
     def __init__(self, engine: AsyncEngine) -> None:
-        super().__init__(engine)
+        super().__init__(engine, FIELDS)
         self.crashes = 0
         self.completed: list[int] = []  # the attempt that completed, for each transition
 
@@ -106,7 +106,7 @@ class DownForLocalAttempts(RecordActivities):
     local retries last; the regular activity it falls back to finds it back."""
 
     def __init__(self, engine: AsyncEngine) -> None:
-        super().__init__(engine)
+        super().__init__(engine, FIELDS)
         self.local_failures = 0
 
     @activity.defn(name="record_transition")

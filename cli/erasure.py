@@ -1,0 +1,57 @@
+"""`mediation erasure …`: a person's erasure request (PIPL Art. 47) and the daily retention sweep.
+
+mediation erasure request --id-number 11010519491231002X --as O-0001
+mediation erasure schedule          # create or update the daily sweep (`make run` does it)
+"""
+
+from __future__ import annotations
+
+import typer
+
+from cli.common import leave, run
+from db.engine import make_engine
+from service.erasure import ErasureReceipt, ensure_erasure_schedule, request_erasure
+from settings import Settings, check_database, connect, field_sealer
+
+app = typer.Typer(help="Retention and erasure of party data.", no_args_is_help=True)
+
+
+@app.command("request")
+def request(
+    id_number: str = typer.Option(
+        ..., "--id-number", help="the person's resident ID number", prompt=True, hide_input=True
+    ),
+    requested_by: str = typer.Option(..., "--as", help="your id: an operator or supervisor, e.g. O-0001"),
+) -> None:
+    """Erase a person's party data from every closed case now, and from open ones when they close."""
+    receipt = run(_request(Settings(), id_number, requested_by))
+    erased, pending = ", ".join(receipt.erased) or "none", ", ".join(receipt.pending) or "none"
+    typer.echo(f"erasure request {receipt.request_id}: erased now: {erased}; erased once closed: {pending}")
+
+
+@app.command("schedule")
+def schedule() -> None:
+    """Create or update the daily sweep that erases party data past PARTY_DATA_RETENTION_DAYS."""
+    settings = Settings()
+
+    async def ensure() -> str:
+        return await ensure_erasure_schedule(
+            await connect(settings), settings.task_queue, settings.party_data_retention_days
+        )
+
+    schedule_id = run(ensure())
+    typer.echo(
+        f"schedule {schedule_id}: daily at 03:00 CST, keeping {settings.party_data_retention_days} days"
+    )
+    leave()
+
+
+async def _request(settings: Settings, id_number: str, requested_by: str) -> ErasureReceipt:
+    fields = field_sealer(settings)
+    url = settings.resolved_database_url()
+    engine = make_engine(url, pool_size=1)
+    try:
+        await check_database(engine, url)
+        return await request_erasure(engine, fields, id_number, requested_by)
+    finally:
+        await engine.dispose()
