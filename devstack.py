@@ -12,12 +12,14 @@ import os
 import signal
 import subprocess
 import sys
+from datetime import UTC, datetime
 from pathlib import Path
 
 from crypto.keys import key_ring, new_key
 from db.engine import make_engine, redact
 from db.migrate import upgrade_async
 from db.seed import load_registry
+from service.calendar_status import calendar_status
 from service.schedules import ensure_digest_schedules, supervisor_scopes
 from service.search_attributes import register
 from settings import ROOT, ConfigError, Settings, check_database, connect
@@ -136,6 +138,8 @@ async def prepare(settings: Settings) -> tuple[str, subprocess.Popen[bytes] | No
     client = await connect(settings)
     ids = await ensure_digest_schedules(client, scopes, settings.task_queue, policy=settings.policy)
     print(f"  daily digest schedules: {len(ids)}, at 08:00 CST (Web UI → Schedules)")
+    calendar, _, warning = calendar_status(settings.policy, datetime.now(UTC))
+    print(f"  warning: {warning}" if warning else f"  calendar {calendar.name} covers the next 60 days")
     return db_url, temporal
 
 

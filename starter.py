@@ -21,6 +21,7 @@ from rich.console import Console
 from rich.panel import Panel
 from rich.table import Table
 
+from calendar_cli import calendar_app
 from db.engine import make_engine
 from models.aftercare import AfterInvalid, Ruling
 from models.calendar import CHINA_TZ, Span, Unit, local_day, local_text
@@ -53,6 +54,7 @@ app = typer.Typer(
     add_completion=False,
     pretty_exceptions_enable=False,
 )
+app.add_typer(calendar_app, name="calendar")
 out = Console()
 err = Console(stderr=True, soft_wrap=True)
 
@@ -119,6 +121,10 @@ def _label(value: Any) -> str:
         return str(value)
 
 
+def _mark(view: CaseView, deadline: str) -> str:
+    return " [yellow](provisional 暂定)[/]" if deadline in view.provisional else ""
+
+
 def render(view: CaseView) -> None:
     status = _label(view.status) + ("  [bold red]OVERDUE 逾期[/]" if view.overdue else "")
     lines = [
@@ -128,8 +134,8 @@ def render(view: CaseView) -> None:
         f"committee  {view.committee_name} ({view.committee_id})",
         f"mediators  {', '.join(view.mediators) or '—'}",
         f"place      grid {view.place.grid}",
-        f"accept by  {_local(view.acceptance_deadline)} CST",
-        f"mediate by {_local(view.mediation_deadline)} CST",
+        f"accept by  {_local(view.acceptance_deadline)} CST{_mark(view, 'acceptance_deadline')}",
+        f"mediate by {_local(view.mediation_deadline)} CST{_mark(view, 'mediation_deadline')}",
         f"reminders  {view.reminders_sent} sent",
     ]
     if view.closure_reason:
@@ -139,6 +145,13 @@ def render(view: CaseView) -> None:
     if view.referral_no:
         lines.append(
             f"court      {view.court} · {view.referral_no} · term ends {_local(view.court_term_ends)}"
+            + _mark(view, "court_term_ends")
+        )
+    if view.provisional:
+        years = ", ".join(str(y) for y in view.calendar_years)
+        lines.append(
+            f"[yellow]provisional 暂定[/]: marked deadlines fall in a year whose holidays are not"
+            f" installed (calendar covers {years}); counted on weekends only"
         )
     if view.aftercare:
         care, conf = view.aftercare, view.aftercare.confirmation

@@ -121,6 +121,7 @@ class ReportTerm(StrEnum):
     OVERDUE = "overdue"
     STALLED = "stalled"
     MAY_INTENSIFY = "may_intensify"
+    PROVISIONAL = "provisional"
 
 
 add_labels(
@@ -148,5 +149,9 @@ add_labels(
         (ReportTerm.OVERDUE, ("已逾期", "overdue")),
         (ReportTerm.STALLED, ("移交未及时受理", "handoffs not accepted in time")),
         (ReportTerm.MAY_INTENSIFY, ("可能激化", "may intensify")),
+        (
+            ReportTerm.PROVISIONAL,
+            ("暂定期限（当年节假日安排未导入）", "provisional: that year's holidays not yet installed"),
+        ),
     ]
 )

@@ -28,7 +28,7 @@ from models.actions import (
     Withdraw,
 )
 from models.aftercare import Aftercare, AfterInvalid, OnBreach, Ruling
-from models.calendar import Span, add_span, subtract_span
+from models.calendar import Span, add_span, reminder_time
 from models.calendar import cst_text as _fmt
 from models.case import (
     MAX_STAGES,
@@ -935,7 +935,7 @@ def _reminders(
     reminders = []
     spans = state.policy.court.reminders_before if under_court_term(state) else None
     for before in spans if spans is not None else state.policy.rule(level).reminders_before:
-        at = subtract_span(deadline, before, state.policy.calendar)
+        at = reminder_time(deadline, before, state.policy.calendar)
         if now < at < deadline:
             reminders.append(Reminder(deadline=kind, before=before, at=at))
     return sorted(reminders, key=lambda r: r.at)

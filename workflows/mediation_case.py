@@ -8,6 +8,10 @@ Cases started since `LEAN_TRANSITIONS` record a transition with a local activity
 workflow task: a mediator's action is one round trip to the server, not three), keep their
 wake-up timer while the wake-up time stays the same, and upsert only the search attributes
 that changed. Cases started before replay as they ran.
+
+Cases started since `ART85_COUNTING` count terms as the Civil Procedure Law does (Art. 85: a
+calendar-day or month term whose last day is a day off ends on the next working day; reminders
+move off days off); cases started before keep counting as they did.
 """
 
 import asyncio
@@ -21,7 +25,7 @@ with workflow.unsafe.imports_passed_through():
     from activities.inputs import TransitionInput
     from activities.records import RecordActivities
     from activities.registry import RegistryActivities
-    from models import rules
+    from models import rules, terms
     from models.actions import (
         Accept,
         ActionInput,
@@ -48,6 +52,7 @@ WORKFLOW_TYPE = "MediationCase"
 TASK_QUEUE = "mediation"
 SESSION_RECORDS = "session-records-in-postgresql"
 LEAN_TRANSITIONS = "lean-transitions"
+ART85_COUNTING = "art85-counting"
 DB_RETRY = RetryPolicy(initial_interval=timedelta(seconds=1), maximum_interval=timedelta(minutes=1))
 # a blip of the database is retried inside the workflow task, about 7 s; longer, by DB_RETRY
 LOCAL_RETRY = RetryPolicy(initial_interval=timedelta(seconds=0.5), maximum_attempts=5)
@@ -66,6 +71,8 @@ class MediationCase:
     @workflow.run
     async def run(self, case: CaseInput) -> CaseView:
         self._lean = workflow.patched(LEAN_TRANSITIONS)
+        if not workflow.patched(ART85_COUNTING):
+            case = terms.counted_as_before(case)
         if case.resume is not None:
             self._state, self._waiting_for = case.resume, None
         else:

@@ -45,7 +45,9 @@ async def test_a_ladder_agreement_goes_to_follow_up_and_the_confirmation_window_
     row = await case_row(engine, case.case_id)
     assert (row["status"], row["closure_reason"]) == ("follow_up", None)
 
-    view = await days_pass(env, handle, 31)
+    # 30 days, moved past the last day when it is a day off (Art. 85)
+    care = view.aftercare
+    view = await days_pass(env, handle, (care.confirmation.window_ends - care.effective_at).days + 1)
     assert view.status is CaseStatus.FOLLOW_UP
     assert view.aftercare is not None and view.aftercare.confirmation.window_closed
     assert view.allowed_actions == [Action.RECORD_VISIT]
