@@ -131,3 +131,4 @@ class NotificationKind(StrEnum):
     RETURN_TO_COURT = "return_to_court"
     FOLLOW_UP_DUE = "follow_up_due"
     CONFIRMATION = "confirmation"
+    DEADLINE_MOVED = "deadline_moved"

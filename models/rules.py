@@ -10,7 +10,7 @@ from __future__ import annotations
 import copy
 from datetime import datetime
 
-from models import aftercare
+from models import aftercare, terms
 from models.actions import (
     Accept,
     ActionInput,
@@ -201,6 +201,9 @@ class _Tx:
         return state, self.effects
 
 
+Transition = _Tx  # for rule modules beside this one (models/amendment.py)
+
+
 def open_case(case: CaseInput, route: Route, now: datetime) -> tuple[CaseState, Effects]:
     """The first handoff: to the grid, or higher when the dispute may intensify (Art. 25)."""
     policy = case.policy
@@ -259,6 +262,10 @@ def check(state: CaseState, action: Action, payload: ActionInput, now: datetime)
         )
     if not stage.committee.has_member(actor.id):
         raise Rejected(f"{actor.id} is not a member of {stage.committee.name} ({stage.committee.id})")
+    moves_on = under_court_term(state) or state.level is not state.policy.top
+    late = terms.too_late(state, action, now, moves_on)
+    if late is not None:
+        raise Rejected(late)
     _CHECKS[action](state, payload, now)
 
 
@@ -488,7 +495,7 @@ def _apply_accept(tx: _Tx, payload: ActionInput, now: datetime) -> None:
     else:
         rule = state.policy.rule(stage.level)
         stage.mediation_deadline = add_span(now, rule.mediation, state.policy.calendar)
-    stage.reminders = [r for r in stage.reminders if r.sent] + _reminders(
+    stage.reminders = [r for r in stage.reminders if r.sent] + plan_reminders(
         state, stage.level, DeadlineKind.MEDIATION, stage.mediation_deadline, now
     )
     state.status = CaseStatus.MEDIATING
@@ -532,7 +539,7 @@ def _apply_extend(tx: _Tx, payload: ActionInput, now: datetime) -> None:
         )
     )
     stage.mediation_deadline = new_deadline
-    stage.reminders = [r for r in stage.reminders if r.sent] + _reminders(
+    stage.reminders = [r for r in stage.reminders if r.sent] + plan_reminders(
         state, stage.level, DeadlineKind.MEDIATION, new_deadline, now
     )
     _clear_overdue(state, stage, now)
@@ -870,7 +877,7 @@ def _hand_off(tx: _Tx, committee: Committee, now: datetime) -> None:
         committee=committee,
         handed_off_at=now,
         acceptance_deadline=deadline,
-        reminders=_reminders(state, committee.level, DeadlineKind.ACCEPTANCE, deadline, now),
+        reminders=plan_reminders(state, committee.level, DeadlineKind.ACCEPTANCE, deadline, now),
     )
     state.stages.append(stage)
     state.status = CaseStatus.AWAITING_ACCEPTANCE
@@ -929,7 +936,7 @@ def _closed_notices(tx: _Tx, reason: ClosureReason) -> None:
         )
 
 
-def _reminders(
+def plan_reminders(
     state: CaseState, level: Level, kind: DeadlineKind, deadline: datetime, now: datetime
 ) -> list[Reminder]:
     reminders = []

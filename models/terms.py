@@ -5,8 +5,9 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from models.calendar import WorkingCalendar
-from models.case import CaseInput
+from models.calendar import WorkingCalendar, cst_text
+from models.case import CaseInput, CaseState
+from models.enums import Action
 from models.labels import ReportTerm, both
 from models.policy import Policy
 
@@ -34,3 +35,23 @@ def provisional_note(calendar: WorkingCalendar) -> str:
     """What a provisional mark says, e.g. on the Web UI and in the CLI."""
     years = ", ".join(str(y) for y in calendar.years)
     return f"{both(ReportTerm.PROVISIONAL)} (calendar {calendar.name} covers {years}; weekends only)"
+
+
+def too_late(state: CaseState, action: Action, now: datetime, moves_on: bool) -> str | None:
+    """Why an action is refused because its deadline passed while the timer had not yet fired, or None.
+
+    `moves_on`: the passing deadline moves the case (an escalation, a return to the court) rather
+    than leaving it overdue where it is, where accepting or extending late is still allowed."""
+    if state.closed or state.aftercare is not None or state.overdue or not moves_on:
+        return None
+    stage = state.stage
+    if now < stage.deadline:
+        return None
+    if action is Action.ACCEPT and stage.accepted_at is None:
+        what = "acceptance deadline"
+    elif action is Action.EXTEND and stage.accepted_at is not None:
+        what = "mediation deadline" if state.referral is None else "court's term"
+    else:
+        return None
+    then = "it returns to the court" if state.referral is not None else "it is escalated"
+    return f"`{action.value}` comes too late: the {what} passed at {cst_text(stage.deadline)}; {then}"
