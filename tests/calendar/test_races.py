@@ -4,6 +4,7 @@ is judged against the deadline (refused, with the time it passed)."""
 from __future__ import annotations
 
 from datetime import timedelta
+from typing import Any
 
 from models import rules
 from models.calendar import Span, Unit
@@ -12,7 +13,7 @@ from tests.factories import route
 from tests.models.helpers import T0, accept, act, committee, opened, referred_case, reject, to_level
 
 LATE = timedelta(seconds=1)
-EXTENSION = {
+EXTENSION: dict[str, Any] = {
     "by": Span(amount=1, unit=Unit.WORKING_DAYS),
     "consenting_parties": ["P1", "P2"],
     "reason": "补充材料",
