@@ -41,6 +41,8 @@ from models.performance import ReportQuery, days_period
 from models.registry import UnknownPlace
 from models.view import CaseView
 from policies import PolicyError, available, load_policy
+from policies.calendar_files import CalendarFileError, load_calendar
+from service.calendar_send import open_case_ids, send_calendar
 from service.cases import CaseError, CaseFilter, CaseRow, Cases
 from service.intake import open_case
 from service.report_output import tables, to_csv, to_json
@@ -81,7 +83,7 @@ def _run(work: Coroutine[Any, Any, None]) -> int:
     try:
         asyncio.run(work)
         return 0
-    except (ConfigError, PolicyError) as e:
+    except (ConfigError, PolicyError, CalendarFileError) as e:
         err.print(f"[red]error:[/] {e}", highlight=False)
         return 2
     except ValidationError as e:
@@ -701,6 +703,24 @@ async def digest_schedules() -> None:
         await connect(settings), scopes, settings.task_queue, policy=settings.policy
     )
     out.print(f"{len(ids)} digest schedule(s): {', '.join(ids)}")
+
+
+@calendar_app.command("send")
+@command
+async def calendar_send(
+    as_: Annotated[str, typer.Option("--as", help="your operator id (recorded in each case's history)")],
+    calendar: Annotated[str, typer.Option(help="the installed calendar to send")] = "cn",
+) -> None:
+    """Send the installed calendar to every open case: deadlines not yet passed are counted again."""
+    installed = load_calendar(calendar)
+    client = await connect(Settings())
+    result = await send_calendar(client, await open_case_ids(client), installed, as_)
+    out.print(
+        f"calendar {installed.name} ({', '.join(map(str, installed.years))}): {len(result.amended)} case(s)"
+        f" amended, {len(result.up_to_date)} already up to date, {len(result.refused)} refused"
+    )
+    for case_id, why in result.refused.items():
+        err.print(f"[yellow]refused[/] {case_id}: {why}", highlight=False)
 
 
 def main() -> None:

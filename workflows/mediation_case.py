@@ -25,7 +25,7 @@ with workflow.unsafe.imports_passed_through():
     from activities.inputs import TransitionInput
     from activities.records import RecordActivities
     from activities.registry import RegistryActivities
-    from models import rules, terms
+    from models import amendment, rules, terms
     from models.actions import (
         Accept,
         ActionInput,
@@ -42,6 +42,7 @@ with workflow.unsafe.imports_passed_through():
         Transfer,
         Withdraw,
     )
+    from models.amendment import CalendarAmendment
     from models.case import CaseInput, CaseState, Committee
     from models.effects import Effects
     from models.enums import Action
@@ -216,6 +217,26 @@ class MediationCase:
                 self._state = state
                 workflow.set_current_details(current_details(state))
         return case_view(self.state)
+
+    @workflow.update
+    async def amend_calendar(self, payload: CalendarAmendment) -> CaseView:
+        """An operator's amended calendar (`mediation calendar send`): deadlines not yet passed move."""
+        async with self._lock:
+            try:
+                state, effects = amendment.apply(self.state, payload, workflow.now())
+            except rules.Rejected as err:
+                raise ApplicationError(str(err), type="Rejected", non_retryable=True) from None
+            await self._commit(state, effects)
+        return case_view(self.state)
+
+    @amend_calendar.validator
+    def _amend_calendar(self, payload: CalendarAmendment) -> None:
+        if self._state is None:
+            raise ApplicationError("the case is still opening; try again in a moment", type="NotReady")
+        try:
+            amendment.check(self._state, payload)
+        except rules.Rejected as err:
+            raise ApplicationError(str(err), type="Rejected", non_retryable=True) from None
 
     @workflow.query(name="state")
     def query_state(self) -> CaseView:
