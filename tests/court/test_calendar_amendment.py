@@ -3,17 +3,15 @@ deadline moves, the move is in PostgreSQL and the committee is told; sending aga
 
 from __future__ import annotations
 
-from datetime import date, timedelta
+from datetime import timedelta
 
 from sqlalchemy.ext.asyncio import AsyncEngine
 from temporalio.testing import WorkflowEnvironment
 from temporalio.worker import Worker
 
 from models.actions import Accept
-from models.calendar import WorkingCalendar, add_span, local_day
+from models.calendar import add_span, local_day
 from models.enums import CaseStatus, Level
-from models.holidays import HolidayPeriod, YearNotice
-from policies.calendar_files import read_calendar_file
 from service.calendar_send import send_calendar
 from tests.court.helpers import (
     GRID,
@@ -25,20 +23,7 @@ from tests.court.helpers import (
     state,
     trace,
 )
-from tests.factories import case_input, member_of
-
-
-def with_holiday(day: date) -> WorkingCalendar:
-    """The shipped calendar with `day` made a holiday (test data, not a State Council notice)."""
-    file = read_calendar_file("cn")
-    existing = file.notice(day.year)
-    notice = YearNotice(
-        year=day.year,
-        source="test data",
-        holidays=[*(existing.holidays if existing else []), HolidayPeriod(name="test", first=day, last=day)],
-        make_up_workdays=existing.make_up_workdays if existing else [],
-    )
-    return file.with_notice(notice).calendar()
+from tests.factories import case_input, member_of, with_holiday
 
 
 async def test_an_amended_calendar_moves_a_running_cases_pending_deadline(
