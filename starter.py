@@ -368,6 +368,19 @@ async def escalate(
 
 @app.command()
 @command
+async def flag(
+    case_id: str,
+    as_: AsMember,
+    reason: Reason,
+    committee: Committee = None,
+    role: Role = ActorRole.MEDIATOR,
+) -> None:
+    """Flag the dispute as likely to intensify (Art. 25): police and departments told once; no escalation."""
+    await _act(case_id, Action.FLAG_INTENSIFICATION, as_, committee, role, reason=reason)
+
+
+@app.command()
+@command
 async def transfer(
     case_id: str,
     as_: AsMember,

@@ -45,6 +45,12 @@ class Escalate(ActionInput):
     to_level: Level | None = None
 
 
+class FlagIntensification(ActionInput):
+    """Art. 25: the dispute may intensify; preventive measures and a report, without escalating."""
+
+    reason: PlainText = Reason
+
+
 class Transfer(ActionInput):
     committee_id: str = Field(min_length=1, max_length=40)
     reason: PlainText = Reason
@@ -109,4 +115,5 @@ PAYLOADS: dict[Action, type[ActionInput]] = {
     Action.RECORD_COURT_DECISION: RecordCourtDecision,
     Action.RECORD_RULING: RecordRuling,
     Action.RECORD_VISIT: RecordVisit,
+    Action.FLAG_INTENSIFICATION: FlagIntensification,
 }

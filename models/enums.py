@@ -119,6 +119,7 @@ class Action(StrEnum):
     RECORD_COURT_DECISION = "record_court_decision"
     RECORD_RULING = "record_ruling"
     RECORD_VISIT = "record_visit"
+    FLAG_INTENSIFICATION = "flag_intensification"
 
 
 class NotificationKind(StrEnum):
@@ -132,3 +133,4 @@ class NotificationKind(StrEnum):
     FOLLOW_UP_DUE = "follow_up_due"
     CONFIRMATION = "confirmation"
     DEADLINE_MOVED = "deadline_moved"
+    COURT_OUTCOME = "court_outcome"

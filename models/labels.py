@@ -77,6 +77,7 @@ add_labels(
         (Action.RECORD_COURT_DECISION, ("记录法院受理决定", "record the court's acceptance decision")),
         (Action.RECORD_RULING, ("记录司法确认裁定", "record the court's ruling")),
         (Action.RECORD_VISIT, ("记录回访", "record a follow-up visit")),
+        (Action.FLAG_INTENSIFICATION, ("标记可能激化", "flag as likely to intensify")),
     ]
 )
 

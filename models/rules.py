@@ -17,6 +17,7 @@ from models.actions import (
     ApplyConfirmation,
     Escalate,
     Extend,
+    FlagIntensification,
     RecordAgreement,
     RecordCourtDecision,
     RecordFailure,
@@ -42,6 +43,7 @@ from models.case import (
     Session,
     Stage,
 )
+from models.court_notices import court_outcome_notice
 from models.effects import CaseEvent, CaseProjection, Effects, Notification, StageRecord
 from models.enums import (
     LEVEL_ORDER,
@@ -73,6 +75,7 @@ _BY_STATUS: dict[CaseStatus, tuple[Action, ...]] = {
         Action.TRANSFER,
         Action.RECORD_REFUSAL,
         Action.WITHDRAW,
+        Action.FLAG_INTENSIFICATION,
     ),
     CaseStatus.MEDIATING: (
         Action.RECORD_SESSION,
@@ -83,6 +86,7 @@ _BY_STATUS: dict[CaseStatus, tuple[Action, ...]] = {
         Action.RECORD_FAILURE,
         Action.RECORD_REFUSAL,
         Action.WITHDRAW,
+        Action.FLAG_INTENSIFICATION,
     ),
     CaseStatus.FOLLOW_UP: (
         Action.RECORD_VISIT,
@@ -108,6 +112,8 @@ def allowed_actions(state: CaseState) -> list[Action]:
         allowed.remove(Action.TRANSFER)
     if state.aftercare is not None:
         allowed = [a for a in allowed if aftercare_allows(state.aftercare, a)]
+    if state.risk is Risk.MAY_INTENSIFY and Action.FLAG_INTENSIFICATION in allowed:
+        allowed.remove(Action.FLAG_INTENSIFICATION)  # one flag, one notice (Art. 25)
     return allowed
 
 
@@ -477,7 +483,7 @@ def _check_party(state: CaseState, payload: ActionInput, now: datetime) -> None:
 
 
 def _check_nothing(state: CaseState, payload: ActionInput, now: datetime) -> None:
-    assert isinstance(payload, RecordFailure)
+    assert isinstance(payload, RecordFailure | FlagIntensification)
 
 
 # ---------------------------------------------------------------- effects of actions
@@ -549,12 +555,22 @@ def _apply_extend(tx: _Tx, payload: ActionInput, now: datetime) -> None:
 def _apply_escalate(tx: _Tx, payload: ActionInput, now: datetime) -> None:
     assert isinstance(payload, Escalate)
     target = _escalation_target(tx.state, payload)
-    intensifying = payload.intensifying or tx.state.risk is Risk.MAY_INTENSIFY
-    if intensifying:
+    # the police and departments are told once per flag, not again at every later escalation;
+    # an escalation counts as caused by intensification only when the mediator says it is
+    if payload.intensifying and tx.state.risk is not Risk.MAY_INTENSIFY:
         tx.state.risk = Risk.MAY_INTENSIFY
         _intensification_notices(tx, f"stage-{tx.state.stage.no}")
-    cause = EscalationCause.INTENSIFICATION if intensifying else EscalationCause.DECISION
+    cause = EscalationCause.INTENSIFICATION if payload.intensifying else EscalationCause.DECISION
     _escalate(tx, target, cause, payload.reason, now)
+
+
+def _apply_flag(tx: _Tx, payload: ActionInput, now: datetime) -> None:
+    assert isinstance(payload, FlagIntensification)
+    state = tx.state
+    state.risk = Risk.MAY_INTENSIFY
+    key = f"stage-{state.stage.no}/flag"
+    _intensification_notices(tx, key)
+    tx.event("intensification_flagged", now, key, reason=payload.reason, flagged_by=payload.actor.id)
 
 
 def _apply_transfer(tx: _Tx, payload: ActionInput, now: datetime) -> None:
@@ -575,6 +591,7 @@ def _apply_agreement(tx: _Tx, payload: ActionInput, now: datetime) -> None:
         form=payload.form, terms=payload.terms, signed_by=list(payload.signed_by), reached_at=now
     )
     _end_stage(tx, Outcome.AGREEMENT, None, "agreement reached", now)
+    _tell_court(tx, Outcome.AGREEMENT, f"协议内容 terms: {payload.terms}")
     policy = state.policy
     state.aftercare = aftercare.plan(
         state.stage.no, state.stage.committee.id, now, policy.follow_up, policy.confirmation, policy.calendar
@@ -827,6 +844,7 @@ _CHECKS = {
     Action.RECORD_COURT_DECISION: _check_court_decision,
     Action.RECORD_RULING: _check_ruling,
     Action.RECORD_VISIT: _check_visit,
+    Action.FLAG_INTENSIFICATION: _check_nothing,
 }
 _APPLY = {
     Action.ACCEPT: _apply_accept,
@@ -842,6 +860,7 @@ _APPLY = {
     Action.RECORD_COURT_DECISION: _apply_court_decision,
     Action.RECORD_RULING: _apply_ruling,
     Action.RECORD_VISIT: _apply_visit,
+    Action.FLAG_INTENSIFICATION: _apply_flag,
 }
 
 
@@ -913,7 +932,15 @@ def _escalate(tx: _Tx, target: Level, cause: EscalationCause, reason: str, now: 
     _hand_off(tx, committee_for(tx.state, target), now)
 
 
+def _tell_court(tx: _Tx, outcome: Outcome, detail: str) -> None:
+    notice = court_outcome_notice(tx.state, outcome, detail)
+    if notice is not None:
+        key, recipient, subject, body = notice
+        tx.notify(key, NotificationKind.COURT_OUTCOME, recipient, subject, body)
+
+
 def _close(tx: _Tx, outcome: Outcome, reason: ClosureReason, text: str, now: datetime) -> None:
+    _tell_court(tx, outcome, f"原因 reason: {text}")
     _end_stage(tx, outcome, None, text, now)
     state = tx.state
     state.status = CaseStatus.CLOSED

@@ -32,6 +32,7 @@ with workflow.unsafe.imports_passed_through():
         ApplyConfirmation,
         Escalate,
         Extend,
+        FlagIntensification,
         RecordAgreement,
         RecordCourtDecision,
         RecordFailure,
@@ -217,6 +218,14 @@ class MediationCase:
                 self._state = state
                 workflow.set_current_details(current_details(state))
         return case_view(self.state)
+
+    @workflow.update
+    async def flag_intensification(self, payload: FlagIntensification) -> CaseView:
+        return await self._act(Action.FLAG_INTENSIFICATION, payload)
+
+    @flag_intensification.validator
+    def _flag_intensification(self, payload: FlagIntensification) -> None:
+        self._check(Action.FLAG_INTENSIFICATION, payload)
 
     @workflow.update
     async def amend_calendar(self, payload: CalendarAmendment) -> CaseView:
