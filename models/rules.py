@@ -106,7 +106,8 @@ def allowed_actions(state: CaseState) -> list[Action]:
     allowed = list(_BY_STATUS[state.status])
     if state.level is state.policy.top or under_court_term(state):
         allowed.remove(Action.ESCALATE) if Action.ESCALATE in allowed else None
-    if state.status is CaseStatus.MEDIATING and len(state.stage.extensions) >= _extension_limits(state)[0]:
+    used = terms.extensions_used(state, under_court_term(state))
+    if state.status is CaseStatus.MEDIATING and used >= _extension_limits(state)[0]:
         allowed.remove(Action.EXTEND)
     if len(state.stages) >= MAX_STAGES and Action.TRANSFER in allowed:
         allowed.remove(Action.TRANSFER)
@@ -363,7 +364,9 @@ def _not_now(state: CaseState, action: Action, allowed: list[Action]) -> str:
         where += "; the court has not accepted an application for judicial confirmation"
     elif action is Action.EXTEND and state.status is CaseStatus.MEDIATING:
         where += (
-            f"; the stage already had {len(state.stage.extensions)} extension(s), the most the policy allows"
+            f"; the {'referral' if under_court_term(state) and terms.whole_referral(state) else 'stage'}"
+            f" already had {terms.extensions_used(state, under_court_term(state))} extension(s),"
+            " the most the policy allows"
         )
     elif action is Action.TRANSFER and len(state.stages) >= MAX_STAGES:
         where += f"; it has had {MAX_STAGES} stages, the most a case may have"
@@ -497,7 +500,7 @@ def _apply_accept(tx: _Tx, payload: ActionInput, now: datetime) -> None:
     stage.mediators = list(payload.mediator_ids)
     if under_court_term(state):
         assert state.referral is not None
-        stage.mediation_deadline = state.policy.court.term_ends(state.referral, state.policy.calendar)
+        stage.mediation_deadline = terms.court_term_ends(state)
     else:
         rule = state.policy.rule(stage.level)
         stage.mediation_deadline = add_span(now, rule.mediation, state.policy.calendar)
@@ -886,7 +889,7 @@ def _hand_off(tx: _Tx, committee: Committee, now: datetime) -> None:
         court = state.policy.court
         deadline = min(
             add_span(now, court.acceptance, state.policy.calendar),
-            court.term_ends(state.referral, state.policy.calendar),
+            terms.court_term_ends(state),
         )
     else:
         deadline = add_span(now, state.policy.rule(committee.level).acceptance, state.policy.calendar)

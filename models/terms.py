@@ -55,3 +55,28 @@ def too_late(state: CaseState, action: Action, now: datetime, moves_on: bool) ->
         return None
     then = "it returns to the court" if state.referral is not None else "it is escalated"
     return f"`{action.value}` comes too late: the {what} passed at {cst_text(stage.deadline)}; {then}"
+
+
+def whole_referral(state: CaseState) -> bool:
+    """Whether a court referral's term and extensions are kept across transfers: for cases opened
+    since the terms patch (`ART85_COUNTING`, which also gives their calendar Art. 85 counting)."""
+    return state.referral is not None and state.policy.calendar.art85
+
+
+def extensions_used(state: CaseState, court_term: bool) -> int:
+    """Extensions that count against the cap: the stage's, or under a court's term every stage's
+    (one cap per referral, kept across transfers)."""
+    if court_term and whole_referral(state):
+        return sum(len(s.extensions) for s in state.stages)
+    return len(state.stage.extensions)
+
+
+def court_term_ends(state: CaseState) -> datetime:
+    """The court's term as extended so far: a transfer keeps it."""
+    referral = state.referral
+    assert referral is not None
+    term = state.policy.court.term_ends(referral, state.policy.calendar)
+    if not whole_referral(state):
+        return term
+    extended = [e.new_deadline for s in state.stages for e in s.extensions]
+    return max([term, *extended])

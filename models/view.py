@@ -6,6 +6,7 @@ from datetime import datetime
 
 from pydantic import BaseModel, Field
 
+from models import terms
 from models.aftercare import Aftercare, due_times
 from models.calendar import cst_text
 from models.case import CaseState, Place, Reminder, Stage
@@ -101,7 +102,7 @@ def case_view(state: CaseState, waiting_for: str | None = None) -> CaseView:
     referral = state.referral
     sent = sum(r.sent for s in state.stages for r in s.reminders) + state.overdue_reminders_sent
     calendar = state.policy.calendar
-    court_term_ends = state.policy.court.term_ends(referral, calendar) if referral else None
+    court_term_ends = terms.court_term_ends(state) if referral else None
     deadlines = {
         "acceptance_deadline": stage.acceptance_deadline,
         "mediation_deadline": stage.mediation_deadline,

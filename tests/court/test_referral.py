@@ -133,7 +133,8 @@ async def test_a_referral_is_not_escalated(
     assert reason == (
         f"case {case.case_no} is awaiting acceptance at {TOWNSHIP.name} (township level);"
         " a court referral is not escalated: when mediation fails it returns to the court;"
-        " `escalate` is not allowed now, only `accept`, `transfer`, `record_refusal`, `withdraw`"
+        " `escalate` is not allowed now, only `accept`, `transfer`, `record_refusal`, `withdraw`,"
+        " `flag_intensification`"
     )
     assert_no_trace(before, await trace(handle, engine))
     assert (await state(handle)).stages == view.stages

@@ -6,11 +6,13 @@ from __future__ import annotations
 from datetime import timedelta
 
 from models import rules
+from models.calendar import Span, Unit
 from models.enums import Action, EscalationCause, Level, NotificationKind, Risk
 from tests.factories import route
 from tests.models.helpers import T0, accept, act, committee, of_kind, opened, referred_case, reject, to_level
 
 LATER = T0 + timedelta(hours=2)
+TEN_DAYS = Span(amount=10, unit=Unit.CALENDAR_DAYS)
 AGENCIES = ["agency:police:431199", "agency:responsible_department:431199"]
 
 
@@ -79,3 +81,22 @@ def test_an_ordinary_case_sends_nothing_to_a_court() -> None:
     state, _ = opened()
     _, effects = act(state, Action.RECORD_REFUSAL, LATER, party_id="P2", reason="不同意调解")
     assert of_kind(effects, NotificationKind.COURT_OUTCOME) == []
+
+
+def test_an_extended_referral_transferred_keeps_its_term_and_its_cap() -> None:
+    county = committee(Level.COUNTY)
+    state, _ = rules.open_case(referred_case(county.id), route(), T0)
+    state, _ = accept(state, LATER)
+    term = state.stage.deadline
+    extension = {"by": TEN_DAYS, "consenting_parties": ["P1", "P2"], "reason": "筹措还款"}
+    state, _ = act(state, Action.EXTEND, LATER, **extension)
+    extended = state.stage.deadline
+    assert extended > term
+    other = next(c for c in route().specialised if c.level is Level.COUNTY)
+    state, _ = act(state, Action.TRANSFER, LATER, committee_id=other.id, reason="属专业调委会")
+    assert state.stage.acceptance_deadline <= extended
+    state, _ = accept(state, LATER + timedelta(hours=1))
+    assert state.stage.mediation_deadline == extended
+    assert Action.EXTEND not in rules.allowed_actions(state)
+    message = reject(state, Action.EXTEND, LATER + timedelta(hours=1), **extension)
+    assert "the referral already had 1 extension(s), the most the policy allows" in message
