@@ -4,6 +4,7 @@ every ending of a referral."""
 from __future__ import annotations
 
 from datetime import timedelta
+from typing import Any
 
 from models import rules
 from models.calendar import Span, Unit
@@ -88,7 +89,7 @@ def test_an_extended_referral_transferred_keeps_its_term_and_its_cap() -> None:
     state, _ = rules.open_case(referred_case(county.id), route(), T0)
     state, _ = accept(state, LATER)
     term = state.stage.deadline
-    extension = {"by": TEN_DAYS, "consenting_parties": ["P1", "P2"], "reason": "筹措还款"}
+    extension: dict[str, Any] = {"by": TEN_DAYS, "consenting_parties": ["P1", "P2"], "reason": "筹措还款"}
     state, _ = act(state, Action.EXTEND, LATER, **extension)
     extended = state.stage.deadline
     assert extended > term
