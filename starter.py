@@ -507,6 +507,19 @@ async def ruling(
     await _act(case_id, Action.RECORD_RULING, as_, committee, role, ruling=outcome, then=then)
 
 
+@app.command("extend-ruling")
+@command
+async def extend_ruling(
+    case_id: str,
+    as_: AsMember,
+    approval: Annotated[str, typer.Option(help="the court president's approval (e.g. its number)")],
+    committee: Committee = None,
+    role: Role = ActorRole.MEDIATOR,
+) -> None:
+    """Record that the court president approved 10 more days for the ruling (SPC 2011, Art. 5)."""
+    await _act(case_id, Action.EXTEND_RULING, as_, committee, role, approval=approval)
+
+
 @app.command()
 @command
 async def visit(

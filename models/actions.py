@@ -96,6 +96,14 @@ class RecordRuling(ActionInput):
     then: AfterInvalid | None = Field(default=None, description="required when the ruling is `invalid`")
 
 
+class ExtendRuling(ActionInput):
+    """SPC 2011 Art. 5: the court president approved 10 more days for the ruling."""
+
+    approval: PlainText = Field(
+        min_length=2, max_length=200, description="the president's approval, e.g. its number"
+    )
+
+
 class RecordVisit(ActionInput):
     performing: bool = Field(description="whether the agreement is being performed")
     notes: PlainText = Field(min_length=2, max_length=TEXT_MAX)
@@ -116,4 +124,5 @@ PAYLOADS: dict[Action, type[ActionInput]] = {
     Action.RECORD_RULING: RecordRuling,
     Action.RECORD_VISIT: RecordVisit,
     Action.FLAG_INTENSIFICATION: FlagIntensification,
+    Action.EXTEND_RULING: ExtendRuling,
 }

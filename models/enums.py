@@ -120,6 +120,7 @@ class Action(StrEnum):
     RECORD_RULING = "record_ruling"
     RECORD_VISIT = "record_visit"
     FLAG_INTENSIFICATION = "flag_intensification"
+    EXTEND_RULING = "extend_ruling"
 
 
 class NotificationKind(StrEnum):

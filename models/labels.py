@@ -78,6 +78,7 @@ add_labels(
         (Action.RECORD_RULING, ("记录司法确认裁定", "record the court's ruling")),
         (Action.RECORD_VISIT, ("记录回访", "record a follow-up visit")),
         (Action.FLAG_INTENSIFICATION, ("标记可能激化", "flag as likely to intensify")),
+        (Action.EXTEND_RULING, ("记录司法确认延长审查期限", "record the extension of the court's ruling")),
     ]
 )
 

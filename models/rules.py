@@ -17,6 +17,7 @@ from models.actions import (
     ApplyConfirmation,
     Escalate,
     Extend,
+    ExtendRuling,
     FlagIntensification,
     RecordAgreement,
     RecordCourtDecision,
@@ -93,6 +94,7 @@ _BY_STATUS: dict[CaseStatus, tuple[Action, ...]] = {
         Action.APPLY_CONFIRMATION,
         Action.RECORD_COURT_DECISION,
         Action.RECORD_RULING,
+        Action.EXTEND_RULING,
     ),
     CaseStatus.CLOSED: (),
 }
@@ -142,6 +144,8 @@ def aftercare_allows(care: Aftercare, action: Action) -> bool:
             return c.applied_at is not None and c.accepted is None
         case Action.RECORD_RULING:
             return c.accepted is True and c.ruling is None
+        case Action.EXTEND_RULING:
+            return c.awaiting_ruling and not c.ruling_extended
     return True
 
 
@@ -664,7 +668,12 @@ def _check_court_decision(state: CaseState, payload: ActionInput, now: datetime)
 
 def _apply_court_decision(tx: _Tx, payload: ActionInput, now: datetime) -> None:
     assert isinstance(payload, RecordCourtDecision) and tx.state.aftercare is not None
-    tx.state.aftercare.confirmation.accepted = payload.accepted
+    c = tx.state.aftercare.confirmation
+    c.accepted = payload.accepted
+    if payload.accepted and tx.state.policy.calendar.art85:  # cases opened since the terms patch
+        rule, calendar = tx.state.policy.confirmation, tx.state.policy.calendar
+        c.accepted_at = now
+        aftercare.ruling_due(c, add_span(now, rule.ruling, calendar), rule, calendar)
     tx.event(
         "court_decision",
         now,
@@ -696,6 +705,30 @@ def _apply_ruling(tx: _Tx, payload: ActionInput, now: datetime) -> None:
     else:
         _close_after_agreement(tx, ClosureReason.AGREEMENT_INVALID, now)
         _other_routes(tx)
+
+
+def _check_extend_ruling(state: CaseState, payload: ActionInput, now: datetime) -> None:
+    assert isinstance(payload, ExtendRuling) and state.aftercare is not None
+    due = state.aftercare.confirmation.ruling_due
+    if due is not None and now >= due:
+        raise Rejected(
+            f"the 15 days for the ruling ended {_fmt(due)}; an extension is approved before they end"
+        )
+
+
+def _apply_extend_ruling(tx: _Tx, payload: ActionInput, now: datetime) -> None:
+    assert isinstance(payload, ExtendRuling) and tx.state.aftercare is not None
+    c, policy = tx.state.aftercare.confirmation, tx.state.policy
+    assert c.ruling_due is not None
+    c.ruling_extended = True
+    aftercare.ruling_due(
+        c,
+        add_span(c.ruling_due, policy.confirmation.ruling_extension, policy.calendar),
+        policy.confirmation,
+        policy.calendar,
+    )
+    key = _aftercare_key(tx.state, "confirmation/ruling-extended")
+    tx.event("ruling_extended", now, key, approval=payload.approval, ruling_due=str(c.ruling_due))
 
 
 def _check_visit(state: CaseState, payload: ActionInput, now: datetime) -> None:
@@ -784,6 +817,16 @@ def _aftercare_notice(tx: _Tx, due: aftercare.Due, visit_no: int, now: datetime)
             ("the 30 days for a joint application for judicial confirmation passed without one (Art. 33)"),
         )
         tx.event("confirmation_window_closed", now, _aftercare_key(state, "confirmation/window-closed"))
+    elif due is aftercare.Due.RULING_SOON:
+        subject, body = (
+            "司法确认裁定即将到期 ruling due soon",
+            "the court's ruling on confirmation is due soon",
+        )
+    elif due is aftercare.Due.RULING_LATE:
+        subject, body = (
+            "司法确认裁定逾期 ruling late",
+            "the court has not ruled within its days after accepting the application (SPC 2011, Art. 5)",
+        )
     else:
         subject, body = (
             "法院受理决定逾期 court decision late",
@@ -848,6 +891,7 @@ _CHECKS = {
     Action.RECORD_RULING: _check_ruling,
     Action.RECORD_VISIT: _check_visit,
     Action.FLAG_INTENSIFICATION: _check_nothing,
+    Action.EXTEND_RULING: _check_extend_ruling,
 }
 _APPLY = {
     Action.ACCEPT: _apply_accept,
@@ -864,6 +908,7 @@ _APPLY = {
     Action.RECORD_RULING: _apply_ruling,
     Action.RECORD_VISIT: _apply_visit,
     Action.FLAG_INTENSIFICATION: _apply_flag,
+    Action.EXTEND_RULING: _apply_extend_ruling,
 }
 
 

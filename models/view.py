@@ -157,6 +157,8 @@ def next_timer_summary(state: CaseState) -> str:
             return f"follow-up visit {visit.no} due"
         if care.confirmation.applied_at is None and not care.confirmation.window_closed:
             return "judicial confirmation window closes (Art. 33)"
+        if care.confirmation.awaiting_ruling and due_times(care):
+            return "court's ruling on judicial confirmation due (SPC 2011, Art. 5)"
         return "court's acceptance decision due" if due_times(care) else "waiting for a follow-up visit"
     phase = DeadlineKind.ACCEPTANCE if stage.accepted_at is None else DeadlineKind.MEDIATION
     pending = [r for r in stage.reminders if not r.sent and r.deadline is phase]

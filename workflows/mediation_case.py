@@ -32,6 +32,7 @@ with workflow.unsafe.imports_passed_through():
         ApplyConfirmation,
         Escalate,
         Extend,
+        ExtendRuling,
         FlagIntensification,
         RecordAgreement,
         RecordCourtDecision,
@@ -218,6 +219,14 @@ class MediationCase:
                 self._state = state
                 workflow.set_current_details(current_details(state))
         return case_view(self.state)
+
+    @workflow.update
+    async def extend_ruling(self, payload: ExtendRuling) -> CaseView:
+        return await self._act(Action.EXTEND_RULING, payload)
+
+    @extend_ruling.validator
+    def _extend_ruling(self, payload: ExtendRuling) -> None:
+        self._check(Action.EXTEND_RULING, payload)
 
     @workflow.update
     async def flag_intensification(self, payload: FlagIntensification) -> CaseView:
