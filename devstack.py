@@ -17,6 +17,7 @@ import subprocess
 import sys
 import time
 from collections.abc import Callable
+from datetime import UTC, datetime
 from pathlib import Path
 
 from sqlalchemy import select
@@ -28,6 +29,7 @@ from db.engine import make_engine, redact
 from db.migrate import upgrade_async
 from db.schema import accounts
 from db.seed import load_demo_counties
+from service.calendar_status import calendar_status
 from service.erasure import ensure_erasure_schedule, set_history_retention
 from service.identity import set_password
 from service.schedules import ensure_digest_schedules, supervisor_scopes
@@ -248,6 +250,8 @@ async def prepare(settings: Settings) -> tuple[str, subprocess.Popen[bytes] | No
         print(f"  Temporal keeps a closed case's history {kept.days} days (TEMPORAL_RETENTION_DAYS)")
     except Exception as err:  # a hosted namespace may not let us: say what to do
         print(f"  warning: could not set the namespace's retention ({err}); set it to {days}d yourself")
+    calendar, _, warning = calendar_status(settings.policy, datetime.now(UTC))
+    print(f"  warning: {warning}" if warning else f"  calendar {calendar.name} covers the next 60 days")
     return db_url, temporal
 
 

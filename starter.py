@@ -22,6 +22,7 @@ from rich.console import Console
 from rich.panel import Panel
 from rich.table import Table
 
+from calendar_cli import calendar_app
 from cli import door
 from cli.erasure import app as erasure_app
 from cli.keys import app as keys_app
@@ -47,6 +48,8 @@ from models.performance import PerformanceReport, ReportQuery, days_period
 from models.registry import UnknownPlace
 from models.view import CaseView
 from policies import PolicyError, available, load_policy
+from policies.calendar_files import CalendarFileError, load_calendar
+from service.calendar_send import open_case_ids, send_calendar
 from service.cases import CaseError, CaseFilter, CasePage, CaseRow, Cases
 from service.intake import IntakeResult, open_case, policy_for
 from service.report_output import tables, to_csv, to_json
@@ -65,6 +68,7 @@ app.add_typer(outbox_app, name="outbox")
 app.add_typer(door.app)
 app.add_typer(keys_app, name="keys")
 app.add_typer(erasure_app, name="erasure")
+app.add_typer(calendar_app, name="calendar")
 out = Console()
 err = Console(stderr=True, soft_wrap=True)
 
@@ -96,7 +100,7 @@ def _run(work: Coroutine[Any, Any, None]) -> int:
     try:
         asyncio.run(work)
         return 0
-    except (ConfigError, PolicyError) as e:
+    except (ConfigError, PolicyError, CalendarFileError) as e:
         err.print(f"[red]error:[/] {e}", highlight=False)
         return 2
     except ValidationError as e:
@@ -136,6 +140,10 @@ def _label(value: Any) -> str:
         return str(value)
 
 
+def _mark(view: CaseView, deadline: str) -> str:
+    return " [yellow](provisional 暂定)[/]" if deadline in view.provisional else ""
+
+
 def render(view: CaseView) -> None:
     status = _label(view.status) + ("  [bold red]OVERDUE 逾期[/]" if view.overdue else "")
     lines = [
@@ -145,8 +153,8 @@ def render(view: CaseView) -> None:
         f"committee  {view.committee_name} ({view.committee_id})",
         f"mediators  {', '.join(view.mediators) or '—'}",
         f"place      grid {view.place.grid}",
-        f"accept by  {_local(view.acceptance_deadline)} CST",
-        f"mediate by {_local(view.mediation_deadline)} CST",
+        f"accept by  {_local(view.acceptance_deadline)} CST{_mark(view, 'acceptance_deadline')}",
+        f"mediate by {_local(view.mediation_deadline)} CST{_mark(view, 'mediation_deadline')}",
         f"reminders  {view.reminders_sent} sent",
     ]
     if view.closure_reason:
@@ -156,6 +164,13 @@ def render(view: CaseView) -> None:
     if view.referral_no:
         lines.append(
             f"court      {view.court} · {view.referral_no} · term ends {_local(view.court_term_ends)}"
+            + _mark(view, "court_term_ends")
+        )
+    if view.provisional:
+        years = ", ".join(str(y) for y in view.calendar_years)
+        lines.append(
+            f"[yellow]provisional 暂定[/]: marked deadlines fall in a year whose holidays are not"
+            f" installed (calendar covers {years}); counted on weekends only"
         )
     if view.aftercare:
         care, conf = view.aftercare, view.aftercare.confirmation
@@ -404,6 +419,19 @@ async def escalate(
 
 @app.command()
 @command
+async def flag(
+    case_id: str,
+    as_: AsMember,
+    reason: Reason,
+    committee: Committee = None,
+    role: Role = ActorRole.MEDIATOR,
+) -> None:
+    """Flag the dispute as likely to intensify (Art. 25): police and departments told once; no escalation."""
+    await _act(case_id, Action.FLAG_INTENSIFICATION, as_, committee, role, reason=reason)
+
+
+@app.command()
+@command
 async def transfer(
     case_id: str,
     to: Annotated[str, typer.Option(help="committee id")],
@@ -532,6 +560,19 @@ async def ruling(
 ) -> None:
     """Record the court's ruling on judicial confirmation."""
     await _act(case_id, Action.RECORD_RULING, as_, committee, role, ruling=outcome, then=then)
+
+
+@app.command("extend-ruling")
+@command
+async def extend_ruling(
+    case_id: str,
+    as_: AsMember,
+    approval: Annotated[str, typer.Option(help="the court president's approval (e.g. its number)")],
+    committee: Committee = None,
+    role: Role = ActorRole.MEDIATOR,
+) -> None:
+    """Record that the court president approved 10 more days for the ruling (SPC 2011, Art. 5)."""
+    await _act(case_id, Action.EXTEND_RULING, as_, committee, role, approval=approval)
 
 
 @app.command()
@@ -781,6 +822,24 @@ async def digest_schedules() -> None:
         await connect(settings), scopes, settings.task_queue, policy=settings.policy
     )
     out.print(f"{len(ids)} digest schedule(s): {', '.join(ids)}")
+
+
+@calendar_app.command("send")
+@command
+async def calendar_send(
+    as_: Annotated[str, typer.Option("--as", help="your operator id (recorded in each case's history)")],
+    calendar: Annotated[str, typer.Option(help="the installed calendar to send")] = "cn",
+) -> None:
+    """Send the installed calendar to every open case: deadlines not yet passed are counted again."""
+    installed = load_calendar(calendar)
+    client = await connect(Settings())
+    result = await send_calendar(client, await open_case_ids(client), installed, as_)
+    out.print(
+        f"calendar {installed.name} ({', '.join(map(str, installed.years))}): {len(result.amended)} case(s)"
+        f" amended, {len(result.up_to_date)} already up to date, {len(result.refused)} refused"
+    )
+    for case_id, why in result.refused.items():
+        err.print(f"[yellow]refused[/] {case_id}: {why}", highlight=False)
 
 
 def main() -> None:

@@ -8,10 +8,11 @@ from __future__ import annotations
 
 import asyncio
 import compileall
+import contextlib
 import signal
 import sys
 from collections.abc import Awaitable, Callable
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import structlog
@@ -27,11 +28,13 @@ from db.engine import make_engine, redact
 from notify.channels import dispatcher as make_dispatcher
 from notify.channels import metrics_port
 from notify.dispatcher import run_dispatcher
+from service.calendar_status import COVERED_DAYS_GAUGE, calendar_status
 from service.logs import configure_logging
 from settings import ConfigError, Settings, check_database, connect, field_sealer
 from workflows import WORKFLOWS
 
 GRACEFUL_SHUTDOWN = timedelta(seconds=30)
+CALENDAR_CHECK_EVERY = timedelta(hours=1)
 log = structlog.get_logger("worker")
 
 
@@ -62,11 +65,31 @@ def make_runtime(settings: Settings) -> Runtime | None:
     )
 
 
+async def watch_calendar(settings: Settings, runtime: Runtime | None, stop: asyncio.Event) -> None:
+    """Warn while the installed calendar does not cover the next 60 days; keep the gauge current."""
+    gauge = (
+        runtime.metric_meter.create_gauge(COVERED_DAYS_GAUGE, "days ahead the calendar covers")
+        if runtime
+        else None
+    )
+    warned = None
+    while not stop.is_set():
+        calendar, days, warning = calendar_status(settings.policy, datetime.now(UTC))
+        if gauge is not None:
+            gauge.set(days, {"calendar": calendar.name})
+        if warning and warning != warned:
+            log.warning("calendar does not cover the next 60 days", detail=warning)
+        warned = warning
+        with contextlib.suppress(TimeoutError):
+            await asyncio.wait_for(stop.wait(), CALENDAR_CHECK_EVERY.total_seconds())
+
+
 async def run(settings: Settings, stop: asyncio.Event) -> None:
     precompile_workflows()
     sealer = field_sealer(settings)
     fields.install(sealer)  # the outbox dispatcher opens messages with it
-    client = await connect(settings, runtime=make_runtime(settings))
+    runtime = make_runtime(settings)
+    client = await connect(settings, runtime=runtime)
     url = settings.resolved_database_url()
     engine = make_engine(url, pool_size=settings.db_pool_size)
     await check_database(engine, url)
@@ -104,9 +127,11 @@ async def run(settings: Settings, stop: asyncio.Event) -> None:
         dispatcher = asyncio.create_task(
             run_dispatcher(outbox_dispatcher, settings.outbox_poll_seconds, stop)
         )
+        calendar = asyncio.create_task(watch_calendar(settings, runtime, stop))
         await stop.wait()
         log.info("worker stopping: finishing running activities")
     await dispatcher
+    await calendar
     await engine.dispose()
     log.info("worker stopped")
 

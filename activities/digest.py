@@ -29,6 +29,7 @@ from models.enums import CaseStatus, EscalationCause
 from policies import PolicyError, load_policy
 
 DIGEST_KIND = "digest"
+PROVISIONAL_GAUGE = "mediation_provisional_deadlines"
 COLUMNS = ("case_id", "case_no", "status", "level", "committee_id", "risk", "next_deadline", "overdue")
 
 
@@ -100,6 +101,9 @@ class DigestActivities:
             )
             created = written.first() is not None
         activity.logger.info("digest written" if created else "digest already written", extra={"key": key})
+        activity.metric_meter().create_gauge(
+            PROVISIONAL_GAUGE, "open cases whose next deadline is in a year the calendar does not cover"
+        ).set(len(digest.provisional), {"scope": scope.code})
         return DigestResult(
             key=key,
             created=created,
@@ -107,4 +111,5 @@ class DigestActivities:
             overdue=len(digest.overdue),
             stalled=len(digest.stalled),
             may_intensify=len(digest.may_intensify),
+            provisional=len(digest.provisional),
         )

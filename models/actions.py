@@ -45,6 +45,12 @@ class Escalate(ActionInput):
     to_level: Level | None = None
 
 
+class FlagIntensification(ActionInput):
+    """Art. 25: the dispute may intensify; preventive measures and a report, without escalating."""
+
+    reason: PlainText = Reason
+
+
 class Transfer(ActionInput):
     committee_id: str = Field(min_length=1, max_length=40)
     reason: PlainText = Reason
@@ -90,6 +96,14 @@ class RecordRuling(ActionInput):
     then: AfterInvalid | None = Field(default=None, description="required when the ruling is `invalid`")
 
 
+class ExtendRuling(ActionInput):
+    """SPC 2011 Art. 5: the court president approved 10 more days for the ruling."""
+
+    approval: PlainText = Field(
+        min_length=2, max_length=200, description="the president's approval, e.g. its number"
+    )
+
+
 class RecordVisit(ActionInput):
     performing: bool = Field(description="whether the agreement is being performed")
     notes: PlainText = Field(min_length=2, max_length=TEXT_MAX)
@@ -109,4 +123,6 @@ PAYLOADS: dict[Action, type[ActionInput]] = {
     Action.RECORD_COURT_DECISION: RecordCourtDecision,
     Action.RECORD_RULING: RecordRuling,
     Action.RECORD_VISIT: RecordVisit,
+    Action.FLAG_INTENSIFICATION: FlagIntensification,
+    Action.EXTEND_RULING: ExtendRuling,
 }

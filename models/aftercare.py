@@ -11,7 +11,7 @@ from enum import StrEnum
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from models.calendar import Span, Unit, WorkingCalendar, add_span
+from models.calendar import Span, Unit, WorkingCalendar, add_span, reminder_time
 
 
 class OnBreach(StrEnum):
@@ -57,6 +57,18 @@ class ConfirmationRule(BaseModel):
         default=Span(amount=3, unit=Unit.WORKING_DAYS),
         description="SPC 2011: the court decides whether to accept within 3 days",
     )
+    ruling: Span = Field(
+        default=Span(amount=15, unit=Unit.CALENDAR_DAYS),
+        description="SPC 2011 Art. 5: once accepted, the court rules within 15 days",
+    )
+    ruling_extension: Span = Field(
+        default=Span(amount=10, unit=Unit.CALENDAR_DAYS),
+        description="SPC 2011 Art. 5: another 10 days with the court president's approval",
+    )
+    ruling_reminder: Span = Field(
+        default=Span(amount=1, unit=Unit.WORKING_DAYS),
+        description="policy default: the committee is reminded this long before the ruling is due",
+    )
 
 
 class Visit(BaseModel):
@@ -80,6 +92,18 @@ class Confirmation(BaseModel):
     accepted: bool | None = None
     ruling: Ruling | None = None
     ruled_at: datetime | None = None
+    accepted_at: datetime | None = None
+    ruling_due: datetime | None = Field(
+        default=None, description="set for cases opened since the terms patch"
+    )
+    ruling_remind_at: datetime | None = None
+    ruling_reminded: bool = False
+    ruling_late: bool = False
+    ruling_extended: bool = False
+
+    @property
+    def awaiting_ruling(self) -> bool:
+        return self.accepted is True and self.ruling is None and self.ruling_due is not None
 
     @property
     def pending(self) -> bool:
@@ -107,6 +131,8 @@ class Due(StrEnum):
     VISIT = "visit"
     WINDOW_CLOSES = "window_closes"
     DECISION_LATE = "decision_late"
+    RULING_SOON = "ruling_soon"
+    RULING_LATE = "ruling_late"
 
 
 def plan(
@@ -136,6 +162,10 @@ def due_times(care: Aftercare) -> list[datetime]:
         times.append(c.window_ends)
     if c.applied_at is not None and c.accepted is None and not c.decision_reminded and c.decision_due:
         times.append(c.decision_due)
+    if c.awaiting_ruling and not c.ruling_reminded and c.ruling_remind_at is not None:
+        times.append(c.ruling_remind_at)
+    if c.awaiting_ruling and not c.ruling_late and c.ruling_due is not None:
+        times.append(c.ruling_due)
     return times
 
 
@@ -153,4 +183,18 @@ def fire(care: Aftercare, now: datetime) -> list[tuple[Due, int]]:
     if c.decision_due and c.accepted is None and not c.decision_reminded and c.decision_due <= now:
         c.decision_reminded = True
         fired.append((Due.DECISION_LATE, 0))
+    if c.awaiting_ruling and not c.ruling_reminded and c.ruling_remind_at and c.ruling_remind_at <= now:
+        c.ruling_reminded = True
+        fired.append((Due.RULING_SOON, 0))
+    if c.awaiting_ruling and not c.ruling_late and c.ruling_due and c.ruling_due <= now:
+        c.ruling_late = True
+        fired.append((Due.RULING_LATE, 0))
     return fired
+
+
+def ruling_due(c: Confirmation, due: datetime, rule: ConfirmationRule, calendar: WorkingCalendar) -> None:
+    """Set when the ruling is due (Art. 5) and when the committee is reminded of it."""
+    remind = reminder_time(due, rule.ruling_reminder, calendar)
+    c.ruling_due, c.ruling_late = due, False
+    c.ruling_remind_at = remind if remind > (c.accepted_at or remind) and remind < due else None
+    c.ruling_reminded = c.ruling_remind_at is None

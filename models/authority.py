@@ -27,7 +27,7 @@ class StaffRole(StrEnum):
     OPERATOR = "operator"
 
 
-COURT_ACTIONS = frozenset({Action.RECORD_COURT_DECISION, Action.RECORD_RULING})
+COURT_ACTIONS = frozenset({Action.RECORD_COURT_DECISION, Action.EXTEND_RULING, Action.RECORD_RULING})
 CaseOp = Action | StaffAction
 
 

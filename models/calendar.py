@@ -2,8 +2,13 @@
 
 Counting follows the Civil Procedure Law (Art. 85): the day an event happens is
 not counted; a deadline of N days ends at 24:00 (China Standard Time) of the
-Nth day after it. Working days skip weekends and public holidays and include
-the make-up working days (调休) announced each year.
+Nth day after it, and a term in calendar days or months whose last day is a day
+off (a weekend or public holiday; make-up working days are working days) ends
+at 24:00 of the first working day after it. A term of N months ends on the day
+of the Nth month that corresponds to the start, or that month's last day when it
+has none (Civil Code Art. 202). Working days skip weekends and public holidays
+and include the make-up working days (调休) announced each year. A deadline in a
+year the calendar does not cover is counted on weekends alone: provisional.
 """
 
 from __future__ import annotations
@@ -19,6 +24,7 @@ CHINA_TZ = timezone(timedelta(hours=8), "CST")
 class Unit(StrEnum):
     WORKING_DAYS = "working_days"
     CALENDAR_DAYS = "calendar_days"
+    MONTHS = "months"
     HOURS = "hours"
     MINUTES = "minutes"
     SECONDS = "seconds"  # drills and demos only
@@ -46,6 +52,12 @@ class WorkingCalendar(BaseModel):
     years: list[int] = Field(min_length=1)
     holidays: frozenset[date] = frozenset()
     make_up_workdays: frozenset[date] = frozenset()
+    art85: bool = Field(
+        default=True,
+        description="a calendar-day or month term whose last day is a day off ends on the next working day,"
+        " and reminders move off days off (Civil Procedure Law Art. 85); cases opened before it was"
+        " counted keep counting without it",
+    )
 
     @model_validator(mode="after")
     def _disjoint(self) -> WorkingCalendar:
@@ -63,6 +75,22 @@ class WorkingCalendar(BaseModel):
 
     def covers(self, day: date) -> bool:
         return day.year in self.years
+
+    def provisional(self, deadline: datetime) -> bool:
+        """A deadline whose last day lies in a year this calendar does not cover (weekends only)."""
+        return not self.covers(local_day(deadline - timedelta(microseconds=1)))
+
+    def working_day_from(self, day: date) -> date:
+        """`day` if it is a working day, else the first working day after it."""
+        while not self.is_working_day(day):
+            day += timedelta(days=1)
+        return day
+
+    def working_day_until(self, day: date) -> date:
+        """`day` if it is a working day, else the last working day before it."""
+        while not self.is_working_day(day):
+            day -= timedelta(days=1)
+        return day
 
     def add_working_days(self, day: date, n: int) -> date:
         """The Nth working day after `day` (n=0 gives `day` itself)."""
@@ -87,6 +115,14 @@ def local_day(instant: datetime) -> date:
     return instant.astimezone(CHINA_TZ).date()
 
 
+def add_months(day: date, months: int) -> date:
+    """The day `months` later that corresponds to `day`, or that month's last day (Civil Code Art. 202)."""
+    year, month0 = divmod(day.year * 12 + day.month - 1 + months, 12)
+    first = date(year, month0 + 1, 1)
+    next_first = date(year + (month0 + 1) // 12, (month0 + 1) % 12 + 1, 1)
+    return min(first + timedelta(days=day.day - 1), next_first - timedelta(days=1))
+
+
 def end_of_day(day: date) -> datetime:
     """24:00 China Standard Time of `day`, as a UTC instant."""
     return datetime.combine(day + timedelta(days=1), time(0), CHINA_TZ).astimezone(UTC)
@@ -103,9 +139,12 @@ def add_span(start: datetime, span: Span, calendar: WorkingCalendar) -> datetime
     # An instant at exactly 24:00 belongs to the day that ends then: 2 working days after a
     # Monday 24:00 deadline (or a handoff made by it) end Wednesday 24:00, not Thursday.
     day = local_day(start - timedelta(microseconds=1))
-    if span.unit is Unit.CALENDAR_DAYS:
-        return end_of_day(day + timedelta(days=span.amount))
-    return end_of_day(calendar.add_working_days(day, span.amount))
+    if span.unit is Unit.WORKING_DAYS:
+        return end_of_day(calendar.add_working_days(day, span.amount))
+    last = add_months(day, span.amount) if span.unit is Unit.MONTHS else day + timedelta(days=span.amount)
+    if calendar.art85:
+        last = calendar.working_day_from(last)
+    return end_of_day(last)
 
 
 def subtract_span(deadline: datetime, span: Span, calendar: WorkingCalendar) -> datetime:
@@ -117,6 +156,8 @@ def subtract_span(deadline: datetime, span: Span, calendar: WorkingCalendar) -> 
     if span.unit is Unit.HOURS:
         return deadline - timedelta(hours=span.amount)
     last_day = local_day(deadline - timedelta(microseconds=1))
+    if span.unit is Unit.MONTHS:
+        return end_of_day(add_months(last_day, -span.amount))
     if span.unit is Unit.CALENDAR_DAYS:
         return end_of_day(last_day - timedelta(days=span.amount))
     if span.amount == 0:
@@ -127,6 +168,17 @@ def subtract_span(deadline: datetime, span: Span, calendar: WorkingCalendar) -> 
         if calendar.is_working_day(day):
             left -= 1
     return end_of_day(day - timedelta(days=1))
+
+
+def reminder_time(deadline: datetime, before: Span, calendar: WorkingCalendar) -> datetime:
+    """When a reminder `before` a deadline fires: never on a day off (Art. 85 counting), but at the
+    same time of the working day before. Drill units (minutes, seconds) are left where they fall."""
+    at = subtract_span(deadline, before, calendar)
+    if not calendar.art85 or before.unit in (Unit.MINUTES, Unit.SECONDS):
+        return at
+    local = at.astimezone(CHINA_TZ)
+    day = calendar.working_day_until(local.date())
+    return datetime.combine(day, local.timetz()).astimezone(UTC)
 
 
 def span_longer(a: Span, b: Span, at: datetime, calendar: WorkingCalendar) -> bool:

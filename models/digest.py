@@ -77,6 +77,10 @@ class Digest(BaseModel):
     overdue: list[DigestCase]
     stalled: list[DigestCase]
     may_intensify: list[DigestCase]
+    provisional: list[DigestCase] = Field(
+        default_factory=list, description="next deadline in a year the installed calendar does not cover"
+    )
+    calendar_years: list[int] = Field(default_factory=list)
 
 
 class DigestResult(BaseModel):
@@ -86,6 +90,7 @@ class DigestResult(BaseModel):
     overdue: int
     stalled: int
     may_intensify: int
+    provisional: int = 0
 
 
 def digest_key(scope: DigestScope, day: date) -> str:
@@ -125,6 +130,10 @@ def build_digest(
         overdue=_by_deadline(c for c in open_cases if _is_overdue(c, now)),
         stalled=_by_deadline(stalled.values()),
         may_intensify=_by_deadline(c for c in open_cases if c.risk is Risk.MAY_INTENSIFY),
+        provisional=_by_deadline(
+            c for c in open_cases if c.next_deadline is not None and calendar.provisional(c.next_deadline)
+        ),
+        calendar_years=list(calendar.years),
     )
 
 
@@ -166,4 +175,8 @@ def render(digest: Digest) -> tuple[str, str]:
     body = [f"{zh(ReportTerm.DIGEST)} {digest.day} · {digest.scope.code} · {due_by}"]
     for term, cases in counts:
         body += ["", *_section(term, cases)]
+    if digest.provisional:
+        years = ", ".join(str(y) for y in digest.calendar_years)
+        body += ["", *_section(ReportTerm.PROVISIONAL, digest.provisional)]
+        body.append(f"  calendar covers {years}: these count weekends only until the year is installed")
     return subject, "\n".join(body)

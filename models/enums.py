@@ -121,6 +121,8 @@ class Action(StrEnum):
     RECORD_COURT_DECISION = "record_court_decision"
     RECORD_RULING = "record_ruling"
     RECORD_VISIT = "record_visit"
+    FLAG_INTENSIFICATION = "flag_intensification"
+    EXTEND_RULING = "extend_ruling"
 
 
 class NotificationKind(StrEnum):
@@ -133,3 +135,5 @@ class NotificationKind(StrEnum):
     RETURN_TO_COURT = "return_to_court"
     FOLLOW_UP_DUE = "follow_up_due"
     CONFIRMATION = "confirmation"
+    DEADLINE_MOVED = "deadline_moved"
+    COURT_OUTCOME = "court_outcome"

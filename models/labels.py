@@ -78,6 +78,8 @@ add_labels(
         (Action.RECORD_COURT_DECISION, ("记录法院受理决定", "record the court's acceptance decision")),
         (Action.RECORD_RULING, ("记录司法确认裁定", "record the court's ruling")),
         (Action.RECORD_VISIT, ("记录回访", "record a follow-up visit")),
+        (Action.FLAG_INTENSIFICATION, ("标记可能激化", "flag as likely to intensify")),
+        (Action.EXTEND_RULING, ("记录司法确认延长审查期限", "record the extension of the court's ruling")),
     ]
 )
 
@@ -122,6 +124,7 @@ class ReportTerm(StrEnum):
     OVERDUE = "overdue"
     STALLED = "stalled"
     MAY_INTENSIFY = "may_intensify"
+    PROVISIONAL = "provisional"
 
 
 add_labels(
@@ -149,6 +152,10 @@ add_labels(
         (ReportTerm.OVERDUE, ("已逾期", "overdue")),
         (ReportTerm.STALLED, ("移交未及时受理", "handoffs not accepted in time")),
         (ReportTerm.MAY_INTENSIFY, ("可能激化", "may intensify")),
+        (
+            ReportTerm.PROVISIONAL,
+            ("暂定期限（当年节假日安排未导入）", "provisional: that year's holidays not yet installed"),
+        ),
     ]
 )
 
@@ -231,6 +238,14 @@ NOTICES: dict[str, dict[str, tuple[str, str]]] = {
     "confirmation": {
         "zh": ("达成协议", "案件${case_no}已达成调解协议，可于${due}前共同申请司法确认。"),
         "en": ("agreement reached", "${case_no}: agreement; court confirmation by ${due}."),
+    },
+    "deadline_moved": {
+        "zh": ("期限调整", "案件${case_no}按新的节假日安排重新计算期限，最近期限${due}。"),
+        "en": ("deadlines moved", "Case ${case_no}: deadlines moved; next ${due}."),
+    },
+    "court_outcome": {
+        "zh": ("调解结果", "委派调解${referral_no}（案件${case_no}）结果：${what}。"),
+        "en": ("mediation outcome", "${referral_no}: mediation ${what}."),
     },
     "login_code": {
         "zh": ("登录验证码", "验证码${code}，${minutes}分钟内有效，用于登录调解系统，请勿告诉他人。"),

@@ -11,7 +11,7 @@ from enum import StrEnum
 from string import Template
 
 from models.calendar import CHINA_TZ
-from models.enums import ClosureReason, DeadlineKind, DisputeType
+from models.enums import ClosureReason, DeadlineKind, DisputeType, Outcome
 from models.labels import FOLLOW_UP_WHAT, NOTICE_FALLBACK, NOTICES, en, zh
 
 LANGUAGES = ("zh", "en")
@@ -57,6 +57,8 @@ def _what(facts: dict[str, str], lang: str) -> str | None:
         label = ClosureReason(facts["reason"])
     elif "dispute_type" in facts:
         label = DisputeType(facts["dispute_type"])
+    elif "outcome" in facts:
+        label = Outcome(facts["outcome"])
     if label is not None:
         return pick(label)
     if "what" in facts and facts["what"] in FOLLOW_UP_WHAT:

@@ -10,13 +10,15 @@ from __future__ import annotations
 import copy
 from datetime import datetime
 
-from models import aftercare, supervision
+from models import aftercare, supervision, terms
 from models.actions import (
     Accept,
     ActionInput,
     ApplyConfirmation,
     Escalate,
     Extend,
+    ExtendRuling,
+    FlagIntensification,
     RecordAgreement,
     RecordCourtDecision,
     RecordFailure,
@@ -28,7 +30,7 @@ from models.actions import (
     Withdraw,
 )
 from models.aftercare import Aftercare, AfterInvalid, OnBreach, Ruling
-from models.calendar import Span, add_span, subtract_span
+from models.calendar import Span, add_span, reminder_time
 from models.calendar import cst_text as _fmt
 from models.case import (
     MAX_STAGES,
@@ -42,6 +44,7 @@ from models.case import (
     Session,
     Stage,
 )
+from models.court_notices import court_outcome_notice
 from models.effects import CaseEvent, CaseProjection, Effects, Notification, StageRecord
 from models.enums import (
     LEVEL_ORDER,
@@ -73,6 +76,7 @@ _BY_STATUS: dict[CaseStatus, tuple[Action, ...]] = {
         Action.TRANSFER,
         Action.RECORD_REFUSAL,
         Action.WITHDRAW,
+        Action.FLAG_INTENSIFICATION,
     ),
     CaseStatus.MEDIATING: (
         Action.RECORD_SESSION,
@@ -83,12 +87,14 @@ _BY_STATUS: dict[CaseStatus, tuple[Action, ...]] = {
         Action.RECORD_FAILURE,
         Action.RECORD_REFUSAL,
         Action.WITHDRAW,
+        Action.FLAG_INTENSIFICATION,
     ),
     CaseStatus.FOLLOW_UP: (
         Action.RECORD_VISIT,
         Action.APPLY_CONFIRMATION,
         Action.RECORD_COURT_DECISION,
         Action.RECORD_RULING,
+        Action.EXTEND_RULING,
     ),
     CaseStatus.CLOSED: (),
 }
@@ -102,12 +108,15 @@ def allowed_actions(state: CaseState) -> list[Action]:
     allowed = list(_BY_STATUS[state.status])
     if state.level is state.policy.top or under_court_term(state):
         allowed.remove(Action.ESCALATE) if Action.ESCALATE in allowed else None
-    if state.status is CaseStatus.MEDIATING and len(state.stage.extensions) >= _extension_limits(state)[0]:
+    used = terms.extensions_used(state, under_court_term(state))
+    if state.status is CaseStatus.MEDIATING and used >= _extension_limits(state)[0]:
         allowed.remove(Action.EXTEND)
     if len(state.stages) >= MAX_STAGES and Action.TRANSFER in allowed:
         allowed.remove(Action.TRANSFER)
     if state.aftercare is not None:
         allowed = [a for a in allowed if aftercare_allows(state.aftercare, a)]
+    if state.risk is Risk.MAY_INTENSIFY and Action.FLAG_INTENSIFICATION in allowed:
+        allowed.remove(Action.FLAG_INTENSIFICATION)  # one flag, one notice (Art. 25)
     return allowed
 
 
@@ -135,6 +144,8 @@ def aftercare_allows(care: Aftercare, action: Action) -> bool:
             return c.applied_at is not None and c.accepted is None
         case Action.RECORD_RULING:
             return c.accepted is True and c.ruling is None
+        case Action.EXTEND_RULING:
+            return c.awaiting_ruling and not c.ruling_extended
     return True
 
 
@@ -205,6 +216,9 @@ class _Tx:
         return state, self.effects
 
 
+Transition = _Tx  # for rule modules beside this one (models/amendment.py)
+
+
 def open_case(case: CaseInput, route: Route, now: datetime) -> tuple[CaseState, Effects]:
     """The first handoff: to the grid, or higher when the dispute may intensify (Art. 25)."""
     policy = case.policy
@@ -267,6 +281,10 @@ def check(state: CaseState, action: Action, payload: ActionInput, now: datetime)
         )
     if not stage.committee.has_member(actor.id):
         raise Rejected(f"{actor.id} is not a member of {stage.committee.name} ({stage.committee.id})")
+    moves_on = under_court_term(state) or state.level is not state.policy.top
+    late = terms.too_late(state, action, now, moves_on)
+    if late is not None:
+        raise Rejected(late)
     _CHECKS[action](state, payload, now)
 
 
@@ -358,7 +376,9 @@ def _not_now(state: CaseState, action: Action, allowed: list[Action]) -> str:
         where += "; the court has not accepted an application for judicial confirmation"
     elif action is Action.EXTEND and state.status is CaseStatus.MEDIATING:
         where += (
-            f"; the stage already had {len(state.stage.extensions)} extension(s), the most the policy allows"
+            f"; the {'referral' if under_court_term(state) and terms.whole_referral(state) else 'stage'}"
+            f" already had {terms.extensions_used(state, under_court_term(state))} extension(s),"
+            " the most the policy allows"
         )
     elif action is Action.TRANSFER and len(state.stages) >= MAX_STAGES:
         where += f"; it has had {MAX_STAGES} stages, the most a case may have"
@@ -478,7 +498,7 @@ def _check_party(state: CaseState, payload: ActionInput, now: datetime) -> None:
 
 
 def _check_nothing(state: CaseState, payload: ActionInput, now: datetime) -> None:
-    assert isinstance(payload, RecordFailure)
+    assert isinstance(payload, RecordFailure | FlagIntensification)
 
 
 # ---------------------------------------------------------------- effects of actions
@@ -492,11 +512,11 @@ def _apply_accept(tx: _Tx, payload: ActionInput, now: datetime) -> None:
     stage.mediators = list(payload.mediator_ids)
     if under_court_term(state):
         assert state.referral is not None
-        stage.mediation_deadline = state.policy.court.term_ends(state.referral, state.policy.calendar)
+        stage.mediation_deadline = terms.court_term_ends(state)
     else:
         rule = state.policy.rule(stage.level)
         stage.mediation_deadline = add_span(now, rule.mediation, state.policy.calendar)
-    stage.reminders = [r for r in stage.reminders if r.sent] + _reminders(
+    stage.reminders = [r for r in stage.reminders if r.sent] + plan_reminders(
         state, stage.level, DeadlineKind.MEDIATION, stage.mediation_deadline, now
     )
     state.status = CaseStatus.MEDIATING
@@ -540,7 +560,7 @@ def _apply_extend(tx: _Tx, payload: ActionInput, now: datetime) -> None:
         )
     )
     stage.mediation_deadline = new_deadline
-    stage.reminders = [r for r in stage.reminders if r.sent] + _reminders(
+    stage.reminders = [r for r in stage.reminders if r.sent] + plan_reminders(
         state, stage.level, DeadlineKind.MEDIATION, new_deadline, now
     )
     _clear_overdue(state, stage, now)
@@ -550,12 +570,22 @@ def _apply_extend(tx: _Tx, payload: ActionInput, now: datetime) -> None:
 def _apply_escalate(tx: _Tx, payload: ActionInput, now: datetime) -> None:
     assert isinstance(payload, Escalate)
     target = _escalation_target(tx.state, payload)
-    intensifying = payload.intensifying or tx.state.risk is Risk.MAY_INTENSIFY
-    if intensifying:
+    # the police and departments are told once per flag, not again at every later escalation;
+    # an escalation counts as caused by intensification only when the mediator says it is
+    if payload.intensifying and tx.state.risk is not Risk.MAY_INTENSIFY:
         tx.state.risk = Risk.MAY_INTENSIFY
         _intensification_notices(tx, f"stage-{tx.state.stage.no}")
-    cause = EscalationCause.INTENSIFICATION if intensifying else EscalationCause.DECISION
+    cause = EscalationCause.INTENSIFICATION if payload.intensifying else EscalationCause.DECISION
     _escalate(tx, target, cause, payload.reason, now)
+
+
+def _apply_flag(tx: _Tx, payload: ActionInput, now: datetime) -> None:
+    assert isinstance(payload, FlagIntensification)
+    state = tx.state
+    state.risk = Risk.MAY_INTENSIFY
+    key = f"stage-{state.stage.no}/flag"
+    _intensification_notices(tx, key)
+    tx.event("intensification_flagged", now, key, reason=payload.reason, flagged_by=payload.actor.id)
 
 
 def _apply_transfer(tx: _Tx, payload: ActionInput, now: datetime) -> None:
@@ -576,6 +606,7 @@ def _apply_agreement(tx: _Tx, payload: ActionInput, now: datetime) -> None:
         form=payload.form, terms=payload.terms, signed_by=list(payload.signed_by), reached_at=now
     )
     _end_stage(tx, Outcome.AGREEMENT, None, "agreement reached", now)
+    _tell_court(tx, Outcome.AGREEMENT, f"协议内容 terms: {payload.terms}")
     policy = state.policy
     state.aftercare = aftercare.plan(
         state.stage.no, state.stage.committee.id, now, policy.follow_up, policy.confirmation, policy.calendar
@@ -646,7 +677,12 @@ def _check_court_decision(state: CaseState, payload: ActionInput, now: datetime)
 
 def _apply_court_decision(tx: _Tx, payload: ActionInput, now: datetime) -> None:
     assert isinstance(payload, RecordCourtDecision) and tx.state.aftercare is not None
-    tx.state.aftercare.confirmation.accepted = payload.accepted
+    c = tx.state.aftercare.confirmation
+    c.accepted = payload.accepted
+    if payload.accepted and tx.state.policy.calendar.art85:  # cases opened since the terms patch
+        rule, calendar = tx.state.policy.confirmation, tx.state.policy.calendar
+        c.accepted_at = now
+        aftercare.ruling_due(c, add_span(now, rule.ruling, calendar), rule, calendar)
     tx.event(
         "court_decision",
         now,
@@ -678,6 +714,30 @@ def _apply_ruling(tx: _Tx, payload: ActionInput, now: datetime) -> None:
     else:
         _close_after_agreement(tx, ClosureReason.AGREEMENT_INVALID, now)
         _other_routes(tx)
+
+
+def _check_extend_ruling(state: CaseState, payload: ActionInput, now: datetime) -> None:
+    assert isinstance(payload, ExtendRuling) and state.aftercare is not None
+    due = state.aftercare.confirmation.ruling_due
+    if due is not None and now >= due:
+        raise Rejected(
+            f"the 15 days for the ruling ended {_fmt(due)}; an extension is approved before they end"
+        )
+
+
+def _apply_extend_ruling(tx: _Tx, payload: ActionInput, now: datetime) -> None:
+    assert isinstance(payload, ExtendRuling) and tx.state.aftercare is not None
+    c, policy = tx.state.aftercare.confirmation, tx.state.policy
+    assert c.ruling_due is not None
+    c.ruling_extended = True
+    aftercare.ruling_due(
+        c,
+        add_span(c.ruling_due, policy.confirmation.ruling_extension, policy.calendar),
+        policy.confirmation,
+        policy.calendar,
+    )
+    key = _aftercare_key(tx.state, "confirmation/ruling-extended")
+    tx.event("ruling_extended", now, key, approval=payload.approval, ruling_due=str(c.ruling_due))
 
 
 def _check_visit(state: CaseState, payload: ActionInput, now: datetime) -> None:
@@ -767,6 +827,16 @@ def _aftercare_notice(tx: _Tx, due: aftercare.Due, visit_no: int, now: datetime)
             ("the 30 days for a joint application for judicial confirmation passed without one (Art. 33)"),
         )
         tx.event("confirmation_window_closed", now, _aftercare_key(state, "confirmation/window-closed"))
+    elif due is aftercare.Due.RULING_SOON:
+        subject, body = (
+            "司法确认裁定即将到期 ruling due soon",
+            "the court's ruling on confirmation is due soon",
+        )
+    elif due is aftercare.Due.RULING_LATE:
+        subject, body = (
+            "司法确认裁定逾期 ruling late",
+            "the court has not ruled within its days after accepting the application (SPC 2011, Art. 5)",
+        )
     else:
         subject, body = (
             "法院受理决定逾期 court decision late",
@@ -831,6 +901,8 @@ _CHECKS = {
     Action.RECORD_COURT_DECISION: _check_court_decision,
     Action.RECORD_RULING: _check_ruling,
     Action.RECORD_VISIT: _check_visit,
+    Action.FLAG_INTENSIFICATION: _check_nothing,
+    Action.EXTEND_RULING: _check_extend_ruling,
 }
 _APPLY = {
     Action.ACCEPT: _apply_accept,
@@ -846,6 +918,8 @@ _APPLY = {
     Action.RECORD_COURT_DECISION: _apply_court_decision,
     Action.RECORD_RULING: _apply_ruling,
     Action.RECORD_VISIT: _apply_visit,
+    Action.FLAG_INTENSIFICATION: _apply_flag,
+    Action.EXTEND_RULING: _apply_extend_ruling,
 }
 
 
@@ -871,7 +945,7 @@ def _hand_off(tx: _Tx, committee: Committee, now: datetime) -> None:
         court = state.policy.court
         deadline = min(
             add_span(now, court.acceptance, state.policy.calendar),
-            court.term_ends(state.referral, state.policy.calendar),
+            terms.court_term_ends(state),
         )
     else:
         deadline = add_span(now, state.policy.rule(committee.level).acceptance, state.policy.calendar)
@@ -881,7 +955,7 @@ def _hand_off(tx: _Tx, committee: Committee, now: datetime) -> None:
         committee=committee,
         handed_off_at=now,
         acceptance_deadline=deadline,
-        reminders=_reminders(state, committee.level, DeadlineKind.ACCEPTANCE, deadline, now),
+        reminders=plan_reminders(state, committee.level, DeadlineKind.ACCEPTANCE, deadline, now),
     )
     state.stages.append(stage)
     state.status = CaseStatus.AWAITING_ACCEPTANCE
@@ -918,7 +992,24 @@ def _escalate(tx: _Tx, target: Level, cause: EscalationCause, reason: str, now: 
     _hand_off(tx, committee_for(tx.state, target), now)
 
 
+def _tell_court(tx: _Tx, outcome: Outcome, detail: str) -> None:
+    notice = court_outcome_notice(tx.state, outcome, detail)
+    if notice is not None:
+        key, recipient, subject, body = notice
+        referral_no = tx.state.referral.referral_no if tx.state.referral else ""
+        tx.notify(
+            key,
+            NotificationKind.COURT_OUTCOME,
+            recipient,
+            subject,
+            body,
+            referral_no=referral_no,
+            outcome=outcome.value,
+        )
+
+
 def _close(tx: _Tx, outcome: Outcome, reason: ClosureReason, text: str, now: datetime) -> None:
+    _tell_court(tx, outcome, f"原因 reason: {text}")
     _end_stage(tx, outcome, None, text, now)
     state = tx.state
     state.status = CaseStatus.CLOSED
@@ -942,13 +1033,13 @@ def _closed_notices(tx: _Tx, reason: ClosureReason) -> None:
         )
 
 
-def _reminders(
+def plan_reminders(
     state: CaseState, level: Level, kind: DeadlineKind, deadline: datetime, now: datetime
 ) -> list[Reminder]:
     reminders = []
     spans = state.policy.court.reminders_before if under_court_term(state) else None
     for before in spans if spans is not None else state.policy.rule(level).reminders_before:
-        at = subtract_span(deadline, before, state.policy.calendar)
+        at = reminder_time(deadline, before, state.policy.calendar)
         if now < at < deadline:
             reminders.append(Reminder(deadline=kind, before=before, at=at))
     return sorted(reminders, key=lambda r: r.at)

@@ -101,11 +101,12 @@ def apply(
     return tx.done()
 
 
-COURT_LIAISON_ACTIONS = (Action.RECORD_COURT_DECISION, Action.RECORD_RULING)
+COURT_LIAISON_ACTIONS = (Action.RECORD_COURT_DECISION, Action.EXTEND_RULING, Action.RECORD_RULING)
 
 
 def check_court_liaison(state: CaseState, action: Action, payload: ActionInput) -> None:
-    """A court liaison records only the court's decision and ruling, for its own court."""
+    """A court liaison records only the court's decision, the extension of its term for the
+    ruling and the ruling, for its own court."""
     from models.rules import Rejected
 
     actor = payload.actor

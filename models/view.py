@@ -4,14 +4,16 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from pydantic import BaseModel
+from pydantic import BaseModel, Field
 
+from models import terms
 from models.aftercare import Aftercare, due_times
 from models.calendar import cst_text
 from models.case import CaseState, Place, Reminder, Stage
 from models.enums import Action, CaseStatus, ClosureReason, DeadlineKind, DisputeType, Level, Risk
 from models.labels import en
 from models.rules import allowed_actions, next_deadline
+from models.terms import provisional, provisional_note
 
 
 class StageView(BaseModel):
@@ -66,6 +68,11 @@ class CaseView(BaseModel):
     court_term_ends: datetime | None = None
     reopened: int = 0
     version: int
+    provisional: list[str] = Field(
+        default_factory=list,
+        description="the deadlines above (field names) in a year the case's calendar does not cover",
+    )
+    calendar_years: list[int] = Field(default_factory=list, description="years the case's calendar covers")
 
 
 def stage_view(stage: Stage) -> StageView:
@@ -94,6 +101,14 @@ def case_view(state: CaseState, waiting_for: str | None = None) -> CaseView:
     stage = state.stage
     referral = state.referral
     sent = sum(r.sent for s in state.stages for r in s.reminders) + state.overdue_reminders_sent
+    calendar = state.policy.calendar
+    court_term_ends = terms.court_term_ends(state) if referral else None
+    deadlines = {
+        "acceptance_deadline": stage.acceptance_deadline,
+        "mediation_deadline": stage.mediation_deadline,
+        "next_deadline": next_deadline(state),
+        "court_term_ends": court_term_ends,
+    }
     return CaseView(
         case_id=state.case_id,
         case_no=state.case_no,
@@ -123,9 +138,11 @@ def case_view(state: CaseState, waiting_for: str | None = None) -> CaseView:
         aftercare=state.aftercare,
         court=referral.court if referral else None,
         referral_no=referral.referral_no if referral else None,
-        court_term_ends=state.policy.court.term_ends(referral, state.policy.calendar) if referral else None,
+        court_term_ends=court_term_ends,
         reopened=state.reopened,
         version=state.version,
+        provisional=[] if state.closed else [n for n, at in deadlines.items() if provisional(at, calendar)],
+        calendar_years=list(calendar.years),
     )
 
 
@@ -140,6 +157,8 @@ def next_timer_summary(state: CaseState) -> str:
             return f"follow-up visit {visit.no} due"
         if care.confirmation.applied_at is None and not care.confirmation.window_closed:
             return "judicial confirmation window closes (Art. 33)"
+        if care.confirmation.awaiting_ruling and due_times(care):
+            return "court's ruling on judicial confirmation due (SPC 2011, Art. 5)"
         return "court's acceptance decision due" if due_times(care) else "waiting for a follow-up visit"
     phase = DeadlineKind.ACCEPTANCE if stage.accepted_at is None else DeadlineKind.MEDIATION
     pending = [r for r in stage.reminders if not r.sent and r.deadline is phase]
@@ -170,7 +189,14 @@ def current_details(state: CaseState, waiting_for: str | None = None) -> str:
         f"- level: {en(stage.level)} · committee: {stage.committee.name} ({stage.committee.id})",
         f"- status: {en(state.status)}{' · **OVERDUE**' if state.overdue else ''}",
         f"- awaiting: {waiting_for or awaited}",
-        f"- next deadline: {cst_text(deadline)}" if deadline else "- no deadline",
+        f"- next deadline: {cst_text(deadline)}{_provisional_mark(state, deadline)}"
+        if deadline
+        else "- no deadline",
         f"- stage {stage.no}; allowed: {', '.join(a.value for a in allowed_actions(state)) or 'none'}",
     ]
     return "\n".join(lines)
+
+
+def _provisional_mark(state: CaseState, deadline: datetime) -> str:
+    calendar = state.policy.calendar
+    return f" · **{provisional_note(calendar)}**" if provisional(deadline, calendar) else ""

@@ -12,6 +12,7 @@ from pathlib import Path
 from pydantic import ValidationError
 
 from models.policy import Policy
+from policies.calendar_files import CalendarFileError, load_calendar
 
 HERE = Path(__file__).parent
 
@@ -35,7 +36,7 @@ def load_policy(name_or_path: str) -> Policy:
         raw = json.loads(path.read_text(encoding="utf-8"))
         calendar_name = raw.get("calendar")
         if isinstance(calendar_name, str):
-            raw["calendar"] = json.loads((HERE / "calendars" / f"{calendar_name}.json").read_text("utf-8"))
+            raw["calendar"] = load_calendar(calendar_name)
         return Policy.model_validate(raw)
-    except (OSError, json.JSONDecodeError, ValidationError) as err:
+    except (OSError, json.JSONDecodeError, ValidationError, CalendarFileError) as err:
         raise PolicyError(f"policy {path.name} is invalid: {err}") from err

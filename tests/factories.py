@@ -5,15 +5,18 @@ from __future__ import annotations
 import base64
 import json
 from collections.abc import Mapping
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from pathlib import Path
 
 from crypto.fields import FieldSealer
 from crypto.keys import KeyRing
+from models.calendar import WorkingCalendar
 from models.case import Actor, CaseInput, CaseIntake, Committee, Member, Party, Place, Route
 from models.enums import ActorRole, Channel, DisputeType, PartyRole, Risk
+from models.holidays import HolidayPeriod, YearNotice
 from models.registry import build_route
 from policies import load_policy
+from policies.calendar_files import read_calendar_file
 
 REGISTRY = json.loads((Path(__file__).parents[1] / "registry" / "demo_county.json").read_text("utf-8"))
 PLACE = Place(county="431199", township="431199001", village="431199001001", grid="431199001001-G01")
@@ -103,3 +106,16 @@ def case_input(
         policy=load_policy(policy),
         route=route() if with_route else None,
     )
+
+
+def with_holiday(day: date) -> WorkingCalendar:
+    """The shipped calendar with `day` made a holiday (test data, not a State Council notice)."""
+    file = read_calendar_file("cn")
+    existing = file.notice(day.year)
+    notice = YearNotice(
+        year=day.year,
+        source="test data",
+        holidays=[*(existing.holidays if existing else []), HolidayPeriod(name="test", first=day, last=day)],
+        make_up_workdays=existing.make_up_workdays if existing else [],
+    )
+    return file.with_notice(notice).calendar()

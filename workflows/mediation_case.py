@@ -8,6 +8,10 @@ Cases started since `LEAN_TRANSITIONS` record a transition with a local activity
 workflow task: a mediator's action is one round trip to the server, not three), keep their
 wake-up timer while the wake-up time stays the same, and upsert only the search attributes
 that changed. Cases started before replay as they ran.
+
+Cases started since `ART85_COUNTING` count terms as the Civil Procedure Law does (Art. 85: a
+calendar-day or month term whose last day is a day off ends on the next working day; reminders
+move off days off); cases started before keep counting as they did.
 """
 
 import asyncio
@@ -21,13 +25,15 @@ with workflow.unsafe.imports_passed_through():
     from activities.inputs import TransitionInput
     from activities.records import RecordActivities
     from activities.registry import RegistryActivities
-    from models import rules, supervision
+    from models import amendment, rules, supervision, terms
     from models.actions import (
         Accept,
         ActionInput,
         ApplyConfirmation,
         Escalate,
         Extend,
+        ExtendRuling,
+        FlagIntensification,
         RecordAgreement,
         RecordCourtDecision,
         RecordFailure,
@@ -38,6 +44,7 @@ with workflow.unsafe.imports_passed_through():
         Transfer,
         Withdraw,
     )
+    from models.amendment import CalendarAmendment
     from models.case import CaseInput, CaseState, Committee
     from models.effects import Effects
     from models.enums import Action
@@ -49,6 +56,7 @@ WORKFLOW_TYPE = "MediationCase"
 TASK_QUEUE = "mediation"
 SESSION_RECORDS = "session-records-in-postgresql"
 LEAN_TRANSITIONS = "lean-transitions"
+ART85_COUNTING = "art85-counting"
 DB_RETRY = RetryPolicy(initial_interval=timedelta(seconds=1), maximum_interval=timedelta(minutes=1))
 # a blip of the database is retried inside the workflow task, about 7 s; longer, by DB_RETRY
 LOCAL_RETRY = RetryPolicy(initial_interval=timedelta(seconds=0.5), maximum_attempts=5)
@@ -67,6 +75,8 @@ class MediationCase:
     @workflow.run
     async def run(self, case: CaseInput) -> CaseView:
         self._lean = workflow.patched(LEAN_TRANSITIONS)
+        if not workflow.patched(ART85_COUNTING):
+            case = terms.counted_as_before(case)
         if case.resume is not None:
             self._state, self._waiting_for = case.resume, None
         else:
@@ -230,6 +240,33 @@ class MediationCase:
         return case_view(self.state)
 
     @workflow.update
+    async def extend_ruling(self, payload: ExtendRuling) -> CaseView:
+        return await self._act(Action.EXTEND_RULING, payload)
+
+    @extend_ruling.validator
+    def _extend_ruling(self, payload: ExtendRuling) -> None:
+        self._check(Action.EXTEND_RULING, payload)
+
+    @workflow.update
+    async def flag_intensification(self, payload: FlagIntensification) -> CaseView:
+        return await self._act(Action.FLAG_INTENSIFICATION, payload)
+
+    @flag_intensification.validator
+    def _flag_intensification(self, payload: FlagIntensification) -> None:
+        self._check(Action.FLAG_INTENSIFICATION, payload)
+
+    @workflow.update
+    async def amend_calendar(self, payload: CalendarAmendment) -> CaseView:
+        """An operator's amended calendar (`mediation calendar send`): deadlines not yet passed move."""
+        async with self._lock:
+            try:
+                state, effects = amendment.apply(self.state, payload, workflow.now())
+            except rules.Rejected as err:
+                raise ApplicationError(str(err), type="Rejected", non_retryable=True) from None
+            await self._commit(state, effects)
+        return case_view(self.state)
+
+    @workflow.update
     async def reassign(self, payload: Reassign) -> CaseView:
         return await self._staff(StaffAction.REASSIGN, payload)
 
@@ -244,6 +281,15 @@ class MediationCase:
     @close_overdue.validator
     def _close_overdue(self, payload: CloseOverdue) -> None:
         self._check_staff(StaffAction.CLOSE_OVERDUE, payload)
+
+    @amend_calendar.validator
+    def _amend_calendar(self, payload: CalendarAmendment) -> None:
+        if self._state is None:
+            raise ApplicationError("the case is still opening; try again in a moment", type="NotReady")
+        try:
+            amendment.check(self._state, payload)
+        except rules.Rejected as err:
+            raise ApplicationError(str(err), type="Rejected", non_retryable=True) from None
 
     @workflow.query(name="state")
     def query_state(self) -> CaseView:

@@ -41,7 +41,9 @@ NEEDS = {
     Action.RECORD_FAILURE: 1,
     Action.APPLY_CONFIRMATION: 2,
     Action.RECORD_VISIT: 2,
+    Action.FLAG_INTENSIFICATION: 1,
     Action.RECORD_COURT_DECISION: 3,
+    Action.EXTEND_RULING: 4,
     Action.RECORD_RULING: 4,
 }
 
@@ -113,6 +115,8 @@ def body(action: str, committee: str) -> dict[str, Any]:
         "record_visit": {"performing": True, "notes": "协议履行中"},
         "record_court_decision": {"accepted": True},
         "record_ruling": {"ruling": "confirmed"},
+        "flag_intensification": {"reason": "双方言语冲突升级"},
+        "extend_ruling": {"approval": "院长批准（2026）第3号"},
         "reassign": {"committee_id": "C-431199001", "reason": "督导改派"},
         "close_overdue": {"reason": "逾期未结，督导结案"},
     }

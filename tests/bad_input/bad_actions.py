@@ -166,6 +166,8 @@ def fields(action: Action, snap: Snapshot) -> st.SearchStrategy[dict[str, Any]]:
             "then": st.none(),
         },
         Action.RECORD_VISIT: {"performing": st.booleans(), "notes": WORDS},
+        Action.FLAG_INTENSIFICATION: reason,
+        Action.EXTEND_RULING: {"approval": WORDS},
     }
     chosen = st.fixed_dictionaries(strategies[action])
     if action is Action.RECORD_RULING:  # an invalid ruling needs what happens next

@@ -8,7 +8,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 from temporalio.testing import WorkflowEnvironment
 from temporalio.worker import Worker
 
-from models.actions import Accept, ApplyConfirmation, RecordCourtDecision, RecordRuling
+from models.actions import Accept, ApplyConfirmation, ExtendRuling, RecordCourtDecision, RecordRuling
 from models.aftercare import AfterInvalid, Ruling
 from models.enums import Action, CaseStatus, ClosureReason
 from models.view import CaseView
@@ -64,6 +64,11 @@ async def test_a_referral_settled_by_agreement_and_confirmed_by_the_court_closes
 
     view = await act(handle, RecordCourtDecision(actor=mediator, accepted=True))
     assert view.status is CaseStatus.FOLLOW_UP
+    assert view.allowed_actions == [Action.RECORD_VISIT, Action.RECORD_RULING, Action.EXTEND_RULING]
+    # the court rules within 15 days of accepting (SPC 2011, Art. 5), 10 more with approval
+    assert view.aftercare is not None and view.aftercare.confirmation.ruling_due is not None
+    view = await act(handle, ExtendRuling(actor=mediator, approval="院长批准延长审查期限"))
+    assert view.aftercare is not None and view.aftercare.confirmation.ruling_extended
     assert view.allowed_actions == [Action.RECORD_VISIT, Action.RECORD_RULING]
 
     view = await act(handle, RecordRuling(actor=mediator, ruling=Ruling.CONFIRMED))
@@ -77,7 +82,7 @@ async def test_a_referral_settled_by_agreement_and_confirmed_by_the_court_closes
     row = await case_row(engine, case.case_id)
     assert (row["status"], row["closure_reason"]) == ("closed", "confirmed_by_court")
     events = await events_by_kind(engine, case.case_id)
-    assert sorted(events) == CONFIRMATION_EVENTS
+    assert sorted(events) == sorted([*CONFIRMATION_EVENTS, "ruling_extended"])
     assert {e["committee_id"] for found in events.values() for e in found} == {CENTRE.id}
     ((decision,), (ruling,)) = events["court_decision"], events["ruling"]
     assert decision["data"]["accepted"] is True and ruling["data"]["ruling"] == "confirmed"

@@ -45,7 +45,9 @@ async def test_a_ladder_agreement_goes_to_follow_up_and_the_confirmation_window_
     row = await case_row(engine, case.case_id)
     assert (row["status"], row["closure_reason"]) == ("follow_up", None)
 
-    view = await days_pass(env, handle, 31)
+    # 30 days, moved past the last day when it is a day off (Art. 85)
+    care = view.aftercare
+    view = await days_pass(env, handle, (care.confirmation.window_ends - care.effective_at).days + 1)
     assert view.status is CaseStatus.FOLLOW_UP
     assert view.aftercare is not None and view.aftercare.confirmation.window_closed
     assert view.allowed_actions == [Action.RECORD_VISIT]
@@ -105,15 +107,18 @@ async def test_visits_that_find_the_agreement_performed_close_the_case_as_perfor
     case = await referred(env, 700303)
     handle = await start(env, case, task_queue)
     visitor = member_of(CENTRE)
-    await agree(handle, CENTRE)
+    care = (await agree(handle, CENTRE)).aftercare
+    assert care is not None
+    # visits 7 and 30 days after, moved past a last day that is a day off (Art. 85)
+    first, last = care.visits[0].due_at, max(care.visits[1].due_at, care.confirmation.window_ends)
 
-    await days_pass(env, handle, 8)
+    await days_pass(env, handle, (first - await env.get_current_time()).total_seconds() / 86400 + 0.1)
     view = await act(handle, RecordVisit(actor=visitor, performing=True, notes="首期款已按期支付"))
     assert view.status is CaseStatus.FOLLOW_UP and view.closure_reason is None
     assert view.aftercare is not None and view.aftercare.next_visit is not None
     assert view.aftercare.next_visit.no == 2 and Action.RECORD_VISIT in view.allowed_actions
 
-    await days_pass(env, handle, 23)
+    await days_pass(env, handle, (last - await env.get_current_time()).total_seconds() / 86400 + 0.1)
     view = await act(handle, RecordVisit(actor=visitor, performing=True, notes="借款已全部返还"))
     assert (view.status, view.closure_reason) == (CaseStatus.CLOSED, ClosureReason.PERFORMED)
     assert view.aftercare is not None and [v.performing for v in view.aftercare.visits] == [True, True]

@@ -2,16 +2,17 @@
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import datetime
 
 from sqlalchemy.ext.asyncio import AsyncEngine
 from temporalio.testing import WorkflowEnvironment
 from temporalio.worker import Worker
 
 from models.actions import Accept, Escalate, Extend
-from models.calendar import Span, Unit
+from models.calendar import Span, Unit, add_span
 from models.enums import Action, CaseStatus, ClosureReason
 from models.view import CaseView
+from policies import load_policy
 from tests.court.helpers import (
     BOTH,
     CENTRE,
@@ -35,6 +36,10 @@ from tests.factories import member_of
 TEN_DAYS = Span(amount=10, unit=Unit.CALENDAR_DAYS)
 
 
+async def days_until(env: WorkflowEnvironment, instant: datetime) -> float:
+    return (instant - await env.get_current_time()).total_seconds() / 86400
+
+
 async def accept(handle: Handle) -> CaseView:
     mediator = member_of(CENTRE)
     return await act(handle, Accept(actor=mediator, mediator_ids=[mediator.id]))
@@ -55,7 +60,8 @@ async def test_a_referral_mediates_on_the_courts_term_and_returns_to_the_court_w
     view = await accept(handle)
     assert view.status is CaseStatus.MEDIATING and view.mediation_deadline == term_ends
 
-    view = await days_pass(env, handle, 29)
+    # the 30 days, moved past their last day when it is a day off (Art. 85)
+    view = await days_pass(env, handle, await days_until(env, term_ends) - 1)
     assert view.status is CaseStatus.MEDIATING and view.closure_reason is None
     assert await outbox_rows(engine, case.case_id, "return_to_court") == []
 
@@ -98,18 +104,18 @@ async def test_a_referral_is_extended_only_with_both_parties_consent(
     view = await act(
         handle, Extend(actor=mediator, by=TEN_DAYS, consenting_parties=BOTH, reason="被申请人筹措还款")
     )
-    extended = term_ends + timedelta(days=10)
+    extended = add_span(term_ends, TEN_DAYS, load_policy("gaotai-4x7").calendar)
     assert view.mediation_deadline == extended and view.stages[0].extensions == 1
     assert Action.EXTEND not in view.allowed_actions
     (stage,) = await stage_rows(engine, case.case_id)
     assert stage["deadline"] == extended
 
-    view = await days_pass(env, handle, 31)
+    view = await days_pass(env, handle, await days_until(env, term_ends) + 1)
     assert view.status is CaseStatus.MEDIATING and view.closure_reason is None
     assert (await case_row(engine, case.case_id))["status"] == "mediating"
     assert await outbox_rows(engine, case.case_id, "return_to_court") == []
 
-    view = await days_pass(env, handle, 10)
+    view = await days_pass(env, handle, await days_until(env, extended) + 1)
     assert (view.status, view.closure_reason) == (CaseStatus.CLOSED, ClosureReason.RETURNED_TO_COURT)
     assert len(await outbox_rows(engine, case.case_id, "return_to_court")) == 1
 
@@ -127,7 +133,8 @@ async def test_a_referral_is_not_escalated(
     assert reason == (
         f"case {case.case_no} is awaiting acceptance at {TOWNSHIP.name} (township level);"
         " a court referral is not escalated: when mediation fails it returns to the court;"
-        " `escalate` is not allowed now, only `accept`, `transfer`, `record_refusal`, `withdraw`"
+        " `escalate` is not allowed now, only `accept`, `transfer`, `record_refusal`, `withdraw`,"
+        " `flag_intensification`"
     )
     assert_no_trace(before, await trace(handle, engine))
     assert (await state(handle)).stages == view.stages

@@ -372,7 +372,8 @@ def test_action_not_allowed_now_lists_the_allowed_ones(new: CaseState) -> None:
     message = reject(new, Action.RECORD_FAILURE, NOW, reason="不成")
     assert message == (
         f"case {new.case_no} is awaiting acceptance at {GRID.name} (grid level); `record_failure` is not"
-        " allowed now, only `accept`, `escalate`, `transfer`, `record_refusal`, `withdraw`"
+        " allowed now, only `accept`, `escalate`, `transfer`, `record_refusal`, `withdraw`,"
+        " `flag_intensification`"
     )
 
 

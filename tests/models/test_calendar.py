@@ -132,8 +132,10 @@ def test_working_day_span_skips_spring_festival() -> None:
     assert add_span(cst(d(2, 13), 9), wd(2), CN) == eod(2026, 2, 24)
 
 
-def test_calendar_days_ignore_holidays() -> None:
-    assert add_span(cst(d(9, 30), 9), Span(amount=7, unit=Unit.CALENDAR_DAYS), CN) == eod(2026, 10, 7)
+def test_calendar_days_count_holidays_and_end_on_the_first_working_day_after() -> None:
+    # 7 days from 09-30 end on 10-07, inside National Day week: Art. 85 moves the end to 10-08
+    assert add_span(cst(d(9, 30), 9), Span(amount=7, unit=Unit.CALENDAR_DAYS), CN) == eod(2026, 10, 8)
+    assert add_span(cst(d(9, 20), 9), Span(amount=7, unit=Unit.CALENDAR_DAYS), CN) == eod(2026, 9, 28)
 
 
 def test_hours_and_minutes_are_exact() -> None:
@@ -226,4 +228,5 @@ def test_negative_span_is_rejected() -> None:
 def test_span_longer_compares_on_the_calendar() -> None:
     before_holiday = cst(d(9, 30), 9)
     assert span_longer(Span(amount=7, unit=Unit.CALENDAR_DAYS), wd(1), cst(d(11, 23), 9), CN)
-    assert span_longer(wd(1), Span(amount=7, unit=Unit.CALENDAR_DAYS), before_holiday, CN)
+    # 2 working days from 09-30 end 10-09; 7 calendar days end 10-07, moved by Art. 85 to 10-08
+    assert span_longer(wd(2), Span(amount=7, unit=Unit.CALENDAR_DAYS), before_holiday, CN)

@@ -7,7 +7,7 @@ from string import Template
 
 import pytest
 
-from models.enums import ClosureReason, DeadlineKind, DisputeType
+from models.enums import ClosureReason, DeadlineKind, DisputeType, Outcome
 from models.labels import FOLLOW_UP_WHAT, NOTICES
 from models.notices import SMS_SEGMENT, language, params, short_time, sms_text, template_key, texts
 
@@ -29,6 +29,8 @@ FACTS: dict[str, list[dict[str, str]]] = {
     "confirmation": [{"due": DUE}],
     "digest": [{}],
     "login_code": [{"code": "482913", "minutes": "5"}],
+    "deadline_moved": [{"due": DUE}],
+    "court_outcome": [{"referral_no": REFERRAL_NO, "outcome": o.value} for o in Outcome],
 }
 
 

@@ -54,7 +54,7 @@ def test_gaotai_is_four_levels_seven_working_days() -> None:
 
 def test_general_policy_gives_the_county_one_month() -> None:
     county = load_policy("general").rule(Level.COUNTY)
-    assert (county.mediation.amount, county.mediation.unit) == (30, Unit.CALENDAR_DAYS)
+    assert (county.mediation.amount, county.mediation.unit) == (1, Unit.MONTHS)
 
 
 def test_a_policy_loads_by_path(tmp_path: Path) -> None:

@@ -109,6 +109,8 @@ def fields(action: Action, state: CaseState, now: datetime) -> st.SearchStrategy
             {"ruling": st.sampled_from(Ruling), "then": st.none() | st.sampled_from(AfterInvalid)}
         ),
         Action.RECORD_VISIT: st.fixed_dictionaries({"performing": st.booleans(), "notes": st.just("回访")}),
+        Action.FLAG_INTENSIFICATION: st.fixed_dictionaries({"reason": REASONS}),
+        Action.EXTEND_RULING: st.fixed_dictionaries({"approval": REASONS}),
     }
     return by_action[action]
 

@@ -24,12 +24,14 @@ from models.actions import (
     RecordVisit,
     Transfer,
 )
+from models.amendment import CalendarAmendment
+from models.calendar import local_day
 from models.case import Actor, CaseInput
 from models.court import CourtReferral
 from models.enums import ActorRole, AgreementForm, Channel, DisputeType
 from models.view import CaseView
 from tests.durability.helpers import opened
-from tests.factories import case_input
+from tests.factories import case_input, with_holiday
 from workflows import MediationCase
 
 Scenario = Callable[[Client, WorkflowEnvironment, str, int], Awaitable[str]]
@@ -185,6 +187,18 @@ async def breach_reopens(client: Client, env: WorkflowEnvironment, tq: str, seri
     return handle.id
 
 
+async def calendar_amended(client: Client, env: WorkflowEnvironment, tq: str, serial: int) -> str:
+    """Accepted, then an amended calendar makes the deadline's day a holiday: the deadline moves;
+    the case then escalates by timeout on the new deadline."""
+    handle, view = await _start(client, case_input(serial), tq)
+    view, _ = await _accept(handle, view)
+    assert view.mediation_deadline is not None
+    amended = with_holiday(local_day(view.mediation_deadline - timedelta(microseconds=1)))
+    await _update(handle, "amend_calendar", CalendarAmendment(calendar=amended, sent_by="ops-1"))
+    await env.sleep(timedelta(days=5))
+    return handle.id
+
+
 SCENARIOS: dict[str, Scenario] = {
     "ladder_to_overdue": ladder_to_overdue,
     "village_agreement_performed": village_agreement_performed,
@@ -192,4 +206,7 @@ SCENARIOS: dict[str, Scenario] = {
     "court_returned": court_returned,
     "court_confirmed_after_invalid": court_confirmed_after_invalid,
     "breach_reopens": breach_reopens,
+    "calendar_amended": calendar_amended,
 }
+# recorded since Art. 85 counting and calendar amendments; the older folders predate them
+NEW_SCENARIOS = frozenset({"calendar_amended"})

@@ -7,9 +7,10 @@ from datetime import UTC, date, datetime, timedelta
 import pytest
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncEngine
+from temporalio.runtime import MetricBuffer, Runtime, TelemetryConfig
 from temporalio.testing import ActivityEnvironment
 
-from activities.digest import DigestActivities
+from activities.digest import PROVISIONAL_GAUGE, DigestActivities
 from db.schema import outbox
 from models.calendar import CHINA_TZ, end_of_day
 from models.digest import (
@@ -115,3 +116,31 @@ async def test_supervisor_scopes_are_the_county_and_its_townships(reports_db: As
     assert scopes[0] == DigestScope(county="431199")
     assert [s.code for s in scopes[1:]] == [f"431199{n:03d}" for n in range(1, 7)]
     assert all(s.county == "431199" for s in scopes)
+
+
+def test_a_deadline_in_a_year_the_calendar_does_not_cover_is_listed_provisional() -> None:
+    now = datetime(2026, 12, 21, 8, tzinfo=CHINA_TZ)
+    in_2027 = _case(1, end_of_day(date(2027, 1, 6)))
+    in_2026 = _case(2, end_of_day(date(2026, 12, 30)))
+    digest = build_digest(SCOPE, [in_2027, in_2026], [], now, CALENDAR)
+    assert [c.case_id for c in digest.provisional] == [in_2027.case_id]
+    _, body = render(digest)
+    assert "暂定期限" in body and "provisional" in body and in_2027.case_no in body
+    assert "calendar covers 2025, 2026" in body
+    quiet = build_digest(SCOPE, [in_2026], [], now, CALENDAR)
+    assert quiet.provisional == [] and "provisional" not in render(quiet)[1]
+
+
+async def test_the_activity_sets_the_provisional_gauge(reports_db: AsyncEngine) -> None:
+    buffer = MetricBuffer(100)
+    runtime = Runtime(telemetry=TelemetryConfig(metrics=buffer))
+    env = ActivityEnvironment()
+    env.metric_meter = runtime.metric_meter
+    now = datetime(2026, 11, 26, 0, 30, tzinfo=UTC)
+    result = await env.run(
+        DigestActivities(reports_db, FIELDS).write_digest,
+        DigestJob(request=DigestRequest(scope=SCOPE), now=now),
+    )
+    updates = [u for u in buffer.retrieve_updates() if u.metric.name == PROVISIONAL_GAUGE]
+    assert updates and updates[-1].value == result.provisional
+    assert updates[-1].attributes["scope"] == SCOPE.code

@@ -76,8 +76,9 @@ async def test_opening_records_with_one_local_activity(
     case = case_input(107002, dispute_type=DisputeType.NEIGHBOUR)
     handle = await start(env, case, task_queue)
     events = await history(handle)
-    # the version marker (with its TemporalChangeVersion upsert), the record
-    assert ACTIVITY not in events and events.count(MARKER) == 2
+    # two version markers (lean transitions, Art. 85 counting; each with its TemporalChangeVersion
+    # upsert), the record
+    assert ACTIVITY not in events and events.count(MARKER) == 3
     (row,) = await rows(engine, "SELECT status FROM cases WHERE case_id = :c", c=case.case_id)
     assert row["status"] == "awaiting_acceptance"
 
@@ -93,9 +94,9 @@ async def test_a_case_opened_at_intake_starts_with_its_search_attributes(
     handle = env.client.get_workflow_handle(result.case_id)
     STARTED.append(handle)
     view = await settle(handle)
-    # the only upsert is the SDK's own, with the version marker: level, committee, status and
-    # deadline were set when the case started, from the rule the workflow then ran
-    assert (await history(handle)).count(UPSERT) == 1
+    # the only upserts are the SDK's own, with the two version markers: level, committee, status
+    # and deadline were set when the case started, from the rule the workflow then ran
+    assert (await history(handle)).count(UPSERT) == 2
     raw = await raw_search_attributes(env.client, handle)
     decoded = {k: env.client.data_converter.payload_converter.from_payload(v) for k, v in raw.items()}
     assert decoded["MediationLevel"] == view.level.value == "grid"

@@ -60,11 +60,13 @@ _WFT_BOOKKEEPING = {
     EventType.EVENT_TYPE_WORKFLOW_TASK_STARTED,
     EventType.EVENT_TYPE_WORKFLOW_TASK_COMPLETED,
 }
-AWAITING_ALLOWED = "only `accept`, `escalate`, `transfer`, `record_refusal`, `withdraw`"
+AWAITING_ALLOWED = (
+    "only `accept`, `escalate`, `transfer`, `record_refusal`, `withdraw`, `flag_intensification`"
+)
 FOLLOW_UP_ALLOWED = "only `record_visit`, `apply_confirmation`"
 MEDIATING_ALLOWED = (
     "only `record_session`, `extend`, `escalate`, `transfer`, `record_agreement`, `record_failure`,"
-    " `record_refusal`, `withdraw`"
+    " `record_refusal`, `withdraw`, `flag_intensification`"
 )
 
 
@@ -357,7 +359,8 @@ REJECTIONS = [
         lambda case, now: (
             f"case {case.case_no} is awaiting acceptance at {COUNTY.name} (county level);"
             " it is already at the top of the ladder, so it cannot be escalated;"
-            " `escalate` is not allowed now, only `accept`, `transfer`, `record_refusal`, `withdraw`"
+            " `escalate` is not allowed now, only `accept`, `transfer`, `record_refusal`, `withdraw`,"
+            " `flag_intensification`"
         ),
         prepare=awaiting_at_county,
     ),

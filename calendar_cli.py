@@ -1,0 +1,94 @@
+"""`mediation calendar`: China's working-day calendar as reference data.
+
+build   a year from the `chinese-calendar` package into the calendar file
+import  a year from an operator's file written from the State Council's notice
+check   what the calendar covers, whether the next days are covered, and that it
+        agrees with `chinese-calendar` for every year both have
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.console import Console
+
+from models.calendar import local_day
+from policies.calendar_files import (
+    CalendarFileError,
+    build_year,
+    coverage_warning,
+    differences,
+    read_calendar_file,
+    read_notice,
+    write_calendar_file,
+)
+
+calendar_app = typer.Typer(help="China's working-day calendar: build, import, check.", no_args_is_help=True)
+out = Console(soft_wrap=True)
+err = Console(stderr=True, soft_wrap=True)
+CalendarName = Annotated[str, typer.Option("--calendar", help="calendar name or file path")]
+
+
+def _fail(message: str) -> typer.Exit:
+    err.print(f"[red]error:[/] {message}", highlight=False)
+    return typer.Exit(1)
+
+
+@calendar_app.command("build")
+def build(
+    year: Annotated[list[int], typer.Argument(help="the year(s) to build, e.g. 2026")],
+    calendar: CalendarName = "cn",
+) -> None:
+    """Build years from the chinese-calendar package into the calendar file."""
+    try:
+        file = read_calendar_file(calendar)
+        for y in year:
+            file = file.with_notice(build_year(y))
+        path = write_calendar_file(file, calendar)
+    except CalendarFileError as e:
+        raise _fail(str(e)) from None
+    out.print(f"{path}: built {', '.join(map(str, year))}; covers {', '.join(map(str, file.years))}")
+
+
+@calendar_app.command("import")
+def import_(
+    notice: Annotated[Path, typer.Argument(help="the year's notice as TOML (see examples/)")],
+    calendar: CalendarName = "cn",
+) -> None:
+    """Import one year from the State Council's notice, written by an operator."""
+    try:
+        year = read_notice(notice)
+        file = read_calendar_file(calendar)
+        replaced = file.notice(year.year) is not None
+        file = file.with_notice(year)
+        path = write_calendar_file(file, calendar)
+    except CalendarFileError as e:
+        raise _fail(str(e)) from None
+    days = len(year.holiday_days())
+    out.print(
+        f"{path}: {'replaced' if replaced else 'added'} {year.year} ({len(year.holidays)} holiday periods,"
+        f" {days} days off, {len(year.make_up_workdays)} make-up working days);"
+        f" covers {', '.join(map(str, file.years))}. Running cases get it with `mediation calendar send`."
+    )
+
+
+@calendar_app.command("check")
+def check(
+    calendar: CalendarName = "cn",
+    days: Annotated[int, typer.Option(help="the next N days must be covered")] = 60,
+) -> None:
+    """Exit 1 when the calendar disagrees with chinese-calendar or does not cover the next N days."""
+    try:
+        file = read_calendar_file(calendar)
+        problems = differences(file)
+    except CalendarFileError as e:
+        raise _fail(str(e)) from None
+    out.print(f"calendar {file.name} covers {', '.join(map(str, file.years))}")
+    warning = coverage_warning(file.calendar(), local_day(datetime.now(UTC)), days)
+    for problem in [*problems, *([warning] if warning else [])]:
+        err.print(f"[yellow]warning:[/] {problem}", highlight=False)
+    if problems or warning:
+        raise _fail("the calendar needs attention (see above)")
