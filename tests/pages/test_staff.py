@@ -1,0 +1,102 @@
+"""Supervisors and court liaisons in the browser; the pages' guards (CSRF, language, escaping)."""
+
+from __future__ import annotations
+
+import pytest
+from playwright.async_api import Browser, expect
+
+from api.services import Services
+from tests.api.steps import COURT, VILLAGE, open_at, trace
+from tests.pages.conftest import check_page, login_password, new_phone
+
+pytestmark = pytest.mark.browser
+
+
+async def test_a_supervisor_reassigns_a_case_and_reads_its_audit_trail_and_the_digest(
+    browser: Browser, site: str, pages_services: Services
+) -> None:
+    case_id = await open_at(pages_services, VILLAGE)
+    context = await new_phone(browser, site)
+    page = await context.new_page()
+    await login_password(page, "S-0002")
+    await page.goto(f"/app/cases/{case_id}")
+    await page.click("details:has(form[data-action='reassign']) summary")
+    await page.select_option("form[data-action='reassign'] select", "C-431199001")
+    await page.fill("form[data-action='reassign'] textarea", "督导改派<b>镇调委会</b>")
+    await check_page(page, "case-reassign")
+    await page.click("form[data-action='reassign'] button[type=submit]")
+    await expect(page.locator("[data-field=committee]")).to_have_text("石岩头镇人民调解委员会")
+    await expect(page.locator(".stages")).to_contain_text("督导改派<b>镇调委会</b>")  # shown as text
+    assert await page.locator(".stages b").count() == 0
+    await page.click("text=操作记录")
+    await expect(page.locator("tbody")).to_contain_text("S-0002")
+    await expect(page.locator("tbody")).to_contain_text("accepted")
+    await check_page(page, "audit")
+    await page.goto("/app/supervise/digest")
+    await expect(page.locator("h1")).to_contain_text("督办日报")
+    await check_page(page, "digest")
+    await context.close()
+
+
+async def test_a_court_liaison_records_the_decision_and_the_ruling(
+    browser: Browser, site: str, pages_services: Services
+) -> None:
+    case_id = await open_at(pages_services, VILLAGE, step=3)  # the parties applied to the court
+    context = await new_phone(browser, site)
+    page = await context.new_page()
+    await login_password(page, "L-0001")
+    await expect(page.locator("h1")).to_have_text("本院委派调解及司法确认案件")
+    await expect(page.locator(f"[data-case='{case_id}']")).to_contain_text("受理决定期限")
+    await check_page(page, "court")
+    await page.click(f"[data-case='{case_id}'] a")
+    assert await page.locator("form[data-action='record_visit']").count() == 0  # the committee's, not hers
+    await page.click("details:has(form[data-action='record_court_decision']) summary")
+    await page.click("form[data-action='record_court_decision'] button[type=submit]")
+    await expect(page.locator("[role=status]")).to_contain_text("记录法院受理决定")
+    await page.click("details:has(form[data-action='record_ruling']) summary")
+    await check_page(page, "case-court")
+    await page.click("form[data-action='record_ruling'] button[type=submit]")
+    await expect(page.locator("[data-field=status]")).to_have_text("已结案")
+    await expect(page.locator("main")).to_contain_text("经司法确认")
+    assert COURT in await page.content()
+    await context.close()
+
+
+async def test_a_form_without_its_csrf_token_is_refused_and_changes_nothing(
+    browser: Browser, site: str, pages_services: Services
+) -> None:
+    case_id = await open_at(pages_services, VILLAGE)
+    context = await new_phone(browser, site)
+    page = await context.new_page()
+    await login_password(page, "M-0025")
+    before = await trace(pages_services, pages_services.door.client, case_id)
+    forged = await page.request.post(
+        f"/app/cases/{case_id}/do/accept", form={"key": "k1", "mediator_ids": "M-0025"}
+    )
+    assert forged.status == 403
+    assert "表单已过期" in await forged.text()
+    assert await trace(pages_services, pages_services.door.client, case_id) == before
+    await context.close()
+
+
+async def test_english_on_request_and_the_public_pages(browser: Browser, site: str) -> None:
+    context = await new_phone(browser, site)
+    page = await context.new_page()
+    await login_password(page, "M-0026")
+    await page.click("text=English")
+    await expect(page.locator("h1")).to_have_text("My inbox")
+    await expect(page.locator("html")).to_have_attribute("lang", "en")
+    await check_page(page, "inbox-en")
+    await page.click("text=中文")
+    await expect(page.locator("h1")).to_have_text("我的待办")
+    await page.click("text=退出")
+    await page.goto("/app/inbox")
+    await expect(page.locator("h1")).to_have_text("登录")  # the session ended with the logout
+    await page.goto("/board")
+    await expect(page.locator("main")).to_contain_text("王家村")
+    await check_page(page, "notice-boards")
+    await page.goto("/track")
+    await check_page(page, "track")
+    await page.goto("/app/cases/case-431199-2026-999999")
+    await expect(page.locator("h1")).to_have_text("登录")
+    await context.close()
