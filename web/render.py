@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import secrets
 from datetime import UTC, datetime
 from enum import StrEnum
@@ -99,10 +100,9 @@ def label(value: Any, kind: str | None = None, lang: str = "zh") -> str:
     if value is None:
         return ""
     if not isinstance(value, StrEnum) and kind in KINDS:
-        try:
+        # a value not of that kind (a supervisor's action among mediators' ones) has the page's own text
+        with contextlib.suppress(ValueError):
             value = KINDS[kind](value)
-        except ValueError:
-            return str(value)
     if isinstance(value, StrEnum):
         found = LABELS.get((type(value), value.value))
         if found is not None:

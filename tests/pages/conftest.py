@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pytest_asyncio
 import uvicorn
-from playwright.async_api import Browser, BrowserContext, Page, async_playwright
+from playwright.async_api import Browser, BrowserContext, Page, ViewportSize, async_playwright
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncEngine
 from temporalio.contrib.pydantic import pydantic_data_converter
@@ -43,7 +43,7 @@ CHROMIUM_ARGS = [
     "--disable-sync",
     "--no-first-run",
 ]
-PHONE = {"width": 390, "height": 844}
+PHONE: ViewportSize = {"width": 390, "height": 844}
 PASSWORD = "correct horse battery"
 # people of the demo county who log in with a password in these tests
 WITH_PASSWORD = ("M-0025", "M-0026", "M-0021", "S-0002", "S-0001", "L-0001")
@@ -112,20 +112,18 @@ async def browser() -> AsyncIterator[Browser]:
         await launched.close()
 
 
-@pytest_asyncio.fixture
-async def phone(browser: Browser, site: str) -> AsyncIterator[BrowserContext]:
-    """A fresh phone: its own cookies, a 390 × 844 touch screen."""
-    context = await browser.new_context(
-        base_url=site, viewport=PHONE, is_mobile=True, has_touch=True, locale="zh-CN", accept_downloads=True
-    )
-    yield context
-    await context.close()
-
-
 async def new_phone(browser: Browser, site: str) -> BrowserContext:
+    """A fresh phone: its own cookies, a 390 × 844 touch screen."""
     return await browser.new_context(
         base_url=site, viewport=PHONE, is_mobile=True, has_touch=True, locale="zh-CN", accept_downloads=True
     )
+
+
+@pytest_asyncio.fixture
+async def phone(browser: Browser, site: str) -> AsyncIterator[BrowserContext]:
+    context = await new_phone(browser, site)
+    yield context
+    await context.close()
 
 
 AXE_RUN = """async () => {
