@@ -1,4 +1,6 @@
-"""`make run`: PostgreSQL, Temporal with its Web UI, the worker; Ctrl-C stops them all.
+"""`make run`: PostgreSQL, Temporal with its Web UI, the worker, the service; Ctrl-C stops them all.
+
+A worker or the service that dies is restarted with backoff (supervise.py).
 
 Uses DATABASE_URL / TEMPORAL_ADDRESS when set; otherwise starts the embedded
 PostgreSQL (data/pg) and `temporal server start-dev` with file persistence
@@ -9,22 +11,41 @@ from __future__ import annotations
 
 import asyncio
 import os
+import secrets
 import signal
 import subprocess
 import sys
+import time
 from pathlib import Path
+
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncEngine
 
 from crypto.keys import key_ring, new_key
 from db.engine import make_engine, redact
 from db.migrate import upgrade_async
+from db.schema import accounts
 from db.seed import load_registry
+from service.identity import set_password
 from service.schedules import ensure_digest_schedules, supervisor_scopes
 from service.search_attributes import register
 from settings import ROOT, ConfigError, Settings, check_database, connect
+from supervise import Supervised
 from workflows.search_attributes import cli_flags
 
 BIN = Path(sys.executable).parent
 UI_PORT = int(os.environ.get("TEMPORAL_UI_PORT", "8233"))
+# people of the demo county who get a password at `make run` (unless they already have one)
+DEMO_ACCOUNTS = (
+    ("M-0028", "grid worker, grid 431199001001-G01"),
+    ("M-0025", "chair, 王家村 village committee C-431199001001"),
+    ("M-0021", "chair, township committee C-431199001"),
+    ("M-0001", "chair, county centre C-431199"),
+    ("S-0002", "supervisor, township 431199001"),
+    ("S-0001", "supervisor, the county 431199"),
+    ("L-0001", "court liaison, 零陵示范县人民法院"),
+    ("O-0001", "operator (registry; no party data)"),
+)
 GRPC_PORT = int(os.environ.get("TEMPORAL_PORT", "7233"))
 
 
@@ -105,14 +126,51 @@ def banner(settings: Settings, db_url: str, embedded_temporal: bool) -> str:
     Database   {redact(db_url)}
     Metrics    http://localhost:{settings.metrics_port}/metrics
     Data       {settings.data_dir}
+    Service    {api_url(settings)}  (API docs {api_url(settings)}/docs)
 
+{demo_lines()}
   Try, in another terminal:
+    .venv/bin/mediation login --login M-0028 --password demo-m-0028
     .venv/bin/mediation open --file examples/neighbour-dispute.json --policy demo-fast
-    .venv/bin/mediation list
+    .venv/bin/mediation list --committee C-431199001001-G01
     .venv/bin/mediation show case-431199-2026-000001
 
   Ctrl-C stops everything.
 """
+
+
+def api_url(settings: Settings) -> str:
+    return settings.api_url or f"http://localhost:{settings.api_port}"
+
+
+def demo_password(person_id: str) -> str:
+    return f"demo-{person_id.lower()}"
+
+
+def demo_lines() -> str:
+    lines = [
+        "  Demo accounts (password demo-<id in lower case>, or a one-time code: its phone, code in the log):"
+    ]
+    lines += [f"    {person}  {demo_password(person):<13} {what}" for person, what in DEMO_ACCOUNTS]
+    lines.append("    curl -s -X POST localhost:8000/auth/login -H 'content-type: application/json' \\")
+    lines.append('      -d \'{"login": "S-0002", "password": "demo-s-0002"}\'')
+    return "\n".join(lines) + "\n"
+
+
+async def set_demo_passwords(engine: AsyncEngine) -> int:
+    """Give the demo accounts their password, unless they already have one (it may have changed)."""
+    done = 0
+    async with engine.begin() as conn:
+        having = set(
+            (
+                await conn.execute(select(accounts.c.person_id).where(accounts.c.password_hash.is_not(None)))
+            ).scalars()
+        )
+        for person, _ in DEMO_ACCOUNTS:
+            if person not in having:
+                await set_password(conn, person, demo_password(person))
+                done += 1
+    return done
 
 
 async def prepare(settings: Settings) -> tuple[str, subprocess.Popen[bytes] | None]:
@@ -123,6 +181,8 @@ async def prepare(settings: Settings) -> tuple[str, subprocess.Popen[bytes] | No
     await check_database(engine, db_url)
     counts = await load_registry(engine)
     scopes = await supervisor_scopes(engine)
+    if os.environ.get("DEMO_PASSWORDS", "").lower() != "off":
+        await set_demo_passwords(engine)
     await engine.dispose()
     print(f"  database ready: {counts['committees']} committees, {counts['places']} places")
     temporal = None
@@ -143,7 +203,7 @@ def write_stack_env(settings: Settings, db_url: str) -> None:
     """So `mediation` commands in other terminals find this stack without exporting anything."""
     (settings.data_dir / "stack.env").write_text(
         f"DATABASE_URL={db_url}\nTEMPORAL_ADDRESS={settings.temporal_address}\n"
-        f"TEMPORAL_NAMESPACE={settings.temporal_namespace}\n"
+        f"TEMPORAL_NAMESPACE={settings.temporal_namespace}\nAPI_URL={api_url(settings)}\n"
         + (f"ENCRYPTION_KEY_FILE={settings.encryption_key_file}\n" if settings.encryption_key_file else ""),
         encoding="utf-8",
     )
@@ -158,6 +218,18 @@ def stop(process: subprocess.Popen[bytes] | None, name: str, timeout: float = 40
         process.wait(timeout)
     except subprocess.TimeoutExpired:
         process.kill()
+
+
+def session_secret(settings: Settings) -> str:
+    """The key that signs sessions: SESSION_SECRET, or this machine's in data/ (so sessions
+    survive a restart)."""
+    if settings.session_secret is not None:
+        return settings.session_secret.get_secret_value()
+    path = settings.data_dir / "session.secret"
+    if not path.exists():
+        path.write_text(secrets.token_urlsafe(32) + "\n")
+        path.chmod(0o600)
+    return path.read_text().strip()
 
 
 def with_local_key(settings: Settings) -> Settings:
@@ -189,19 +261,25 @@ def main() -> int:
     write_stack_env(settings, db_url)
     env = {**os.environ, "DATABASE_URL": db_url, "TEMPORAL_ADDRESS": settings.temporal_address}
     codec = start_codec_server(settings) if encrypted else None
-    worker = subprocess.Popen([sys.executable, str(ROOT / "worker.py")], env=env, start_new_session=True)
+    worker = Supervised("worker", [sys.executable, str(ROOT / "worker.py")], env)
+    door_env = {**env, "SESSION_SECRET": session_secret(settings), "LOGIN_CODE_IN_LOG": "true"}
+    door = Supervised("service", [sys.executable, "-m", "api"], door_env)
+    worker.start()
+    door.start()
     print(banner(settings, db_url, temporal is not None), flush=True)
     # Ctrl-C and SIGTERM both stop everything, even when started from a shell that ignores SIGINT.
     signal.signal(signal.SIGINT, signal.default_int_handler)
     signal.signal(signal.SIGTERM, signal.default_int_handler)
     try:
-        code = worker.wait()
-        print(f"  worker exited with code {code}")
-        return code
+        while True:  # a process that dies comes back, with backoff
+            time.sleep(0.5)
+            worker.check()
+            door.check()
     except KeyboardInterrupt:
         return 0
     finally:
-        stop(worker, "worker")
+        door.stop()
+        worker.stop()
         stop(codec, "codec server")
         stop(temporal, "Temporal dev server")
         (settings.data_dir / "stack.env").unlink(missing_ok=True)

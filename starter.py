@@ -10,6 +10,7 @@ import functools
 import json
 import os
 import sys
+import uuid
 from collections.abc import Callable, Coroutine
 from datetime import UTC, datetime
 from pathlib import Path
@@ -21,6 +22,8 @@ from rich.console import Console
 from rich.panel import Panel
 from rich.table import Table
 
+from cli import door
+from cli.remote import remote, saved
 from db.engine import make_engine
 from models.aftercare import AfterInvalid, Ruling
 from models.calendar import CHINA_TZ, Span, Unit, local_day, local_text
@@ -36,12 +39,12 @@ from models.enums import (
     SessionMode,
 )
 from models.labels import both
-from models.performance import ReportQuery, days_period
+from models.performance import PerformanceReport, ReportQuery, days_period
 from models.registry import UnknownPlace
 from models.view import CaseView
 from policies import PolicyError, available, load_policy
-from service.cases import CaseError, CaseFilter, CaseRow, Cases
-from service.intake import open_case
+from service.cases import CaseError, CaseFilter, CasePage, CaseRow, Cases
+from service.intake import IntakeResult, open_case
 from service.report_output import tables, to_csv, to_json
 from service.reports import performance_report
 from service.schedules import ensure_digest_schedules, supervisor_scopes
@@ -53,10 +56,16 @@ app = typer.Typer(
     add_completion=False,
     pretty_exceptions_enable=False,
 )
+app.add_typer(door.app)
 out = Console()
 err = Console(stderr=True, soft_wrap=True)
 
-AsMember = Annotated[str, typer.Option("--as", help="your member id, e.g. M-0028")]
+AsMember = Annotated[
+    str | None,
+    typer.Option(
+        "--as", help="your member id, e.g. M-0028 (direct access; through the service: who you logged in as)"
+    ),
+]
 Committee = Annotated[
     str | None, typer.Option(help="your committee id (default: the committee holding the case)")
 ]
@@ -216,7 +225,10 @@ async def open_(
     ref: Annotated[str | None, typer.Option(help="source reference (dedupes intake)")] = None,
     policy: Annotated[str | None, typer.Option(help=f"one of {', '.join(available())}")] = None,
 ) -> None:
-    """Open a case from a grid report, walk-in or hotline call."""
+    """Open a case from a grid report, walk-in or hotline call (through the service: you report it)."""
+    service = remote()
+    logged_in = saved() if service is not None else None
+    reporter = reporter or (logged_in.person_id if logged_in else None)
     if file is not None:
         intake = _intake_from_file(file)
     else:
@@ -241,21 +253,48 @@ async def open_(
         )
     settings = Settings()
     chosen = load_policy(policy or settings.policy)
-    client = await connect(settings)
-    url = settings.resolved_database_url()
-    engine = make_engine(url, pool_size=1)
-    try:
-        await check_database(engine, url)
-        result = await open_case(client, engine, intake, chosen, task_queue=settings.task_queue)
-    finally:
-        await engine.dispose()
+    if service is not None:
+        async with service:
+            found = await service.call(
+                "POST",
+                "/cases",
+                key=str(uuid.uuid4()),
+                params={"policy": chosen.name},
+                json=intake.model_dump(mode="json"),
+            )
+        result = IntakeResult.model_validate(found.json())
+    else:
+        client = await connect(settings)
+        url = settings.resolved_database_url()
+        engine = make_engine(url, pool_size=1)
+        try:
+            await check_database(engine, url)
+            result = await open_case(client, engine, intake, chosen, task_queue=settings.task_queue)
+        finally:
+            await engine.dispose()
     word = "opened" if result.created else "already open (same intake), not opened again:"
     out.print(f"{word} [b]{result.case_id}[/] with policy {chosen.name}")
 
 
 async def _act(
-    case_id: str, action: Action, actor_id: str, committee: str | None, role: ActorRole, **fields: Any
+    case_id: str, action: Action, actor_id: str | None, committee: str | None, role: ActorRole, **fields: Any
 ) -> None:
+    """Through the service when one is configured (the actor is who logged in, one idempotency
+    key per command); otherwise directly on Temporal, as an operator's trusted backend."""
+    service = remote()
+    if service is not None:
+        logged_in = saved()
+        if actor_id is not None and logged_in is not None and actor_id != logged_in.person_id:
+            raise ValueError(
+                f"you are logged in as {logged_in.person_id}; --as {actor_id} does not change who acts"
+            )
+        async with service:
+            view = CaseView.model_validate(await service.act(case_id, action.value, fields))
+        out.print(f"[green]{both(action)}[/] done")
+        render(view)
+        return
+    if actor_id is None:
+        raise ValueError("give --as (direct access to Temporal), or set API_URL and `mediation login`")
     cases = await _cases()
     if committee is None:
         committee = (await cases.view(case_id)).committee_id
@@ -273,8 +312,8 @@ def _ids(value: str) -> list[str]:
 @command
 async def accept(
     case_id: str,
-    as_: AsMember,
     mediators: Annotated[str, typer.Option(help="ids, comma-separated")],
+    as_: AsMember = None,
     committee: Committee = None,
     role: Role = ActorRole.MEDIATOR,
 ) -> None:
@@ -286,11 +325,11 @@ async def accept(
 @command
 async def session(
     case_id: str,
-    as_: AsMember,
     notes: Annotated[str, typer.Option()],
     attendees: Annotated[str, typer.Option(help="party ids, e.g. P1,P2")] = "P1,P2",
     mode: SessionMode = SessionMode.IN_PERSON,
     held_at: Annotated[datetime | None, typer.Option(help="default: now")] = None,
+    as_: AsMember = None,
     committee: Committee = None,
     role: Role = ActorRole.MEDIATOR,
 ) -> None:
@@ -313,11 +352,11 @@ async def session(
 @command
 async def extend(
     case_id: str,
-    as_: AsMember,
     by: Annotated[int, typer.Option(help="amount")],
     unit: Unit = Unit.WORKING_DAYS,
     consent: Annotated[str, typer.Option(help="consenting party ids, e.g. P1,P2")] = "",
     reason: Reason = "parties asked for more time",
+    as_: AsMember = None,
     committee: Committee = None,
     role: Role = ActorRole.MEDIATOR,
 ) -> None:
@@ -338,10 +377,10 @@ async def extend(
 @command
 async def escalate(
     case_id: str,
-    as_: AsMember,
     reason: Reason,
     intensifying: Annotated[bool, typer.Option(help="may intensify (Art. 25)")] = False,
     to: Annotated[Level | None, typer.Option(help="jump to this level")] = None,
+    as_: AsMember = None,
     committee: Committee = None,
     role: Role = ActorRole.MEDIATOR,
 ) -> None:
@@ -355,9 +394,9 @@ async def escalate(
 @command
 async def transfer(
     case_id: str,
-    as_: AsMember,
     to: Annotated[str, typer.Option(help="committee id")],
     reason: Reason,
+    as_: AsMember = None,
     committee: Committee = None,
     role: Role = ActorRole.MEDIATOR,
 ) -> None:
@@ -369,10 +408,10 @@ async def transfer(
 @command
 async def agree(
     case_id: str,
-    as_: AsMember,
     terms: Annotated[str, typer.Option()],
     form: AgreementForm = AgreementForm.WRITTEN,
     signed: Annotated[str, typer.Option(help="signing party ids")] = "P1,P2",
+    as_: AsMember = None,
     committee: Committee = None,
     role: Role = ActorRole.MEDIATOR,
 ) -> None:
@@ -392,7 +431,11 @@ async def agree(
 @app.command()
 @command
 async def fail(
-    case_id: str, as_: AsMember, reason: Reason, committee: Committee = None, role: Role = ActorRole.MEDIATOR
+    case_id: str,
+    reason: Reason,
+    as_: AsMember = None,
+    committee: Committee = None,
+    role: Role = ActorRole.MEDIATOR,
 ) -> None:
     """Record that mediation failed (escalates; at the top, ends and tells parties their routes)."""
     await _act(case_id, Action.RECORD_FAILURE, as_, committee, role, reason=reason)
@@ -402,9 +445,9 @@ async def fail(
 @command
 async def refuse(
     case_id: str,
-    as_: AsMember,
     party: Annotated[str, typer.Option(help="e.g. P2")],
     reason: Reason,
+    as_: AsMember = None,
     committee: Committee = None,
     role: Role = ActorRole.MEDIATOR,
 ) -> None:
@@ -416,9 +459,9 @@ async def refuse(
 @command
 async def withdraw(
     case_id: str,
-    as_: AsMember,
     party: Annotated[str, typer.Option(help="e.g. P1")],
     reason: Reason,
+    as_: AsMember = None,
     committee: Committee = None,
     role: Role = ActorRole.MEDIATOR,
 ) -> None:
@@ -430,10 +473,10 @@ async def withdraw(
 @command
 async def apply_confirmation(
     case_id: str,
-    as_: AsMember,
     court: Annotated[str, typer.Option(help="the court applied to")],
     applicants: Annotated[str, typer.Option(help="every party, e.g. P1,P2 (joint, Art. 33)")] = "P1,P2",
     applied_at: Annotated[datetime | None, typer.Option(help="default: now")] = None,
+    as_: AsMember = None,
     committee: Committee = None,
     role: Role = ActorRole.MEDIATOR,
 ) -> None:
@@ -455,9 +498,9 @@ async def apply_confirmation(
 @command
 async def court_decision(
     case_id: str,
-    as_: AsMember,
     accepted: Annotated[bool, typer.Option("--accepted/--not-accepted", help="did the court accept it")],
     reason: Annotated[str | None, typer.Option()] = None,
+    as_: AsMember = None,
     committee: Committee = None,
     role: Role = ActorRole.MEDIATOR,
 ) -> None:
@@ -469,9 +512,9 @@ async def court_decision(
 @command
 async def ruling(
     case_id: str,
-    as_: AsMember,
     outcome: Annotated[Ruling, typer.Option("--ruling", help="confirmed or invalid")],
     then: Annotated[AfterInvalid | None, typer.Option(help="after `invalid`: mediate_again or sue")] = None,
+    as_: AsMember = None,
     committee: Committee = None,
     role: Role = ActorRole.MEDIATOR,
 ) -> None:
@@ -483,9 +526,9 @@ async def ruling(
 @command
 async def visit(
     case_id: str,
-    as_: AsMember,
     notes: Annotated[str, typer.Option()],
     performing: Annotated[bool, typer.Option("--performing/--breach", help="is the agreement performed")],
+    as_: AsMember = None,
     committee: Committee = None,
     role: Role = ActorRole.MEDIATOR,
 ) -> None:
@@ -497,7 +540,12 @@ async def visit(
 @command
 async def show(case_id: str, as_json: Annotated[bool, typer.Option("--json")] = False) -> None:
     """Show one case: status, deadlines, stages, what is allowed now."""
-    view = await (await _cases()).view(case_id)
+    service = remote()
+    if service is not None:
+        async with service:
+            view = CaseView.model_validate((await service.call("GET", f"/cases/{case_id}")).json())
+    else:
+        view = await (await _cases()).view(case_id)
     if as_json:
         out.print_json(view.model_dump_json())
     else:
@@ -533,11 +581,24 @@ async def list_(
         grid=grid,
         due_within_days=due_within,
     )
-    page = await (await _cases()).page(f, page_size=limit, token=page_token)
+    service = remote()
+    if service is not None:
+        params = {**_params(f), "page_size": limit, "page_token": page_token}
+        async with service:
+            found = await service.call("GET", "/cases", params=_params(params))
+        page = CasePage.model_validate(found.json())
+    else:
+        page = await (await _cases()).page(f, page_size=limit, token=page_token)
     out.print(case_table(page.rows))
     out.print(f"{len(page.rows)} case(s)")
     if page.next_page_token:
         out.print(f"more: --page-token {page.next_page_token}", soft_wrap=True)
+
+
+def _params(values: Any) -> dict[str, Any]:
+    """Query parameters of a filter (or a dict), the unset ones left out."""
+    given = values.model_dump(mode="json", exclude_none=True) if isinstance(values, CaseFilter) else values
+    return {k: v for k, v in given.items() if v is not None and v is not False}
 
 
 def case_table(rows: list[CaseRow]) -> Table:
@@ -611,6 +672,11 @@ async def count_(
         overdue=overdue,
         due_within_days=due_within,
     )
+    service = remote()
+    if service is not None:
+        async with service:
+            out.print((await service.call("GET", "/cases/count", params=_params(f))).json()["count"])
+        return
     out.print(await (await _cases()).count(f))
 
 
@@ -621,7 +687,13 @@ async def inbox(
     limit: int = 200,
 ) -> None:
     """Your committee's inbox: cases awaiting its acceptance, mediating or in follow-up, soonest due first."""
-    rows = await (await _cases()).inbox(committee, limit=limit)
+    service = remote()
+    if service is not None:
+        async with service:
+            found = await service.call("GET", f"/committees/{committee}/inbox", params={"limit": limit})
+        rows = [CaseRow.model_validate(r) for r in found.json()]
+    else:
+        rows = await (await _cases()).inbox(committee, limit=limit)
     out.print(case_table(rows))
     out.print(f"{len(rows)} case(s)")
 
@@ -650,13 +722,22 @@ async def report(
     today = local_day(datetime.now(UTC))
     first, last = from_.date() if from_ else today.replace(day=1), to.date() if to else today
     query = ReportQuery(place=place, period=days_period(first, last), channel=channel)
-    url = Settings().resolved_database_url()
-    engine = make_engine(url, pool_size=1)
-    try:
-        await check_database(engine, url)
-        result = await performance_report(engine, query)
-    finally:
-        await engine.dispose()
+    service = remote()
+    if service is not None:
+        params = _params(
+            {"place": place, "from": first.isoformat(), "to": last.isoformat(), "channel": channel}
+        )
+        async with service:
+            found = await service.call("GET", "/reports/performance", params=params)
+        result = PerformanceReport.model_validate_json(found.text)
+    else:
+        url = Settings().resolved_database_url()
+        engine = make_engine(url, pool_size=1)
+        try:
+            await check_database(engine, url)
+            result = await performance_report(engine, query)
+        finally:
+            await engine.dispose()
     for table in tables(result):
         out.print(table)
     if csv is not None:

@@ -75,8 +75,9 @@ async def services(door_temporal: WorkflowEnvironment, door_db: AsyncEngine, doo
     return make_services(door_temporal.client, door_db, door_queue, max_failures=3, rate_per_minute=1000)
 
 
-@pytest_asyncio.fixture(scope="session")
+@pytest_asyncio.fixture
 async def http(services: Services) -> AsyncIterator[httpx.AsyncClient]:
+    """A fresh client per test: httpx keeps the cookies a login sets."""
     async with httpx.AsyncClient(
         transport=httpx.ASGITransport(app=create_app(services)), base_url="http://door"
     ) as client:

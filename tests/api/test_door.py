@@ -163,6 +163,11 @@ async def test_supervisors_read_inside_their_scope_only(services: Services, http
         "/reports/performance", params={"place": PLACE.township, "format": "csv"}, headers=township
     )
     assert report.status_code == 200 and report.headers["content-type"].startswith("text/csv")
+    for fmt, starts in (("json", b"{"), ("png", b"\x89PNG")):
+        answer = await http.get(
+            "/reports/performance", params={"place": PLACE.township, "format": fmt}, headers=township
+        )
+        assert answer.status_code == 200 and answer.content.startswith(starts), fmt
     assert (await http.get(f"/cases/{case_id}/audit", headers=township)).status_code == 200
     mediator = bearer(await token_for(services, "M-0028"))
     assert (await http.get(f"/committees/{GRID}/inbox", headers=mediator)).status_code == 200
