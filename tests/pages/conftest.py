@@ -167,3 +167,13 @@ async def last_code(engine: AsyncEngine, person_id: str) -> str:
     match = re.search(r"[0-9]{6}", body)
     assert match, body
     return match.group(0)
+
+
+async def reload_until(page: Page, url: str, selector: str) -> None:
+    """Reload `url` until `selector` shows (lists come from Temporal visibility, which catches up)."""
+    for _ in range(240):
+        await page.goto(url)
+        if await page.locator(selector).count():
+            return
+        await asyncio.sleep(0.5)
+    raise AssertionError(f"{selector} never showed on {url}")

@@ -15,7 +15,7 @@ from playwright.async_api import Browser, BrowserContext, Page, expect
 from api.services import Services
 from tests.api.steps import trace
 from tests.factories import PARTIES
-from tests.pages.conftest import check_page, last_code, login_password, new_phone
+from tests.pages.conftest import check_page, last_code, login_password, new_phone, reload_until
 
 pytestmark = pytest.mark.browser
 GRID_WORKER_PHONE = "19910000028"  # M-0028, grid worker of 王家村第1网格
@@ -96,22 +96,6 @@ async def party_follows(context: BrowserContext, case_no: str, status: str, shot
     await page.close()
 
 
-async def wait_in_inbox(page: Page, case_id: str) -> None:
-    """Reload the inbox until the case shows among those awaiting acceptance (it climbs on its own)."""
-    row = page.locator(f"#awaiting_acceptance [data-case='{case_id}']")
-    for _ in range(240):
-        await page.goto("/app/inbox")
-        if await row.count():
-            return
-        await asyncio.sleep(0.5)
-    raise AssertionError(f"{case_id} never reached the village inbox")
-
-
-async def act(page: Page, action: str) -> None:
-    await page.click(f"details:has(form[data-action='{action}']) summary")
-    await page.click(f"form[data-action='{action}'] button[type=submit]")
-
-
 async def test_a_case_from_intake_to_the_notice_board(
     browser: Browser, site: str, pages_services: Services
 ) -> None:
@@ -126,7 +110,7 @@ async def test_a_case_from_intake_to_the_notice_board(
 
     village = await mediator.new_page()
     await login_password(village, "M-0025")
-    await wait_in_inbox(village, case_id)
+    await reload_until(village, "/app/inbox", f"#awaiting_acceptance [data-case='{case_id}']")
     await check_page(village, "inbox")
     await village.click(f"[data-case='{case_id}'] a")
     await expect(village.locator("[data-field=level]")).to_have_text("村(社区)")

@@ -2,12 +2,19 @@
 
 from __future__ import annotations
 
+import uuid
+
 import pytest
 from playwright.async_api import Browser, expect
 
 from api.services import Services
-from tests.api.steps import COURT, VILLAGE, open_at, trace
-from tests.pages.conftest import check_page, login_password, new_phone
+from models.enums import Risk
+from policies import load_policy
+from service.intake import open_case
+from tests.api.steps import COURT, VILLAGE, open_at, trace, wait_open
+from tests.factories import PARTIES, intake
+from tests.pages.conftest import check_page, login_password, new_phone, reload_until
+from web.reads import TRACK_FAILURES
 
 pytestmark = pytest.mark.browser
 
@@ -99,4 +106,47 @@ async def test_english_on_request_and_the_public_pages(browser: Browser, site: s
     await check_page(page, "track")
     await page.goto("/app/cases/case-431199-2026-999999")
     await expect(page.locator("h1")).to_have_text("登录")
+    await context.close()
+
+
+async def test_the_inbox_marks_a_case_that_may_intensify_and_shows_time_left(
+    browser: Browser, site: str, pages_services: Services
+) -> None:
+    opened = await open_case(
+        pages_services.door.client,
+        pages_services.engine,
+        intake(risk=Risk.MAY_INTENSIFY, intake_ref=f"pages-{uuid.uuid4().hex[:8]}"),
+        load_policy("gaotai-4x7"),
+        task_queue=pages_services.door.task_queue,
+    )
+    await wait_open(pages_services, opened.case_id)
+    context = await new_phone(browser, site)
+    page = await context.new_page()
+    await login_password(page, "M-0021")  # it may intensify: it opens at the township (policy)
+    row_selector = f"#awaiting_acceptance [data-case='{opened.case_id}']"
+    await reload_until(page, "/app/inbox", row_selector)
+    row = page.locator(row_selector)
+    await expect(row.locator(".tag.intensify")).to_have_text("可能激化")
+    await expect(row.locator(".deadline")).to_contain_text("还剩")
+    await expect(row.locator(".deadline")).to_contain_text("北京时间")
+    fragment = await page.request.get("/app/inbox/rows")  # what the page refreshes in place
+    assert fragment.status == 200 and opened.case_id in await fragment.text()
+    await check_page(page, "inbox-grid")
+    await context.close()
+
+
+async def test_guessing_a_party_s_phone_digits_is_stopped(
+    browser: Browser, site: str, pages_services: Services
+) -> None:
+    case_id = await open_at(pages_services, VILLAGE)
+    context = await new_phone(browser, site)
+    page = await context.new_page()
+    await page.goto(f"/track?case_no={case_id.removeprefix('case-')}")
+    for guess in range(TRACK_FAILURES):
+        await page.fill("#last4", f"{guess:04d}")
+        await page.click("form[action='/track'] button")
+        await expect(page.locator("[role=alert]")).to_contain_text("不符")
+    await page.fill("#last4", PARTIES[0].phone[-4:])  # right, but too late
+    await page.click("form[action='/track'] button")
+    await expect(page.locator("[role=alert]")).to_contain_text("尝试次数过多")
     await context.close()
