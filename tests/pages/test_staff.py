@@ -6,6 +6,7 @@ import uuid
 
 import pytest
 from playwright.async_api import Browser, expect
+from sqlalchemy import text
 
 from api.services import Services
 from models.enums import Risk
@@ -96,6 +97,12 @@ async def test_english_on_request_and_the_public_pages(browser: Browser, site: s
     await check_page(page, "inbox-en")
     await page.click("text=中文")
     await expect(page.locator("h1")).to_have_text("我的待办")
+    refused = await page.goto("/app/supervise")
+    assert refused is not None and refused.status == 403
+    await expect(page.locator("[role=alert]")).to_contain_text("M-0026")
+    await expect(page.locator("[role=alert]")).to_contain_text("is not a supervisor")
+    await check_page(page, "refused")
+    await page.goto("/app/inbox")
     await page.click("text=退出")
     await page.goto("/app/inbox")
     await expect(page.locator("h1")).to_have_text("登录")  # the session ended with the logout
@@ -131,7 +138,7 @@ async def test_the_inbox_marks_a_case_that_may_intensify_and_shows_time_left(
     await expect(row.locator(".deadline")).to_contain_text("北京时间")
     fragment = await page.request.get("/app/inbox/rows")  # what the page refreshes in place
     assert fragment.status == 200 and opened.case_id in await fragment.text()
-    await check_page(page, "inbox-grid")
+    await check_page(page, "inbox-township")
     await context.close()
 
 
@@ -149,4 +156,30 @@ async def test_guessing_a_party_s_phone_digits_is_stopped(
     await page.fill("#last4", PARTIES[0].phone[-4:])  # right, but too late
     await page.click("form[action='/track'] button")
     await expect(page.locator("[role=alert]")).to_contain_text("尝试次数过多")
+    await context.close()
+
+
+async def test_a_form_posted_twice_records_its_action_once(
+    browser: Browser, site: str, pages_services: Services
+) -> None:
+    case_id = await open_at(pages_services, VILLAGE, step=1)  # accepted by the chair M-0025
+    context = await new_phone(browser, site)
+    page = await context.new_page()
+    await login_password(page, "M-0025")
+    await page.goto(f"/app/cases/{case_id}")
+    form = page.locator("form[data-action='record_session']")
+    fields = {
+        "csrf": await form.locator("[name=csrf]").input_value(),
+        "key": await form.locator("[name=key]").input_value(),
+        "attendees": "P1",
+        "notes": "双方到场",
+    }
+    for _ in range(2):  # a double tap, or the browser resending after a lost answer
+        sent = await page.request.post(f"/app/cases/{case_id}/do/record_session", form=fields)
+        assert sent.ok, await sent.text()
+    async with pages_services.engine.connect() as conn:
+        found = await conn.execute(
+            text("SELECT count(*) FROM case_events WHERE case_id = :c AND kind = 'session'"), {"c": case_id}
+        )
+        assert found.scalar_one() == 1
     await context.close()
