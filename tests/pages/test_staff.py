@@ -3,13 +3,15 @@
 from __future__ import annotations
 
 import uuid
+from datetime import UTC, datetime
 
 import pytest
 from playwright.async_api import Browser, expect
 from sqlalchemy import text
 
 from api.services import Services
-from models.enums import Risk
+from models.court import CourtReferral
+from models.enums import Channel, Risk
 from policies import load_policy
 from service.intake import open_case
 from tests.api.steps import COURT, VILLAGE, open_at, trace, wait_open
@@ -50,10 +52,32 @@ async def test_a_court_liaison_records_the_decision_and_the_ruling(
     browser: Browser, site: str, pages_services: Services
 ) -> None:
     case_id = await open_at(pages_services, VILLAGE, step=3)  # the parties applied to the court
+    referral = CourtReferral(
+        court=COURT,
+        referral_no=f"(2026)湘1199民诉前调{uuid.uuid4().int % 10000}号",
+        referred_at=datetime.now(UTC),
+        claim="请求返还借款人民币五万元",
+        committee_id="C-431199",
+    )
+    referred = await open_case(
+        pages_services.door.client,
+        pages_services.engine,
+        intake(intake_ref=f"pages-{uuid.uuid4().hex[:8]}").model_copy(
+            update={"channel": Channel.COURT_REFERRAL, "referral": referral}
+        ),
+        load_policy("gaotai-4x7"),
+        task_queue=pages_services.door.task_queue,
+    )
+    await wait_open(pages_services, referred.case_id)
     context = await new_phone(browser, site)
     page = await context.new_page()
     await login_password(page, "L-0001")
     await expect(page.locator("h1")).to_have_text("本院委派调解及司法确认案件")
+    await reload_until(page, "/app/court", f"[data-case='{referred.case_id}']")
+    listed = page.locator(f"[data-case='{referred.case_id}']")
+    await expect(listed).to_contain_text(referral.referral_no)
+    await expect(listed).to_contain_text("法院委派期限")
+    await expect(listed).to_contain_text("还剩")
     await expect(page.locator(f"[data-case='{case_id}']")).to_contain_text("受理决定期限")
     await check_page(page, "court")
     await page.click(f"[data-case='{case_id}'] a")
