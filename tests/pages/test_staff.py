@@ -192,7 +192,7 @@ async def test_a_form_posted_twice_records_its_action_once(
     await login_password(page, "M-0025")
     await page.goto(f"/app/cases/{case_id}")
     form = page.locator("form[data-action='record_session']")
-    fields = {
+    fields: dict[str, str | float | bool] = {
         "csrf": await form.locator("[name=csrf]").input_value(),
         "key": await form.locator("[name=key]").input_value(),
         "attendees": "P1",
