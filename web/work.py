@@ -14,7 +14,7 @@ from models.enums import Action, DisputeType, Risk
 from models.supervision import REASSIGNABLE, StaffAction
 from models.view import CaseView
 from policies import load_policy
-from service.cases import INBOX, CaseRow
+from service.cases import INBOX, CaseRow, by_deadline
 from service.door import facts
 from web import reads
 from web.forms import action_body, intake_body
@@ -55,7 +55,7 @@ async def _inbox(p: Principal, svc: Svc) -> dict[str, list[InboxItem]]:
         rows += await svc.door.inbox(p, m.committee_id, 200)
     risk = await reads.risks(svc.engine, [r.case_id for r in rows])
     groups: dict[str, list[InboxItem]] = {s.value: [] for s in INBOX}
-    for row in sorted(rows, key=lambda r: (r.next_deadline is None, r.next_deadline, r.case_id)):
+    for row in by_deadline(rows):  # a member of several committees: one list, soonest first
         if row.status in groups:
             groups[row.status].append(InboxItem(row, risk.get(row.case_id)))
     return groups

@@ -7,10 +7,13 @@ from datetime import UTC, datetime, timedelta
 from starlette.datastructures import FormData
 
 from models.enums import Action, CaseStatus
+from models.page_text import page_text
 from models.supervision import StaffAction
+from service.cases import CaseRow, by_deadline
 from web.forms import action_body, intake_body
 from web.login import safe_next
-from web.render import label, time_left
+from web.render import label, templates, time_left
+from web.work import InboxItem
 
 NOW = datetime(2026, 11, 24, 2, 0, tzinfo=UTC)
 
@@ -68,3 +71,30 @@ def test_labels_come_from_the_one_place_of_labels() -> None:
     assert label("mediating", "status", "en") == "mediating"
     assert label("reassign", "action") == "改派"
     assert label("no_such_value", "status") == "no_such_value"
+
+
+def test_the_inbox_marks_overdue_cases_and_keeps_cases_without_a_deadline_last() -> None:
+    def row(case_id: str, deadline: datetime | None, overdue: bool) -> CaseRow:
+        return CaseRow(
+            case_id=case_id,
+            status="mediating",
+            level="village",
+            committee="C-431199001001",
+            dispute_type="land",
+            township="431199001",
+            next_deadline=deadline,
+            overdue=overdue,
+            started=NOW,
+        )
+
+    rows = by_deadline([row("case-b", None, False), row("case-a", NOW - timedelta(hours=1), True)])
+    html = templates.env.get_template("inbox_rows.html").render(
+        groups={"mediating": [InboxItem(r, "may_intensify") for r in rows]},
+        t=lambda key: page_text(key, "zh"),
+        label=lambda value, kind=None: label(value, kind),
+        left=lambda deadline: time_left(deadline, "zh", NOW),
+        when=lambda instant: str(instant),
+    )
+    assert html.index("case-a") < html.index("case-b")
+    assert html.count('class="tag overdue"') == 1 and "已逾期1小时" in html
+    assert html.count('class="tag intensify"') == 2
