@@ -49,7 +49,9 @@ PASSWORD = "correct horse battery"
 WITH_PASSWORD = ("M-0025", "M-0026", "M-0021", "S-0002", "S-0001", "L-0001")
 
 
-@pytest_asyncio.fixture(scope="session")
+# Package scope: torn down once tests/pages is done, so later tests do not share the CPU with an
+# idle browser, app and dev server.
+@pytest_asyncio.fixture(scope="package")
 async def pages_temporal() -> AsyncIterator[WorkflowEnvironment]:
     environment = await WorkflowEnvironment.start_local(
         data_converter=pydantic_data_converter,
@@ -60,7 +62,7 @@ async def pages_temporal() -> AsyncIterator[WorkflowEnvironment]:
     await environment.shutdown()
 
 
-@pytest_asyncio.fixture(scope="session")
+@pytest_asyncio.fixture(scope="package")
 async def pages_db(pg_url: str) -> AsyncIterator[AsyncEngine]:
     _, engine = await fresh_database(pg_url, "pages")
     async with engine.begin() as conn:
@@ -70,7 +72,7 @@ async def pages_db(pg_url: str) -> AsyncIterator[AsyncEngine]:
     await engine.dispose()
 
 
-@pytest_asyncio.fixture(scope="session")
+@pytest_asyncio.fixture(scope="package")
 async def pages_services(
     pages_temporal: WorkflowEnvironment, pages_db: AsyncEngine
 ) -> AsyncIterator[Services]:
@@ -90,7 +92,7 @@ def _free_port() -> int:
         return port
 
 
-@pytest_asyncio.fixture(scope="session")
+@pytest_asyncio.fixture(scope="package")
 async def site(pages_services: Services) -> AsyncIterator[str]:
     """The app on uvicorn in the tests' event loop (it shares the services' engine and client)."""
     port = _free_port()
@@ -104,7 +106,7 @@ async def site(pages_services: Services) -> AsyncIterator[str]:
     await task
 
 
-@pytest_asyncio.fixture(scope="session")
+@pytest_asyncio.fixture(scope="package")
 async def browser() -> AsyncIterator[Browser]:
     async with async_playwright() as pw:
         launched = await pw.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
