@@ -116,9 +116,11 @@ async def browser() -> AsyncIterator[Browser]:
 
 async def new_phone(browser: Browser, site: str) -> BrowserContext:
     """A fresh phone: its own cookies, a 390 × 844 touch screen."""
-    return await browser.new_context(
+    context = await browser.new_context(
         base_url=site, viewport=PHONE, is_mobile=True, has_touch=True, locale="zh-CN", accept_downloads=True
     )
+    context.on("console", lambda message: CONSOLE.append(message.text) if message.type == "error" else None)
+    return context
 
 
 @pytest_asyncio.fixture
@@ -128,6 +130,7 @@ async def phone(browser: Browser, site: str) -> AsyncIterator[BrowserContext]:
     await context.close()
 
 
+CONSOLE: list[str] = []  # errors the pages logged in the browser
 AXE_RUN = """async () => {
   const result = await axe.run(document, {resultTypes: ['violations']});
   return result.violations
@@ -137,11 +140,15 @@ AXE_RUN = """async () => {
 
 
 async def check_page(page: Page, name: str | None = None) -> None:
-    """axe-core on the page as it stands: no serious or critical violation. With PAGES_SCREENSHOTS
+    """axe-core on the page as it stands: no serious or critical violation, and the
+    Content-Security-Policy blocked nothing the page tried. With PAGES_SCREENSHOTS
     set, the page is also photographed into docs/app/<name>.png."""
     await page.evaluate(AXE.read_text("utf-8"))
     violations = await page.evaluate(AXE_RUN)
     assert violations == [], f"{page.url}: {violations}"
+    blocked = [m for m in CONSOLE if "Content Security Policy" in m]
+    CONSOLE.clear()
+    assert blocked == [], f"{page.url}: {blocked}"
     if name and os.environ.get("PAGES_SCREENSHOTS"):
         SHOTS.mkdir(parents=True, exist_ok=True)
         await page.screenshot(path=str(SHOTS / f"{name}.png"), full_page=True)
