@@ -10,13 +10,14 @@ from playwright.async_api import Browser, expect
 from sqlalchemy import text
 
 from api.services import Services
+from models.calendar import Span, Unit
 from models.court import CourtReferral
 from models.enums import Channel, Risk
 from policies import load_policy
 from service.intake import open_case
 from tests.api.steps import COURT, VILLAGE, open_at, trace, wait_open
 from tests.factories import PARTIES, intake
-from tests.pages.conftest import check_page, login_password, new_phone, reload_until
+from tests.pages.conftest import POLICY, check_page, login_password, new_phone, reload_until
 from web.reads import TRACK_FAILURES
 
 pytestmark = pytest.mark.browser
@@ -206,4 +207,34 @@ async def test_a_form_posted_twice_records_its_action_once(
             text("SELECT count(*) FROM case_events WHERE case_id = :c AND kind = 'session'"), {"c": case_id}
         )
         assert found.scalar_one() == 1
+    await context.close()
+
+
+async def test_a_county_supervisor_finds_an_overdue_case_and_closes_it(
+    browser: Browser, site: str, pages_services: Services
+) -> None:
+    fast = load_policy(str(POLICY))
+    levels = [
+        rule.model_copy(update={"acceptance": Span(amount=2, unit=Unit.SECONDS), "reminders_before": []})
+        for rule in fast.levels
+    ]
+    opened = await open_case(  # no level accepts in time: it climbs to the county and is overdue there
+        pages_services.door.client,
+        pages_services.engine,
+        intake(intake_ref=f"pages-{uuid.uuid4().hex[:8]}"),
+        fast.model_copy(update={"levels": levels}),
+        task_queue=pages_services.door.task_queue,
+    )
+    context = await new_phone(browser, site)
+    page = await context.new_page()
+    await login_password(page, "S-0001")
+    await reload_until(page, "/app/supervise", f"[data-case='{opened.case_id}'].is-overdue")
+    await check_page(page, "supervise-overdue")
+    await page.click(f"[data-case='{opened.case_id}'] a")
+    await expect(page.locator("[data-field=level]")).to_have_text("县(区)")
+    await page.click("details:has(form[data-action='close_overdue']) summary")
+    await page.fill("form[data-action='close_overdue'] textarea", "逾期未结，督导结案")
+    await page.click("form[data-action='close_overdue'] button[type=submit]")
+    await expect(page.locator("[data-field=status]")).to_have_text("已结案")
+    await expect(page.locator("main")).to_contain_text("逾期案件经督导结案")
     await context.close()
