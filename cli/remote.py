@@ -60,9 +60,11 @@ def service_url(settings: Settings | None = None) -> str | None:
 class Remote:
     """A logged-in client of the service."""
 
-    def __init__(self, url: str, token: str | None) -> None:
+    def __init__(
+        self, url: str, token: str | None, transport: httpx.AsyncBaseTransport | None = None
+    ) -> None:
         headers = {"Authorization": f"Bearer {token}"} if token else {}
-        self._http = httpx.AsyncClient(base_url=url, headers=headers, timeout=TIMEOUT_S)
+        self._http = httpx.AsyncClient(base_url=url, headers=headers, timeout=TIMEOUT_S, transport=transport)
 
     async def __aenter__(self) -> Remote:
         return self
@@ -84,7 +86,7 @@ class Remote:
                 last = CaseError(f"the service answered {answer.status_code}")
                 continue
             if answer.status_code >= 400:
-                raise CaseError(_reason(answer))
+                raise CaseError(_reason(answer, hint=not path.startswith("/auth/")))
             return answer
         raise CaseError(f"cannot reach the service at {self._http.base_url}: {last}")
 
@@ -95,13 +97,13 @@ class Remote:
         return found
 
 
-def _reason(answer: httpx.Response) -> str:
+def _reason(answer: httpx.Response, *, hint: bool = True) -> str:
     try:
         message = answer.json().get("error")
     except ValueError:
         message = None
-    hint = " (log in: `mediation login`)" if answer.status_code == 401 else ""
-    return f"{message or answer.text or answer.reason_phrase}{hint}"
+    login = " (log in: `mediation login`)" if answer.status_code == 401 and hint else ""
+    return f"{message or answer.text or answer.reason_phrase}{login}"
 
 
 def remote() -> Remote | None:

@@ -66,7 +66,7 @@ def update_id(op: CaseOp, person_id: str, key: str) -> str:
 
 
 def role_of(p: Principal) -> str:
-    """The role recorded in the audit trail: the person's first role."""
+    """The role recorded in the audit trail before an action's actor is known: the person's first."""
     if p.memberships:
         return p.memberships[0].role.value
     return p.staff[0].role.value if p.staff else "none"
@@ -81,12 +81,12 @@ class Door:
         self.policy = policy
 
     async def _audit(
-        self, p: Principal | None, action: str, result: str, client: str | None, **kw: Any
+        self, p: Principal, action: str, result: str, client: str | None, role: str | None = None, **kw: Any
     ) -> None:
         await audit.record(
             self.engine,
-            person_id=p.person_id if p else None,
-            role=role_of(p) if p else None,
+            person_id=p.person_id,
+            role=role or role_of(p),
             action=action,
             result=result,
             client=client,
@@ -113,6 +113,7 @@ class Door:
             target = body.get("committee_id") if op is StaffAction.REASSIGN else None
             jurisdiction = await self._committee_jurisdiction(target) if isinstance(target, str) else None
             actor = actor_for(p, op, facts(view), jurisdiction)
+            audit_kw["role"] = actor.role.value
             model = STAFF_PAYLOADS[op] if isinstance(op, StaffAction) else PAYLOADS[op]
             fields = {k: v for k, v in body.items() if k != "actor"}
             try:

@@ -130,9 +130,9 @@ async def test_exactly_the_allowed_combinations_succeed(
         async with services.engine.connect() as conn:
             row = await conn.execute(
                 text(
-                    "SELECT person_id, result FROM audit_log WHERE case_id = :c AND action = :a"
+                    "SELECT person_id, role, result FROM audit_log WHERE case_id = :c AND action = :a"
                     " ORDER BY id DESC LIMIT 1"
                 ),
                 {"c": case_id, "a": op.value},
             )
-            assert tuple(row.one()) == (combo.person, "accepted")
+            assert tuple(row.one()) == (combo.person, combo.role, "accepted")

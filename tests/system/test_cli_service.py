@@ -67,8 +67,9 @@ async def service(
 
 
 def intake_file(folder: Path) -> str:
-    """The example dated 2025: its case id stays clear of the other system tests' on the shared server."""
-    raw = json.loads(Path(EXAMPLE).read_text(encoding="utf-8")) | {"reported_at": "2025-12-01T09:00:00+08:00"}
+    """The example dated 2024: its case id stays clear of the other system tests' on the shared
+    server (the operator view's case is numbered in 2025, the others in the current year)."""
+    raw = json.loads(Path(EXAMPLE).read_text(encoding="utf-8")) | {"reported_at": "2024-12-02T09:00:00+08:00"}
     path = folder / "intake.json"
     path.write_text(json.dumps(raw, ensure_ascii=False), encoding="utf-8")
     return str(path)
