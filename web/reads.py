@@ -53,6 +53,14 @@ async def committee_choices(engine: AsyncEngine, within: str = "") -> list[Choic
         return [Choice(id=r.id, name=r.name, detail=r.level) for r in await conn.execute(query)]
 
 
+async def committee_names(engine: AsyncEngine, ids: set[str]) -> dict[str, str]:
+    if not ids:
+        return {}
+    async with engine.connect() as conn:
+        rows = await conn.execute(select(committees.c.id, committees.c.name).where(committees.c.id.in_(ids)))
+        return {r.id: r.name for r in rows}
+
+
 async def risks(engine: AsyncEngine, case_ids: list[str]) -> dict[str, str]:
     if not case_ids:
         return {}

@@ -42,6 +42,7 @@ async def dashboard(request: Request, p: Me, svc: Svc) -> Response:
     by_status = {status: await svc.door.count(p, CaseFilter(status=status)) for status in CaseStatus}
     overdue = await svc.door.page(p, CaseFilter(overdue=True, open_only=True), 50, None)
     due_soon = await svc.door.page(p, CaseFilter(due_within_days=1, open_only=True), 50, None)
+    listed = {r.committee for r in overdue.rows + due_soon.rows if r.committee}
     return page(
         request,
         "supervise.html",
@@ -50,6 +51,7 @@ async def dashboard(request: Request, p: Me, svc: Svc) -> Response:
         by_status=by_status,
         overdue=overdue.rows,
         due_soon=[r for r in due_soon.rows if not r.overdue],
+        names=await reads.committee_names(svc.engine, listed),
     )
 
 

@@ -61,15 +61,19 @@ async def _inbox(p: Principal, svc: Svc) -> dict[str, list[InboxItem]]:
     return groups
 
 
+async def _names(p: Principal, svc: Svc) -> dict[str, str]:
+    return await reads.committee_names(svc.engine, {m.committee_id for m in p.memberships})
+
+
 @router.get("/inbox")
 async def inbox(request: Request, p: Me, svc: Svc) -> Response:
-    return page(request, "inbox.html", groups=await _inbox(p, svc))
+    return page(request, "inbox.html", groups=await _inbox(p, svc), names=await _names(p, svc))
 
 
 @router.get("/inbox/rows")
 async def inbox_rows(request: Request, p: Me, svc: Svc) -> Response:
     """The inbox's lists alone: the page refreshes them in place (htmx) every half minute."""
-    return page(request, "inbox_rows.html", groups=await _inbox(p, svc))
+    return page(request, "inbox_rows.html", groups=await _inbox(p, svc), names=await _names(p, svc))
 
 
 async def _case_page(

@@ -90,11 +90,13 @@ def test_the_inbox_marks_overdue_cases_and_keeps_cases_without_a_deadline_last()
     rows = by_deadline([row("case-b", None, False), row("case-a", NOW - timedelta(hours=1), True)])
     html = templates.env.get_template("inbox_rows.html").render(
         groups={"mediating": [InboxItem(r, "may_intensify") for r in rows]},
+        names={"C-431199001001": "王家村人民调解委员会"},
         t=lambda key: page_text(key, "zh"),
         label=lambda value, kind=None: label(value, kind),
         left=lambda deadline: time_left(deadline, "zh", NOW),
         when=lambda instant: str(instant),
     )
     assert html.index("case-a") < html.index("case-b")
+    assert html.count("王家村人民调解委员会") == 2
     assert html.count('class="tag overdue"') == 1 and "已逾期1小时" in html
     assert html.count('class="tag intensify"') == 2
