@@ -7,6 +7,7 @@ from contextlib import asynccontextmanager
 
 from fastapi import FastAPI
 
+import web
 from api import cases, errors, login, reads, registry
 from api.services import Services, build
 from settings import Settings
@@ -41,4 +42,5 @@ def create_app(services: Services | None = None, settings: Settings | None = Non
     errors.install(app)
     for module in (login, cases, reads, registry):
         app.include_router(module.router)
+    web.install(app)  # the mediators' app: pages over the same calls (web/)
     return app

@@ -69,4 +69,5 @@ async def test_a_supervisor_closes_an_overdue_top_level_case_with_a_reason(
             {"c": case_id},
         )
         outcome, recorded = row.one()
-    assert outcome == "failed" and "closed overdue by supervisor S-0001: 县中心逾期未结" in recorded
+    reason_text = FIELDS.open(recorded, "stages.reason")  # sealed at rest
+    assert outcome == "failed" and "closed overdue by supervisor S-0001: 县中心逾期未结" in reason_text

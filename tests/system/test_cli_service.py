@@ -21,6 +21,7 @@ from temporalio.testing import WorkflowEnvironment
 
 from service.identity import set_password
 from tests.databases import fresh_database
+from tests.factories import keyed
 from tests.system.conftest import ROOT, Stack, free_port, run_cli
 
 EXAMPLE = str(ROOT / "examples" / "neighbour-dispute.json")
@@ -37,16 +38,18 @@ async def service(
         await set_password(conn, "M-0028", PASSWORD)
     await engine.dispose()
     port = free_port()
-    env = {
-        **os.environ,
-        "TEMPORAL_ADDRESS": dev_server.client.service_client.config.target_host,
-        "DATABASE_URL": url,
-        "TASK_QUEUE": f"cli-service-{uuid.uuid4().hex[:6]}",
-        "METRICS_PORT": "0",
-        "API_PORT": str(port),
-        "SESSION_SECRET": "a secret for the system test only, long enough",
-        "COLUMNS": "200",
-    }
+    env = keyed(
+        {
+            **os.environ,
+            "TEMPORAL_ADDRESS": dev_server.client.service_client.config.target_host,
+            "DATABASE_URL": url,
+            "TASK_QUEUE": f"cli-service-{uuid.uuid4().hex[:6]}",
+            "METRICS_PORT": "0",
+            "API_PORT": str(port),
+            "SESSION_SECRET": "a secret for the system test only, long enough",
+            "COLUMNS": "200",
+        }
+    )
     worker = subprocess.Popen([sys.executable, str(ROOT / "worker.py")], env=env, stdout=subprocess.DEVNULL)
     door = subprocess.Popen([sys.executable, "-m", "api"], cwd=ROOT, env=env)
     api = f"http://127.0.0.1:{port}"

@@ -41,7 +41,11 @@ def test_without_keys_the_worker_the_cli_and_the_codec_server_refuse_to_start(st
 
 def test_encryption_off_is_said_at_start(stack: Stack) -> None:
     env = without_keys(
-        stack.env, ENCRYPTION="off", TASK_QUEUE=f"off-{uuid.uuid4().hex[:6]}", METRICS_PORT="0"
+        stack.env,
+        ENCRYPTION="off",
+        TASK_QUEUE=f"off-{uuid.uuid4().hex[:6]}",
+        METRICS_PORT="0",
+        NOTIFY_METRICS_PORT="0",  # the stack's worker serves its delivery metrics on the stack's port
     )
     worker = subprocess.Popen(
         [sys.executable, str(ROOT / "worker.py")],

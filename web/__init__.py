@@ -1,0 +1,43 @@
+"""The mediators' app: server-rendered, mobile-first pages over the same `service/` calls as the
+JSON API (logins, the authorization dependency and the session cookie of `api/`)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from fastapi import FastAPI, Request
+from fastapi.staticfiles import StaticFiles
+from starlette.responses import Response
+
+from api.errors import STATUS, error
+from web import login, public, staff, work
+from web.render import PAGE_PREFIXES, LoginNeeded, error_page, is_page, secure_headers
+
+STATIC = Path(__file__).parent / "static"
+
+
+def install(app: FastAPI) -> None:
+    """Add the pages to the service: routes, static files, HTML errors and security headers."""
+    for module in (login, work, staff, public):
+        app.include_router(module.router)
+    app.mount("/static", StaticFiles(directory=STATIC), name="static")
+
+    async def login_needed(request: Request, exc: Exception) -> Response:
+        return login.to_login(request)
+
+    app.add_exception_handler(LoginNeeded, login_needed)
+    for kind, status in STATUS:  # pages answer refusals with a page; the JSON API as before
+
+        async def handler(request: Request, exc: Exception, status: int = status) -> Response:
+            if is_page(request):
+                return error_page(request, status, str(exc))
+            return error(status, str(exc))
+
+        app.add_exception_handler(kind, handler)
+
+    @app.middleware("http")
+    async def headers(request: Request, call_next):  # type: ignore[no-untyped-def]
+        response: Response = await call_next(request)
+        if request.url.path.startswith((*PAGE_PREFIXES, "/static")):
+            secure_headers(response)
+        return response

@@ -1,0 +1,161 @@
+"""What the pages read beside the service's calls: registry lists for the forms, the notice board
+(settled stages, never a party), the cases a court may have, and party look-up attempts."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+
+from pydantic import BaseModel
+from sqlalchemy import func, or_, select
+from sqlalchemy.ext.asyncio import AsyncEngine
+
+from db.schema import cases, committee_members, committees, login_attempts, places, stages
+from models.enums import CaseStatus, Channel, Outcome
+from models.performance import Period
+
+TRACK_FAILURES = 5
+TRACK_WINDOW = timedelta(minutes=15)
+
+
+class Choice(BaseModel):
+    id: str
+    name: str
+    detail: str = ""
+
+
+class BoardRow(BaseModel):
+    """One settled dispute as the public board shows it: what, where, how; nobody."""
+
+    case_no: str
+    dispute_type: str
+    level: str
+    outcome: str
+    closure_reason: str | None
+    settled_at: datetime
+
+
+async def members(engine: AsyncEngine, committee_id: str) -> list[Choice]:
+    async with engine.connect() as conn:
+        rows = await conn.execute(
+            select(committee_members.c.member_id, committee_members.c.name, committee_members.c.role)
+            .where(committee_members.c.committee_id == committee_id)
+            .order_by(committee_members.c.member_id)
+        )
+        return [Choice(id=r.member_id, name=r.name, detail=r.role) for r in rows]
+
+
+async def committee_choices(engine: AsyncEngine, within: str = "") -> list[Choice]:
+    """Committees (inside the place code `within`, if given), by level then id."""
+    query = select(committees.c.id, committees.c.name, committees.c.level).order_by(committees.c.id)
+    if within:
+        query = query.where(committees.c.jurisdiction.startswith(within))
+    async with engine.connect() as conn:
+        return [Choice(id=r.id, name=r.name, detail=r.level) for r in await conn.execute(query)]
+
+
+async def committee_names(engine: AsyncEngine, ids: set[str]) -> dict[str, str]:
+    if not ids:
+        return {}
+    async with engine.connect() as conn:
+        rows = await conn.execute(select(committees.c.id, committees.c.name).where(committees.c.id.in_(ids)))
+        return {r.id: r.name for r in rows}
+
+
+async def risks(engine: AsyncEngine, case_ids: list[str]) -> dict[str, str]:
+    if not case_ids:
+        return {}
+    async with engine.connect() as conn:
+        rows = await conn.execute(select(cases.c.case_id, cases.c.risk).where(cases.c.case_id.in_(case_ids)))
+        return {r.case_id: r.risk for r in rows}
+
+
+async def villages(engine: AsyncEngine) -> list[Choice]:
+    async with engine.connect() as conn:
+        rows = await conn.execute(
+            select(places.c.code, places.c.name).where(places.c.kind == "village").order_by(places.c.code)
+        )
+        return [Choice(id=r.code, name=r.name) for r in rows]
+
+
+async def place_name(engine: AsyncEngine, code: str) -> str | None:
+    async with engine.connect() as conn:
+        found = await conn.execute(select(places.c.name).where(places.c.code == code))
+        return found.scalar_one_or_none()
+
+
+async def settled(engine: AsyncEngine, village: str, period: Period) -> list[BoardRow]:
+    """Stages that ended in an agreement in `village` during `period` (the case's closure, if any)."""
+    query = (
+        select(
+            cases.c.case_no,
+            cases.c.dispute_type,
+            stages.c.level,
+            stages.c.outcome,
+            cases.c.closure_reason,
+            stages.c.ended_at,
+        )
+        .join(cases, cases.c.case_id == stages.c.case_id)
+        .where(
+            cases.c.village == village,
+            stages.c.outcome == Outcome.AGREEMENT.value,
+            stages.c.ended_at >= period.start,
+            stages.c.ended_at <= period.end,
+        )
+        .order_by(stages.c.ended_at.desc())
+    )
+    async with engine.connect() as conn:
+        return [
+            BoardRow(
+                case_no=r.case_no,
+                dispute_type=r.dispute_type,
+                level=r.level,
+                outcome=r.outcome,
+                closure_reason=r.closure_reason,
+                settled_at=r.ended_at,
+            )
+            for r in await conn.execute(query)
+        ]
+
+
+async def court_candidates(engine: AsyncEngine, limit: int = 100) -> list[str]:
+    """Cases a court may hold: its referrals, and agreements that may go to it for confirmation."""
+    query = (
+        select(cases.c.case_id)
+        .where(
+            or_(
+                cases.c.channel == Channel.COURT_REFERRAL.value,
+                cases.c.status == CaseStatus.FOLLOW_UP.value,
+            )
+        )
+        .order_by(cases.c.opened_at.desc())
+        .limit(limit)
+    )
+    async with engine.connect() as conn:
+        return [r.case_id for r in await conn.execute(query)]
+
+
+def track_login(case_id: str) -> str:
+    return f"track:{case_id}"[:80]
+
+
+async def track_locked(engine: AsyncEngine, case_id: str, now: datetime | None = None) -> bool:
+    """Too many wrong look-ups of this case lately (the phone digits are few: guessing is slowed)."""
+    since = (now or datetime.now(UTC)) - TRACK_WINDOW
+    async with engine.connect() as conn:
+        failures = await conn.execute(
+            select(func.count()).where(
+                login_attempts.c.login == track_login(case_id),
+                ~login_attempts.c.succeeded,
+                login_attempts.c.at > since,
+            )
+        )
+        return int(failures.scalar_one()) >= TRACK_FAILURES
+
+
+async def record_track(engine: AsyncEngine, case_id: str, client: str, succeeded: bool) -> None:
+    async with engine.begin() as conn:
+        await conn.execute(
+            login_attempts.insert().values(
+                login=track_login(case_id), client=client[:64], succeeded=succeeded
+            )
+        )
