@@ -9,6 +9,7 @@ from __future__ import annotations
 import asyncio
 import compileall
 import contextlib
+import os
 import signal
 import sys
 from collections.abc import Awaitable, Callable
@@ -164,4 +165,9 @@ def until_signalled(serve: Callable[[asyncio.Event], Awaitable[None]]) -> None:
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    code = main()
+    # Leave without interpreter finalisation: the SDK's native threads may outlive the event loop
+    # and abort it (SIGABRT) after the one clear line was printed; the worker has nothing left to do.
+    sys.stdout.flush()
+    sys.stderr.flush()
+    os._exit(code)

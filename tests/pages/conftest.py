@@ -176,7 +176,7 @@ async def last_code(engine: AsyncEngine, person_id: str) -> str:
             ),
             {"r": f"person:{person_id}"},
         )
-        body = found.scalar_one()
+        body = FIELDS.open(found.scalar_one(), "outbox.body")  # sealed at rest
     match = re.search(r"[0-9]{6}", body)
     assert match, body
     return match.group(0)
