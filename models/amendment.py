@@ -76,7 +76,9 @@ def _stage_deadline(state: CaseState, stage: Stage, calendar: WorkingCalendar) -
         assert referral is not None
         deadline = policy.court.term_ends(referral, calendar)
     else:
-        deadline = add_span(stage.accepted_at, policy.rule(stage.level).mediation, calendar)
+        rule = policy.rule(stage.level)
+        start = stage.handed_off_at if rule.mediation_from == "handoff" else stage.accepted_at
+        deadline = add_span(start, rule.mediation, calendar)
     for extension in stage.extensions:
         deadline = add_span(deadline, extension.by, calendar)
     return deadline

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Literal
+
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from models.aftercare import ConfirmationRule, FollowUpRule
@@ -20,6 +22,11 @@ class LevelRule(BaseModel):
     mediation: Span = Field(description="time from acceptance to the end of mediation")
     reminders_before: list[Span] = Field(
         default_factory=list, description="reminders fire this long before each deadline"
+    )
+    mediation_from: Literal["acceptance", "handoff"] = Field(
+        default="acceptance",
+        description="`handoff`: the level's days run from the handoff, the acceptance counted inside them"
+        " (Gaotai's seven days); `acceptance`: they start when the committee accepts",
     )
 
 
@@ -41,6 +48,11 @@ class RoutingRule(BaseModel):
     at_level: Level = Level.COUNTY
 
 
+def _longer(a: Span, b: Span) -> bool:
+    """Whether `a` is longer than `b`, for spans of one unit (other units are not compared)."""
+    return a.unit is b.unit and a.amount > b.amount
+
+
 class Policy(BaseModel):
     model_config = ConfigDict(frozen=True)
 
@@ -50,6 +62,9 @@ class Policy(BaseModel):
     policy_defaults: list[str] = Field(
         default_factory=list,
         description="fields whose numbers no source fixes (policy defaults, configurable)",
+    )
+    sources: dict[str, str] = Field(
+        default_factory=dict, description="field → where its number comes from (the published source)"
     )
     levels: list[LevelRule] = Field(min_length=1, max_length=4)
     extensions: ExtensionRule
@@ -75,6 +90,8 @@ class Policy(BaseModel):
         if self.intensify_min_level not in self.ladder:
             raise ValueError(f"intensify_min_level {self.intensify_min_level} is not on the ladder")
         for rule in self.levels:
+            if rule.mediation_from == "handoff" and _longer(rule.acceptance, rule.mediation):
+                raise ValueError(f"{rule.level}: the acceptance must fit inside the level's days")
             for before in rule.reminders_before:
                 if before.amount == 0:
                     raise ValueError(f"{rule.level}: a reminder 0 before a deadline is the deadline")

@@ -515,7 +515,8 @@ def _apply_accept(tx: _Tx, payload: ActionInput, now: datetime) -> None:
         stage.mediation_deadline = terms.court_term_ends(state)
     else:
         rule = state.policy.rule(stage.level)
-        stage.mediation_deadline = add_span(now, rule.mediation, state.policy.calendar)
+        start = stage.handed_off_at if rule.mediation_from == "handoff" else now
+        stage.mediation_deadline = add_span(start, rule.mediation, state.policy.calendar)
     stage.reminders = [r for r in stage.reminders if r.sent] + plan_reminders(
         state, stage.level, DeadlineKind.MEDIATION, stage.mediation_deadline, now
     )

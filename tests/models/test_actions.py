@@ -140,11 +140,12 @@ def test_extension_with_every_party_moves_the_deadline_and_recomputes_reminders(
 def test_extension_over_a_weekend_counts_working_days() -> None:
     state = to_level(opened()[0], Level.TOWNSHIP)  # handed over at Wednesday 24:00
     state, _ = accept(state, state.stage.handed_off_at + timedelta(hours=9))  # Thursday morning
-    assert state.stage.mediation_deadline == eod(2026, 11, 30)  # Friday, (weekend), Monday
+    # Gaotai counts the level's 2 working days from the handoff: Thursday, Friday
+    assert state.stage.mediation_deadline == eod(2026, 11, 27)
     state, _ = act(
-        state, Action.EXTEND, LATER + timedelta(days=5), by=wd(2), consenting_parties=BOTH, reason=REASON
+        state, Action.EXTEND, LATER + timedelta(days=3), by=wd(2), consenting_parties=BOTH, reason=REASON
     )
-    assert state.stage.mediation_deadline == eod(2026, 12, 2)
+    assert state.stage.mediation_deadline == eod(2026, 12, 1)  # (weekend), Monday, Tuesday
 
 
 def test_extension_without_a_party_names_who_is_missing(mediating: CaseState) -> None:

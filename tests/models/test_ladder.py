@@ -95,7 +95,8 @@ def test_each_level_reminds_by_its_own_rule() -> None:
     state, _ = accept(state, state.stage.handed_off_at + timedelta(hours=9))  # Wednesday morning
     [reminder] = state.stage.reminders
     assert reminder.before == Span(amount=1, unit=Unit.WORKING_DAYS)
-    assert reminder.at == cst(date(2026, 11, 27))  # the start of Friday, the last working day
+    # Gaotai's 2 village days run from the handoff (Tuesday 24:00): Wednesday, Thursday
+    assert reminder.at == cst(date(2026, 11, 26))  # the start of Thursday, the last working day
 
 
 def test_general_policy_sends_two_reminders_before_the_village_deadline() -> None:
@@ -191,7 +192,8 @@ def test_overdue_at_the_top_reminds_the_supervisor_repeatedly_and_never_closes()
 
 
 def test_accepting_an_overdue_case_clears_the_overdue_flag() -> None:
-    state = to_level(opened()[0], Level.COUNTY)
+    # the general policy's county month starts at the acceptance
+    state = to_level(opened("general")[0], Level.COUNTY)
     state, _, _ = wake(state)
     state, _, at = wake(state)
     assert state.overdue
@@ -200,6 +202,16 @@ def test_accepting_an_overdue_case_clears_the_overdue_flag() -> None:
     assert state.next_overdue_reminder_at is None
     assert effects.projection is not None and not effects.projection.overdue
     assert rules.next_wakeup(state) is not None
+
+
+def test_gaotai_counts_a_levels_days_from_the_handoff_so_a_late_accept_stays_overdue() -> None:
+    state = to_level(opened()[0], Level.COUNTY)
+    state, _, _ = wake(state)
+    state, _, at = wake(state)
+    assert state.overdue
+    state, _ = accept(state, at + timedelta(days=3))
+    assert state.overdue and state.stage.mediation_deadline is not None
+    assert state.stage.mediation_deadline < at + timedelta(days=3)
 
 
 def test_overdue_again_after_an_extension_sends_fresh_notices() -> None:

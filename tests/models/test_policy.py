@@ -154,3 +154,21 @@ def test_negative_extension_count_is_a_validation_error() -> None:
     data["extensions"]["max_count"] = -1
     with pytest.raises(ValidationError, match="max_count"):
         Policy.model_validate(data)
+
+
+def test_gaotai_is_seven_working_days_as_published() -> None:
+    gaotai = load_policy("gaotai-4x7")
+    days = [rule.mediation for rule in gaotai.levels]
+    assert [d.amount for d in days] == [1, 2, 2, 2] and {d.unit for d in days} == {Unit.WORKING_DAYS}
+    assert sum(d.amount for d in days) == 7
+    # acceptance inside each level's days, not on top of them
+    assert all(rule.mediation_from == "handoff" for rule in gaotai.levels)
+    assert all(rule.acceptance.amount <= rule.mediation.amount for rule in gaotai.levels)
+    assert {f"levels[{r.level.value}].mediation" for r in gaotai.levels} <= set(gaotai.sources)
+
+
+def test_an_acceptance_longer_than_the_levels_days_is_refused(tmp_path: Path) -> None:
+    data = raw()
+    data["levels"][0] |= {"mediation_from": "handoff", "acceptance": {"amount": 3, "unit": "working_days"}}
+    with pytest.raises(PolicyError, match="the acceptance must fit inside the level's days"):
+        load_policy(written(tmp_path, data))

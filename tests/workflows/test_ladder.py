@@ -42,7 +42,9 @@ async def overdue_to_supervisor(engine: AsyncEngine, case_id: str) -> int:
 async def test_deadlines_carry_a_case_to_the_county_where_it_stays_open_and_overdue(
     env: WorkflowEnvironment, engine: AsyncEngine, worker: Worker, task_queue: str
 ) -> None:
-    case = case_input(101001)
+    # the general policy: a level's days start at the acceptance (Gaotai's run from the handoff,
+    # so a late accept at the county would find them already spent)
+    case = case_input(101001, policy="general")
     handle = await start(env, case, task_queue)
 
     view = await settle(handle)
@@ -168,17 +170,23 @@ async def test_reminders_go_out_before_each_deadline(
         (f"{case.case_id}/stage-1/reminder-0", f"committee:{GRID.id}")
     ]
 
+    # Gaotai's grid has one working day in all, the acceptance inside it: the mediation deadline is
+    # the acceptance deadline, whose reminder already went out
     view = await act(handle, Accept(actor=mediator(GRID), mediator_ids=["M-0028"]))
-    pending = [r for r in view.reminders if not r.sent]
-    assert [r.deadline for r in pending] == [DeadlineKind.MEDIATION]
-    assert view.mediation_deadline is not None and pending[0].at < view.mediation_deadline
+    assert view.mediation_deadline == view.acceptance_deadline
+    assert [r for r in view.reminders if not r.sent] == []
 
+    # the village's two days: a reminder a working day before its deadline
+    view = await advance_past(env, handle, view.mediation_deadline)
+    assert view.level is Level.VILLAGE
+    view = await act(handle, Accept(actor=mediator(VILLAGE), mediator_ids=["M-0025"]))
+    pending = [r for r in view.reminders if not r.sent and r.deadline is DeadlineKind.MEDIATION]
+    assert view.mediation_deadline is not None and len(pending) == 1
+    assert pending[0].at < view.mediation_deadline
     view = await advance_past(env, handle, pending[0].at)
-    assert view.reminders_sent == 2
-    assert (view.level, view.status) == (Level.GRID, CaseStatus.MEDIATING)
+    assert (view.level, view.status) == (Level.VILLAGE, CaseStatus.MEDIATING)
     sent = await outbox_rows(engine, case.case_id, "reminder")
-    assert len(sent) == 2
-    assert {r["recipient"] for r in sent} == {f"committee:{GRID.id}"}
+    assert sent[-1]["recipient"] == f"committee:{VILLAGE.id}"
 
 
 async def test_a_handoff_gets_the_reminders_of_the_receiving_level(
