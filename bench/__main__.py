@@ -188,8 +188,13 @@ async def run_phases(args: argparse.Namespace, b: scenarios.Bench, worker: Any) 
         empty_history = await empty_case.fetch_history()
         outbox = await scenarios.outbox_counts(b)
         replay = {"sandboxed": args.sandboxed, "converter": b.client.data_converter}
-        replay_case = await scenarios.replay_ms(full_history, args.replays, **replay)
+        with spy(os.getpid(), args.out / "replay.folded", args.profile):  # this process replays
+            cpu_s = time.process_time()
+            replay_case = await scenarios.replay_ms(full_history, args.replays, **replay)
+            replay_case_cpu = (time.process_time() - cpu_s) * 1000 / args.replays
+        cpu_s = time.process_time()
         replay_empty = await scenarios.replay_ms(empty_history, args.replays, **replay)
+        replay_empty_cpu = (time.process_time() - cpu_s) * 1000 / args.replays
 
     a, q, bu, bq, fl = ms(action), ms(query), ms(bare_update), ms(bare_query), ms(floor)
     values = {
@@ -205,6 +210,7 @@ async def run_phases(args: argparse.Namespace, b: scenarios.Bench, worker: Any) 
         "events_village": (float(empty.events), float(village.events)),
         "activities_village": (None, village.activities_per_transition),
         "replay_p50": (percentile(replay_empty, 0.5), percentile(replay_case, 0.5)),
+        "replay_cpu": (replay_empty_cpu, replay_case_cpu),
         "rss_open_cases": (rss_idle, rss_open),
         "replay_per_task": (
             percentile(replay_empty, 0.5) / empty.workflow_tasks,
@@ -237,6 +243,10 @@ async def run_phases(args: argparse.Namespace, b: scenarios.Bench, worker: Any) 
             "empty_workflow": vars(empty),
         },
         "replay_ms": {"full_case": ms(replay_case), "empty_workflow": ms(replay_empty)},
+        "replay_cpu_ms": {
+            "full_case": round(replay_case_cpu, 2),
+            "empty_workflow": round(replay_empty_cpu, 2),
+        },
         "rss_mb": {
             "idle": round(rss_idle, 1),
             "after_baseline": round(rss_baseline, 1),

@@ -98,6 +98,7 @@ FIGURES: list[tuple[str, str, str, str | None, Check | None]] = [
         lambda e, r: e <= 1,
     ),
     ("replay_p50", "replay one full case (empty workflow) p50", "ms", "< 20 ms", lambda e, r: e < 20),
+    ("replay_cpu", "CPU per replay, every thread (empty workflow)", "ms", None, None),
     (
         "rss_open_cases",
         "worker RSS with the open cases (idle worker)",
