@@ -24,7 +24,7 @@ from typing import Any
 from rich.console import Console
 from temporalio.testing import WorkflowEnvironment
 
-from bench import scenarios
+from bench import scenarios, service
 from bench.county import County, build_registry, write_registry
 from bench.measure import percentile
 from bench.profile import spy
@@ -112,7 +112,7 @@ async def measure(args: argparse.Namespace) -> Results:
                 )
                 b.worker_metrics = worker.metrics_url
                 with spy(worker.pid, args.out / "worker.folded", args.profile):
-                    details = await run_phases(args, b, worker)
+                    details = await run_phases(args, b, worker, (address, db_url, task_queue, keys))
         finally:
             await env.shutdown()
             await engine.dispose()
@@ -146,7 +146,9 @@ async def measure(args: argparse.Namespace) -> Results:
     )
 
 
-async def run_phases(args: argparse.Namespace, b: scenarios.Bench, worker: Any) -> dict[str, Any]:
+async def run_phases(
+    args: argparse.Namespace, b: scenarios.Bench, worker: Any, stack: tuple[str, str, str, Path]
+) -> dict[str, Any]:
     n = args.cases
     step = console.status("starting")
     with step:
@@ -174,6 +176,13 @@ async def run_phases(args: argparse.Namespace, b: scenarios.Bench, worker: Any) 
         floor = await scenarios.floor_round_trips(b, args.samples, args.latency_cases)
         step.update("engine: record_session and state query round trips")
         action, query = await scenarios.engine_round_trips(b, args.samples, args.latency_cases)
+
+        through: dict[str, list[float]] = {}
+        if service.available():
+            step.update("the service: an action over HTTP and through the client, the case page, the inbox")
+            secret = service.new_secret()
+            async with service.api_process(*stack, args.out / "api.log", secret) as url:
+                through = await service.service_round_trips(b, url, secret, args.samples, args.latency_cases)
 
         step.update("engine: a four-level escalation and a village agreement, to the end")
         full_case = b.handle(await scenarios.full_escalation(b))
@@ -220,6 +229,16 @@ async def run_phases(args: argparse.Namespace, b: scenarios.Bench, worker: Any) 
         "server_cpu_per_case": (empty_cpu["server"], case_cpu["server"]),
         "postgres_cpu_per_case": (empty_cpu["postgres"] or None, case_cpu["postgres"]),
     }
+    if through:
+        client, http, page, inbox = (ms(through[k]) for k in ("client", "http", "case_page", "inbox"))
+        values |= {
+            "service_action_p50": (client["p50"], http["p50"]),
+            "service_action_p99": (client["p99"], http["p99"]),
+            "case_page_p50": (None, page["p50"]),
+            "case_page_p99": (None, page["p99"]),
+            "inbox_p50": (None, inbox["p50"]),
+            "inbox_p99": (None, inbox["p99"]),
+        }
     notes = {
         "activities_escalation": f"{escalation.activities} activities, {escalation.transitions} transitions",
         "activities_village": f"{village.activities} activities, {village.transitions} transitions",
@@ -236,6 +255,7 @@ async def run_phases(args: argparse.Namespace, b: scenarios.Bench, worker: Any) 
             "bare_query": bq,
             "record_session": a,
             "state_query": q,
+            **({f"service_{k}": ms(v) for k, v in through.items()} if through else {}),
         },
         "histories": {
             "four_level_escalation": vars(escalation),
