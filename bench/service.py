@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import asyncio
 import importlib.util
-import os
 import secrets
 import subprocess
 import sys
@@ -27,7 +26,7 @@ from typing import Any
 import httpx
 
 from bench.scenarios import Bench, accept, act, open_cases, session
-from bench.stack import ROOT, free_port
+from bench.stack import ROOT, free_port, subprocess_env
 from models.view import CaseView
 
 API_START_S = 60.0
@@ -43,16 +42,15 @@ async def api_process(
 ) -> AsyncIterator[str]:
     """`python -m api` on a free port; yields its base URL once it answers."""
     port = free_port()
-    environment = {
-        **os.environ,
-        "TEMPORAL_ADDRESS": address,
-        "DATABASE_URL": database,
-        "TASK_QUEUE": task_queue,
-        "ENCRYPTION_KEY_FILE": str(keys),
-        "SESSION_SECRET": secret,
-        "API_PORT": str(port),
-        "LOG_LEVEL": "WARNING",
-    }
+    environment = subprocess_env(
+        keys,
+        TEMPORAL_ADDRESS=address,
+        DATABASE_URL=database,
+        TASK_QUEUE=task_queue,
+        SESSION_SECRET=secret,
+        API_PORT=str(port),
+        LOG_LEVEL="WARNING",
+    )
     url = f"http://127.0.0.1:{port}"
     with log.open("wb") as out:
         process = subprocess.Popen(
