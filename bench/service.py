@@ -26,7 +26,7 @@ from typing import Any
 import httpx
 
 from bench.scenarios import Bench, accept, act, open_cases, session
-from bench.stack import ROOT, free_port, subprocess_env
+from bench.stack import ROOT, bench_fields, free_port, subprocess_env
 from models.view import CaseView
 
 API_START_S = 60.0
@@ -93,7 +93,7 @@ async def service_round_trips(
     accepted cases), a case page (GET /cases/{id}) and the case's committee inbox."""
     from service.identity import Identity, LoginPolicy  # the service's own code: only when it is there
 
-    identity = Identity(b.engine, LoginPolicy(secret=secret))
+    identity = Identity(b.engine, LoginPolicy(secret=secret), bench_fields())
     _, ids = await open_cases(b, cases)
     views: dict[str, CaseView] = {case_id: await accept(b, case_id) for case_id in ids}
     tokens: dict[str, str] = {}
