@@ -112,9 +112,19 @@ async def fresh_database(server_url: str, registry: Path, prefix: str = "bench")
 
 
 def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
+    return free_ports(1)[0]
+
+
+def free_ports(n: int) -> list[int]:
+    """`n` distinct ports free now (each socket held until all are picked)."""
+    sockets = [socket.socket() for _ in range(n)]
+    try:
+        for s in sockets:
+            s.bind(("127.0.0.1", 0))
+        return [int(s.getsockname()[1]) for s in sockets]
+    finally:
+        for s in sockets:
+            s.close()
 
 
 @dataclass
@@ -150,13 +160,14 @@ async def worker_process(
     log.parent.mkdir(parents=True, exist_ok=True)
     ready = log.with_suffix(".ready")
     ready.unlink(missing_ok=True)
-    port = free_port()
+    port, delivery_port = free_ports(2)  # not METRICS_PORT + 1, which another worker may hold
     environment = subprocess_env(
         keys,
         TEMPORAL_ADDRESS=address,
         DATABASE_URL=database,
         TASK_QUEUE=task_queue,
         METRICS_PORT=str(port),
+        NOTIFY_METRICS_PORT=str(delivery_port),
         NOTIFY_SENDER="log",
         BENCH_READY_FILE=str(ready),
         **env,
