@@ -31,7 +31,7 @@ lint: $(STAMP)
 	$(BIN)/mypy .
 
 bench: $(STAMP)
-	$(BIN)/python -m bench
+	$(BIN)/python -m bench $(BENCH_ARGS)
 
 simulate: $(STAMP)
 	$(BIN)/python -m bench.simulate --cases $(or $(CASES),10000) --servers $(or $(SERVERS),2) --workers $(or $(WORKERS),1)

@@ -12,12 +12,14 @@ import contextlib
 import os
 import signal
 import sys
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Sequence
+from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import structlog
 from prometheus_client import start_http_server
+from sqlalchemy.ext.asyncio import AsyncEngine
 from temporalio.runtime import PrometheusConfig, Runtime, TelemetryConfig
 from temporalio.worker import UnsandboxedWorkflowRunner, Worker, WorkflowRunner
 from temporalio.worker.workflow_sandbox import SandboxedWorkflowRunner
@@ -36,7 +38,18 @@ from workflows import WORKFLOWS
 
 GRACEFUL_SHUTDOWN = timedelta(seconds=30)
 CALENDAR_CHECK_EVERY = timedelta(hours=1)
+SDK_CACHE = 1000  # the SDK's max_cached_workflows, kept
 log = structlog.get_logger("worker")
+
+
+@dataclass(frozen=True)
+class Beside:
+    """What a benchmark runs beside the engine in this worker (worker.py itself adds nothing)."""
+
+    workflows: Sequence[type] = ()
+    activities: Callable[[AsyncEngine], Sequence[Callable[..., object]]] = lambda engine: ()
+    max_cached_workflows: int = SDK_CACHE
+    ready: Callable[[], None] = lambda: None
 
 
 def precompile_workflows() -> None:
@@ -85,7 +98,7 @@ async def watch_calendar(settings: Settings, runtime: Runtime | None, stop: asyn
             await asyncio.wait_for(stop.wait(), CALENDAR_CHECK_EVERY.total_seconds())
 
 
-async def run(settings: Settings, stop: asyncio.Event) -> None:
+async def run(settings: Settings, stop: asyncio.Event, beside: Beside = Beside()) -> None:
     precompile_workflows()
     sealer = field_sealer(settings)
     fields.install(sealer)  # the outbox dispatcher opens messages with it
@@ -104,12 +117,13 @@ async def run(settings: Settings, stop: asyncio.Event) -> None:
     worker = Worker(
         client,
         task_queue=settings.task_queue,
-        workflows=WORKFLOWS,
-        activities=all_activities(engine, sealer),
+        workflows=[*WORKFLOWS, *beside.workflows],
+        activities=[*all_activities(engine, sealer), *beside.activities(engine)],
         max_concurrent_activities=settings.max_concurrent_activities,
         max_concurrent_workflow_tasks=settings.max_concurrent_workflow_tasks,
         graceful_shutdown_timeout=GRACEFUL_SHUTDOWN,
         workflow_runner=workflow_runner(settings),
+        max_cached_workflows=beside.max_cached_workflows,
     )
     log.info(
         "worker started",
@@ -129,6 +143,7 @@ async def run(settings: Settings, stop: asyncio.Event) -> None:
             run_dispatcher(outbox_dispatcher, settings.outbox_poll_seconds, stop)
         )
         calendar = asyncio.create_task(watch_calendar(settings, runtime, stop))
+        beside.ready()
         await stop.wait()
         log.info("worker stopping: finishing running activities")
     await dispatcher

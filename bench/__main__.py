@@ -1,9 +1,12 @@
 """`python -m bench`: the engine beside Temporal's own ceiling, on one dev server and one worker.
 
 Starts a dev server (`WorkflowEnvironment.start_local`), PostgreSQL with a database of its own,
-and one worker process (`bench.worker`: worker.py's settings, plus the baseline workflows), then
-measures each baseline and engine figure in turn, prints the table and writes
-bench/out/results.json. `--quick` is the small run the test suite uses.
+and one worker process (`bench.worker`: worker.py's worker, on the production path: the AES-GCM
+payload codec, the outbox dispatcher, metrics on; the baseline workflows beside it, under the
+same codec), then measures each baseline and engine figure in turn, prints the table with every
+target met or missed, and writes bench/out/results.json and (a full run)
+bench/results/<date>.json, the file BENCHMARKS.md quotes (`python -m bench.render FILE`).
+`--quick` is the small run the test suite uses.
 """
 
 from __future__ import annotations
@@ -19,20 +22,28 @@ from pathlib import Path
 from typing import Any
 
 from rich.console import Console
-from temporalio.contrib.pydantic import pydantic_data_converter
 from temporalio.testing import WorkflowEnvironment
 
-from bench import scenarios
+from bench import scenarios, service
 from bench.county import County, build_registry, write_registry
 from bench.measure import percentile
 from bench.profile import spy
-from bench.results import Results, figures, machine, table
-from bench.stack import BIN, CpuMeter, fresh_database, postgres, worker_process
+from bench.results import Results, figures, machine, source_commit, table
+from bench.stack import (
+    BIN,
+    CpuMeter,
+    fresh_database,
+    postgres,
+    postmaster_pid,
+    production_codec,
+    worker_process,
+)
 from policies import load_policy
 from settings import Settings
 from workflows.search_attributes import ALL
 
 OUT = Path(__file__).resolve().parent / "out"
+RESULTS = Path(__file__).resolve().parent / "results"
 SETTLE_S = 3.0
 console = Console(stderr=True)
 
@@ -50,7 +61,13 @@ def parse(argv: list[str] | None = None) -> argparse.Namespace:
     p.add_argument("--policy", default="gaotai-4x7")
     p.add_argument("--max-cached", type=int, default=None, help="the worker's sticky cache (SDK: 1000)")
     p.add_argument("--database-url", default=os.environ.get("BENCH_DATABASE_URL"), help="a PostgreSQL server")
-    p.add_argument("--out", type=Path, default=OUT)
+    p.add_argument("--out", type=Path, default=OUT, help="scratch: logs, histories, results.json")
+    p.add_argument(
+        "--results",
+        type=Path,
+        default=None,
+        help="the results file to commit (default: bench/results/<date>.json; none for --quick)",
+    )
     p.add_argument("--quick", action="store_true", help="small sizes: the smoke run of the test suite")
     p.add_argument("--profile", action="store_true", help="record the worker with py-spy (out/worker.folded)")
     p.add_argument(
@@ -73,11 +90,12 @@ async def measure(args: argparse.Namespace) -> Results:
     path = write_registry(args.out / "county", registry)
     county = County(registry)
     settings = Settings()
+    keys, converter = production_codec(args.out)
     details: dict[str, Any] = {}
     with postgres(args.database_url, OUT) as server:
         db_url, engine = await fresh_database(server, path)
         env = await WorkflowEnvironment.start_local(
-            data_converter=pydantic_data_converter,
+            data_converter=converter,
             dev_server_existing_path=str(BIN / "temporal"),
             search_attributes=ALL,
         )
@@ -87,13 +105,14 @@ async def measure(args: argparse.Namespace) -> Results:
             extra = {"BENCH_MAX_CACHED_WORKFLOWS": str(args.max_cached)} if args.max_cached else {}
             extra["WORKFLOW_SANDBOX"] = str(args.sandboxed).lower()
             async with worker_process(
-                address, db_url, task_queue, args.out / "worker.log", **extra
+                address, db_url, task_queue, args.out / "worker.log", keys, **extra
             ) as worker:
                 b = scenarios.Bench(
                     env.client, engine, county, load_policy(args.policy), task_queue, args.concurrency
                 )
+                b.worker_metrics = worker.metrics_url
                 with spy(worker.pid, args.out / "worker.folded", args.profile):
-                    details = await run_phases(args, b, worker)
+                    details = await run_phases(args, b, worker, (address, db_url, task_queue, keys))
         finally:
             await env.shutdown()
             await engine.dispose()
@@ -116,20 +135,26 @@ async def measure(args: argparse.Namespace) -> Results:
             "db_pool_size": settings.db_pool_size,
             "log_level": settings.log_level,
             "quick": args.quick,
+            "commit": source_commit(),
             "workflow_sandbox": args.sandboxed,
+            "payload_codec": "AES-256-GCM (crypto/codec.py), every client and worker of the run",
+            "outbox_dispatcher": "on (log sender)",
+            "metrics": "on (Prometheus)",
         },
         figures=figures(values, notes),
         details=details,
     )
 
 
-async def run_phases(args: argparse.Namespace, b: scenarios.Bench, worker: Any) -> dict[str, Any]:
+async def run_phases(
+    args: argparse.Namespace, b: scenarios.Bench, worker: Any, stack: tuple[str, str, str, Path]
+) -> dict[str, Any]:
     n = args.cases
     step = console.status("starting")
     with step:
         rss_idle = worker.rss_mb()
         step.update(f"baseline: {args.empty} empty workflows")
-        meter = CpuMeter(worker)
+        meter = CpuMeter(worker, await postmaster_pid(b.engine))
         cpu = meter.read()
         empty_s = await scenarios.empty_workflows(b, args.empty)
         empty_cpu = meter.since(cpu, args.empty)
@@ -147,8 +172,17 @@ async def run_phases(args: argparse.Namespace, b: scenarios.Bench, worker: Any) 
 
         step.update("baseline: bare update and query round trips")
         bare_update, bare_query = await scenarios.bare_round_trips(b, args.samples, args.latency_cases)
+        step.update("floor: an update that commits one row through a local activity")
+        floor = await scenarios.floor_round_trips(b, args.samples, args.latency_cases)
         step.update("engine: record_session and state query round trips")
         action, query = await scenarios.engine_round_trips(b, args.samples, args.latency_cases)
+
+        through: dict[str, list[float]] = {}
+        if service.available():
+            step.update("the service: an action over HTTP and through the client, the case page, the inbox")
+            secret = service.new_secret()
+            async with service.api_process(*stack, args.out / "api.log", secret) as url:
+                through = await service.service_round_trips(b, url, secret, args.samples, args.latency_cases)
 
         step.update("engine: a four-level escalation and a village agreement, to the end")
         full_case = b.handle(await scenarios.full_escalation(b))
@@ -161,12 +195,21 @@ async def run_phases(args: argparse.Namespace, b: scenarios.Bench, worker: Any) 
         full_history = await full_case.fetch_history()
         (args.out / "four_level_escalation.json").write_text(full_history.to_json(), encoding="utf-8")
         empty_history = await empty_case.fetch_history()
-        replay_case = await scenarios.replay_ms(full_history, args.replays, sandboxed=args.sandboxed)
-        replay_empty = await scenarios.replay_ms(empty_history, args.replays, sandboxed=args.sandboxed)
+        outbox = await scenarios.outbox_counts(b)
+        replay = {"sandboxed": args.sandboxed, "converter": b.client.data_converter}
+        with spy(os.getpid(), args.out / "replay.folded", args.profile):  # this process replays
+            cpu_s = time.process_time()
+            replay_case = await scenarios.replay_ms(full_history, args.replays, **replay)
+            replay_case_cpu = (time.process_time() - cpu_s) * 1000 / args.replays
+        cpu_s = time.process_time()
+        replay_empty = await scenarios.replay_ms(empty_history, args.replays, **replay)
+        replay_empty_cpu = (time.process_time() - cpu_s) * 1000 / args.replays
 
-    a, q, bu, bq = ms(action), ms(query), ms(bare_update), ms(bare_query)
+    a, q, bu, bq, fl = ms(action), ms(query), ms(bare_update), ms(bare_query), ms(floor)
     values = {
         "open_rate": (args.empty / empty_s, n / open_s),
+        "action_p50_floor": (fl["p50"], a["p50"]),
+        "action_p99_floor": (fl["p99"], a["p99"]),
         "action_p50": (bu["p50"], a["p50"]),
         "action_p99": (bu["p99"], a["p99"]),
         "query_p50": (bq["p50"], q["p50"]),
@@ -176,6 +219,7 @@ async def run_phases(args: argparse.Namespace, b: scenarios.Bench, worker: Any) 
         "events_village": (float(empty.events), float(village.events)),
         "activities_village": (None, village.activities_per_transition),
         "replay_p50": (percentile(replay_empty, 0.5), percentile(replay_case, 0.5)),
+        "replay_cpu": (replay_empty_cpu, replay_case_cpu),
         "rss_open_cases": (rss_idle, rss_open),
         "replay_per_task": (
             percentile(replay_empty, 0.5) / empty.workflow_tasks,
@@ -185,6 +229,16 @@ async def run_phases(args: argparse.Namespace, b: scenarios.Bench, worker: Any) 
         "server_cpu_per_case": (empty_cpu["server"], case_cpu["server"]),
         "postgres_cpu_per_case": (empty_cpu["postgres"] or None, case_cpu["postgres"]),
     }
+    if through:
+        client, http, page, inbox = (ms(through[k]) for k in ("client", "http", "case_page", "inbox"))
+        values |= {
+            "service_action_p50": (client["p50"], http["p50"]),
+            "service_action_p99": (client["p99"], http["p99"]),
+            "case_page_p50": (None, page["p50"]),
+            "case_page_p99": (None, page["p99"]),
+            "inbox_p50": (None, inbox["p50"]),
+            "inbox_p99": (None, inbox["p99"]),
+        }
     notes = {
         "activities_escalation": f"{escalation.activities} activities, {escalation.transitions} transitions",
         "activities_village": f"{village.activities} activities, {village.transitions} transitions",
@@ -195,19 +249,31 @@ async def run_phases(args: argparse.Namespace, b: scenarios.Bench, worker: Any) 
         "values": values,
         "notes": notes,
         "seconds": {"empty_workflows": round(empty_s, 2), "open_cases": round(open_s, 2)},
-        "latency_ms": {"bare_update": bu, "bare_query": bq, "record_session": a, "state_query": q},
+        "latency_ms": {
+            "bare_update": bu,
+            "floor_update": fl,
+            "bare_query": bq,
+            "record_session": a,
+            "state_query": q,
+            **({f"service_{k}": ms(v) for k, v in through.items()} if through else {}),
+        },
         "histories": {
             "four_level_escalation": vars(escalation),
             "village_agreement": vars(village),
             "empty_workflow": vars(empty),
         },
         "replay_ms": {"full_case": ms(replay_case), "empty_workflow": ms(replay_empty)},
+        "replay_cpu_ms": {
+            "full_case": round(replay_case_cpu, 2),
+            "empty_workflow": round(replay_empty_cpu, 2),
+        },
         "rss_mb": {
             "idle": round(rss_idle, 1),
             "after_baseline": round(rss_baseline, 1),
             "open_cases": round(rss_open, 1),
         },
         "cpu_ms": {"per_empty_workflow": empty_cpu, "per_case_opened": case_cpu},
+        "outbox": outbox,
         "worker_cpu_ms": {
             "per_empty_workflow": round(empty_cpu_ms, 2),
             "per_case_opened": round(case_cpu_ms, 2),
@@ -221,12 +287,18 @@ def main(argv: list[str] | None = None) -> int:
     results = asyncio.run(measure(args))
     out = args.out / "results.json"
     out.write_text(results.to_json() + "\n", encoding="utf-8")
+    kept = args.results or (None if args.quick else RESULTS / f"{results.started_at.date().isoformat()}.json")
+    if kept is not None:
+        kept.parent.mkdir(parents=True, exist_ok=True)
+        kept.write_text(results.to_json() + "\n", encoding="utf-8")
     Console(width=max(Console().width, 150)).print(table(results))
     cpu = results.details["cpu_ms"]
     for what, key in (("an empty workflow", "per_empty_workflow"), ("a case opened", "per_case_opened")):
         parts = " · ".join(f"{name} {ms:.1f}" for name, ms in cpu[key].items())
         Console().print(f"CPU ms for {what}: {parts}")
     console.print(f"wrote {out} ({results.seconds:.0f} s)")
+    if kept is not None:
+        console.print(f"wrote {kept}: commit it, then `python -m bench.render {kept}` updates BENCHMARKS.md")
     return 0
 
 

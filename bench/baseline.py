@@ -2,7 +2,13 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 from temporalio import workflow
+
+with workflow.unsafe.imports_passed_through():
+    from bench.floor import FloorActivities, FloorRow
+    from workflows.mediation_case import LOCAL_RETRY
 
 
 @workflow.defn(name="BenchEmpty")
@@ -41,4 +47,32 @@ class TrivialWorkflow:
         self._done = True
 
 
-BASELINE_WORKFLOWS = [EmptyWorkflow, TrivialWorkflow]
+@workflow.defn(name="BenchFloor")
+class FloorWorkflow:
+    """The least a recorded action costs: its `record` update commits one row to PostgreSQL
+    through a local activity (as the engine records a transition) before it returns."""
+
+    def __init__(self) -> None:
+        self._count = 0
+        self._done = False
+
+    @workflow.run
+    async def run(self) -> int:
+        await workflow.wait_condition(lambda: self._done)
+        return self._count
+
+    @workflow.update
+    async def record(self, note: str) -> int:
+        self._count += 1
+        row = FloorRow(workflow_id=workflow.info().workflow_id, n=self._count, note=note)
+        await workflow.execute_local_activity_method(
+            FloorActivities.write, row, start_to_close_timeout=timedelta(seconds=30), retry_policy=LOCAL_RETRY
+        )
+        return self._count
+
+    @workflow.signal
+    def finish(self) -> None:
+        self._done = True
+
+
+BASELINE_WORKFLOWS = [EmptyWorkflow, TrivialWorkflow, FloorWorkflow]

@@ -5,8 +5,11 @@ from __future__ import annotations
 import asyncio
 import math
 import time
+import urllib.request
 from collections.abc import Awaitable, Callable, Iterable, Sequence
 from typing import TypeVar
+
+from prometheus_client.parser import text_string_to_metric_families
 
 T = TypeVar("T")
 R = TypeVar("R")
@@ -42,3 +45,23 @@ async def latencies_ms(samples: int, fn: Callable[[int], Awaitable[object]]) -> 
         await fn(i)
         result.append((time.perf_counter() - start) * 1000)
     return result
+
+
+def _scrape(url: str) -> str:
+    with urllib.request.urlopen(url, timeout=10) as response:
+        return str(response.read().decode("utf-8"))
+
+
+async def workflow_tasks_done(metrics_url: str, workflow_type: str) -> float:
+    """Workflow tasks of `workflow_type` the worker has completed, from its Prometheus metrics
+    (the SDK's `workflow_task_execution_latency` histogram counts one per task); 0 without them."""
+    if not metrics_url:
+        return 0.0
+    text = await asyncio.to_thread(_scrape, metrics_url)
+    return sum(
+        sample.value
+        for family in text_string_to_metric_families(text)
+        if "workflow_task_execution_latency" in family.name
+        for sample in family.samples
+        if sample.name.endswith("_count") and sample.labels.get("workflow_type") == workflow_type
+    )

@@ -39,13 +39,17 @@ AREAS = [
 
 
 @contextmanager
-def spy(pid: int, out: Path, enabled: bool = True, rate: int = 100) -> Iterator[Path | None]:
-    """Record `pid` with py-spy while the block runs (nothing when disabled or py-spy is missing)."""
+def spy(
+    pid: int, out: Path, enabled: bool = True, rate: int = 100, *, gil: bool = True
+) -> Iterator[Path | None]:
+    """Record `pid` with py-spy while the block runs (nothing when disabled or py-spy is missing);
+    `gil`: only samples holding the GIL (the process's own Python CPU), else every thread's."""
     exe = shutil.which("py-spy") or str(Path(sys.executable).parent / "py-spy")
     if not enabled or not Path(exe).exists():
         yield None
         return
-    cmd = [exe, "record", "--pid", str(pid), "--format", "raw", "--gil", "--rate", str(rate), "-o", str(out)]
+    cmd = [exe, "record", "--pid", str(pid), "--format", "raw", "--rate", str(rate), "-o", str(out)]
+    cmd += ["--gil"] if gil else []
     recorder = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     try:
         yield out

@@ -16,13 +16,13 @@ from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncEngine
 from temporalio.api.enums.v1 import EventType
 from temporalio.client import Client, WorkflowHandle, WorkflowHistory
-from temporalio.contrib.pydantic import pydantic_data_converter
+from temporalio.converter import DataConverter
 from temporalio.worker import Replayer, UnsandboxedWorkflowRunner
 from temporalio.worker.workflow_sandbox import SandboxedWorkflowRunner
 
-from bench.baseline import BASELINE_WORKFLOWS, EmptyWorkflow, TrivialWorkflow
+from bench.baseline import BASELINE_WORKFLOWS, EmptyWorkflow, FloorWorkflow, TrivialWorkflow
 from bench.county import County, make_intake
-from bench.measure import bounded, latencies_ms
+from bench.measure import bounded, latencies_ms, workflow_tasks_done
 from bench.stack import bench_fields
 from models.actions import (
     Accept,
@@ -43,6 +43,7 @@ OPENED_SQL = text(
     "SELECT count(*) FROM cases c WHERE c.case_id = ANY(:ids) AND c.status = 'awaiting_acceptance'"
     " AND EXISTS (SELECT 1 FROM outbox o WHERE o.case_id = c.case_id AND o.kind = 'handoff')"
 )
+OUTBOX_SQL = text("SELECT count(*), count(sent_at) FROM outbox")
 POLL_S = 0.1
 LOCAL_ACTIVITY_MARKER = "core_local_activity"
 CaseHandle = WorkflowHandle[Any, Any]
@@ -59,6 +60,7 @@ class Bench:
     rng: random.Random = field(default_factory=lambda: random.Random(7))
     run: str = field(default_factory=lambda: uuid.uuid4().hex[:6])
     serial: itertools.count[int] = field(default_factory=itertools.count)
+    worker_metrics: str = ""  # the worker's Prometheus endpoint: how many workflow tasks it completed
 
     def ref(self) -> str:
         return f"bench-{self.run}-{next(self.serial):07d}"
@@ -83,10 +85,12 @@ async def empty_workflows(b: Bench, n: int) -> float:
 
 async def open_cases(b: Bench, n: int) -> tuple[float, list[str]]:
     """Seconds from the first intake call until all `n` cases await the grid's acceptance with
-    their row and handoff notice in PostgreSQL; and the case ids."""
+    their row and handoff notice in PostgreSQL and the worker has completed each one's first
+    workflow task (its timer armed); and the case ids."""
     now = datetime.now(UTC)
     intakes = [make_intake(b.county, b.rng, ref=b.ref(), at=now) for _ in range(n)]
     fields = bench_fields()
+    tasks_before = await workflow_tasks_done(b.worker_metrics, MediationCase.__name__)
     start = time.perf_counter()
     results = await bounded(
         intakes,
@@ -94,8 +98,19 @@ async def open_cases(b: Bench, n: int) -> tuple[float, list[str]]:
         lambda i: open_case(b.client, b.engine, i, b.policy, fields=fields, task_queue=b.task_queue),
     )
     ids = [r.case_id for r in results]
-    await until_opened(b.engine, ids, timeout=max(120.0, n / 2))
+    timeout = max(120.0, n / 2)
+    await until_opened(b.engine, ids, timeout)
+    await until_tasks_done(b, tasks_before + n, timeout)
     return time.perf_counter() - start, ids
+
+
+async def until_tasks_done(b: Bench, total: float, timeout: float) -> None:
+    """Until the worker has completed `total` MediationCase workflow tasks since it started."""
+    deadline = time.monotonic() + timeout
+    while (done := await workflow_tasks_done(b.worker_metrics, MediationCase.__name__)) < total:
+        if time.monotonic() > deadline:
+            raise TimeoutError(f"the worker completed {done:.0f} of {total:.0f} workflow tasks in time")
+        await asyncio.sleep(POLL_S)
 
 
 async def until_opened(engine: AsyncEngine, ids: Sequence[str], timeout: float) -> None:
@@ -129,6 +144,24 @@ async def bare_round_trips(b: Bench, samples: int, workflows: int) -> tuple[list
         await h.signal(TrivialWorkflow.finish)
         await h.result()
     return updates, queries
+
+
+async def floor_round_trips(b: Bench, samples: int, workflows: int) -> list[float]:
+    """The floor of a recorded action: an update that commits one row through a local activity (ms)."""
+    handles = [
+        await b.client.start_workflow(FloorWorkflow.run, id=f"floor-{b.run}-{i}", task_queue=b.task_queue)
+        for i in range(workflows)
+    ]
+    for h in handles:  # warm, as for the others
+        await h.execute_update(FloorWorkflow.record, "warm")
+    updates = await latencies_ms(
+        samples,
+        lambda i: handles[i % workflows].execute_update(FloorWorkflow.record, f"第{i}次调解，双方到场"),
+    )
+    for h in handles:
+        await h.signal(FloorWorkflow.finish)
+        await h.result()
+    return updates
 
 
 async def act(b: Bench, case_id: str, action: str, payload: ActionInput) -> CaseView:
@@ -217,6 +250,13 @@ async def village_agreement(b: Bench) -> str:
     return case_id
 
 
+async def outbox_counts(b: Bench) -> dict[str, int]:
+    """Notifications written, and delivered by the worker's outbox dispatcher."""
+    async with b.engine.connect() as conn:
+        rows, sent = (await conn.execute(OUTBOX_SQL)).one()
+    return {"rows": rows, "sent": sent}
+
+
 @dataclass(frozen=True)
 class HistoryCount:
     events: int
@@ -251,11 +291,13 @@ async def count_history(handle: CaseHandle) -> HistoryCount:
 # ---------------------------------------------------------------- replay
 
 
-async def replay_ms(history: WorkflowHistory, times: int, *, sandboxed: bool) -> list[float]:
+async def replay_ms(
+    history: WorkflowHistory, times: int, *, sandboxed: bool, converter: DataConverter
+) -> list[float]:
     """Replay `history` `times` times in one Replayer, one at a time: each replay's ms."""
     replayer = Replayer(
         workflows=[*WORKFLOWS, *BASELINE_WORKFLOWS],
-        data_converter=pydantic_data_converter,
+        data_converter=converter,
         workflow_runner=SandboxedWorkflowRunner() if sandboxed else UnsandboxedWorkflowRunner(),
     )
     marks: list[float] = []

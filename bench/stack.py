@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import os
 import shutil
+import socket
 import subprocess
 import sys
 import tempfile
@@ -19,12 +20,16 @@ from urllib.parse import urlsplit, urlunsplit
 import psutil
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncEngine
+from temporalio.converter import DataConverter
 
+from bench.floor import CREATE as CREATE_FLOOR
+from crypto.codec import data_converter
 from crypto.fields import FieldSealer
 from crypto.keys import new_key, parse_keys
 from db.engine import make_engine
 from db.migrate import upgrade_async
 from db.seed import load_county
+from settings import Settings
 
 ROOT = Path(__file__).resolve().parents[1]
 BIN = Path(sys.executable).parent
@@ -52,6 +57,34 @@ def postgres(url: str | None, under: Path) -> Iterator[str]:
         shutil.rmtree(folder, ignore_errors=True)
 
 
+def production_codec(out: Path) -> tuple[Path, DataConverter]:
+    """The run's key in a key file under `out` (as `make run` writes one for its stack), and the
+    production data converter over it (crypto/codec.py: AES-256-GCM): every client and worker of
+    a run uses it, the baseline workflows too. The key is also this process's ENCRYPTION_KEYS
+    (kept when already set), for whatever here reads the key ring from the environment;
+    subprocesses get the file instead (`subprocess_env`)."""
+    out.mkdir(parents=True, exist_ok=True)
+    key = os.environ.setdefault("ENCRYPTION_KEYS", new_key("bench"))
+    keys = out / "bench.keys"
+    keys.write_text(key + "\n", encoding="utf-8")
+    keys.chmod(0o600)
+    return keys, data_converter(Settings(encryption_key_file=keys, encryption_keys=None))
+
+
+def bench_fields() -> FieldSealer:
+    """Benchmarks seal PostgreSQL rows as production does, under the run's key: this process's
+    ENCRYPTION_KEYS, which `production_codec` sets (a new key when called before it)."""
+    os.environ.setdefault("ENCRYPTION_KEYS", new_key("bench"))
+    return FieldSealer(parse_keys(os.environ["ENCRYPTION_KEYS"]))
+
+
+def subprocess_env(keys: Path, **env: str) -> dict[str, str]:
+    """This process's environment for a worker or service it starts, the run's keys as a key file
+    (which also overrides one that `make run`'s data/stack.env names), and `env`."""
+    inherited = {k: v for k, v in os.environ.items() if k != "ENCRYPTION_KEYS"}
+    return {**inherited, "ENCRYPTION_KEY_FILE": str(keys), **env}
+
+
 def database_url(server_url: str, name: str) -> str:
     """`server_url` with its database replaced by `name` (the query, e.g. a socket host, kept)."""
     parts = urlsplit(server_url)
@@ -60,7 +93,7 @@ def database_url(server_url: str, name: str) -> str:
 
 async def fresh_database(server_url: str, registry: Path, prefix: str = "bench") -> tuple[str, AsyncEngine]:
     """A new database on the server, migrated, with the county's `registry` files checked and
-    loaded: case numbers start at 1."""
+    loaded, and the floor's table: case numbers start at 1."""
     name = f"{prefix}_{uuid.uuid4().hex[:8]}"
     admin = make_engine(server_url, pool_size=1)
     try:
@@ -73,19 +106,42 @@ async def fresh_database(server_url: str, registry: Path, prefix: str = "bench")
     await upgrade_async(url)
     engine = make_engine(url, pool_size=4)
     await load_county(engine, registry, loaded_by="bench")
+    async with engine.begin() as conn:
+        await conn.execute(text(CREATE_FLOOR))
     return url, engine
+
+
+def free_port() -> int:
+    return free_ports(1)[0]
+
+
+def free_ports(n: int) -> list[int]:
+    """`n` distinct ports free now (each socket held until all are picked)."""
+    sockets = [socket.socket() for _ in range(n)]
+    try:
+        for s in sockets:
+            s.bind(("127.0.0.1", 0))
+        return [int(s.getsockname()[1]) for s in sockets]
+    finally:
+        for s in sockets:
+            s.close()
 
 
 @dataclass
 class WorkerProcess:
-    """A `bench.worker` process: the real worker's Worker, with the baseline workflows beside it."""
+    """A `bench.worker` process: worker.py's worker, with the baseline workflows beside it."""
 
     process: subprocess.Popen[bytes]
     log: Path
+    metrics_port: int
 
     @property
     def pid(self) -> int:
         return self.process.pid
+
+    @property
+    def metrics_url(self) -> str:
+        return f"http://127.0.0.1:{self.metrics_port}/metrics"
 
     def rss_mb(self) -> float:
         return float(psutil.Process(self.pid).memory_info().rss) / 2**20
@@ -95,36 +151,32 @@ class WorkerProcess:
         return float(times.user + times.system)
 
 
-def bench_fields() -> FieldSealer:
-    """Benchmarks seal PostgreSQL rows as production does, under a key of their own that the
-    worker processes they start get through the environment."""
-    os.environ.setdefault("ENCRYPTION_KEYS", new_key("bench"))
-    return FieldSealer(parse_keys(os.environ["ENCRYPTION_KEYS"]))
-
-
 @asynccontextmanager
 async def worker_process(
-    address: str, database: str, task_queue: str, log: Path, **env: str
+    address: str, database: str, task_queue: str, log: Path, keys: Path, **env: str
 ) -> AsyncIterator[WorkerProcess]:
-    """Start `python -m bench.worker` configured like worker.py (through the environment)."""
-    bench_fields()  # the bench's key, in the environment the worker inherits
+    """Start `python -m bench.worker` configured like worker.py (through the environment): the
+    payload codec under the key file `keys`, the outbox dispatcher (log sender), metrics on."""
     log.parent.mkdir(parents=True, exist_ok=True)
     ready = log.with_suffix(".ready")
     ready.unlink(missing_ok=True)
-    environment = {
-        **os.environ,
-        "TEMPORAL_ADDRESS": address,
-        "DATABASE_URL": database,
-        "TASK_QUEUE": task_queue,
-        "METRICS_PORT": "0",
-        "BENCH_READY_FILE": str(ready),
+    port, delivery_port = free_ports(2)  # not METRICS_PORT + 1, which another worker may hold
+    environment = subprocess_env(
+        keys,
+        TEMPORAL_ADDRESS=address,
+        DATABASE_URL=database,
+        TASK_QUEUE=task_queue,
+        METRICS_PORT=str(port),
+        NOTIFY_METRICS_PORT=str(delivery_port),
+        NOTIFY_SENDER="log",
+        BENCH_READY_FILE=str(ready),
         **env,
-    }
+    )
     with log.open("wb") as out:
         process = subprocess.Popen(
             [sys.executable, "-m", "bench.worker"], cwd=ROOT, env=environment, stdout=out, stderr=out
         )
-    worker = WorkerProcess(process, log)
+    worker = WorkerProcess(process, log, port)
     try:
         for _ in range(int(WORKER_START_S / 0.1)):
             if ready.exists():
@@ -145,15 +197,30 @@ async def worker_process(
         ready.unlink(missing_ok=True)
 
 
+async def postmaster_pid(engine: AsyncEngine) -> int | None:
+    """The PID of the PostgreSQL server `engine` talks to, when it runs on this machine (from its
+    data directory's postmaster.pid); None for a remote server."""
+    async with engine.connect() as conn:
+        folder = (await conn.execute(text("SHOW data_directory"))).scalar_one()
+    try:
+        pid = int((Path(folder) / "postmaster.pid").read_text().split("\n", 1)[0])
+        psutil.Process(pid)
+    except (OSError, ValueError, psutil.Error):
+        return None
+    return pid
+
+
 class CpuMeter:
     """CPU seconds of the processes a benchmark runs on: the worker, the Temporal server, PostgreSQL
-    (every backend of the server) and this process (the clients: intake calls, starts)."""
+    (the server's postmaster and every backend, live or exited) and this process (the clients:
+    intake calls, starts)."""
 
-    def __init__(self, worker: WorkerProcess) -> None:
+    def __init__(self, worker: WorkerProcess, postmaster: int | None) -> None:
         me = psutil.Process()
         self._worker = psutil.Process(worker.pid)
         self._me = me
         self._server = [p for p in me.children(recursive=True) if "temporal" in p.name()]
+        self._postmaster = psutil.Process(postmaster) if postmaster else None
 
     @staticmethod
     def _seconds(processes: list[psutil.Process]) -> float:
@@ -166,22 +233,20 @@ class CpuMeter:
                 pass
         return total
 
-    @staticmethod
-    def _postgres() -> float:
+    def _postgres(self) -> float:
         """The live backends' CPU, and what the postmaster has reaped of those that exited (a
-        backend lives as long as its connection, so the live ones alone undercount)."""
-        total = 0.0
-        for p in psutil.process_iter(["name"]):
-            if p.info["name"] != "postgres":
-                continue
-            try:
-                times = p.cpu_times()
-                total += times.user + times.system
-                if p.parent() is None or p.parent().name() != "postgres":  # the postmaster
-                    total += times.children_user + times.children_system
-            except psutil.Error:
-                pass
-        return total
+        backend lives as long as its connection, so the live ones alone undercount). Only this
+        benchmark's server: other PostgreSQL servers on a shared machine are not its cost."""
+        if self._postmaster is None:
+            return 0.0
+        try:
+            times = self._postmaster.cpu_times()
+            children = self._postmaster.children()
+        except psutil.Error:
+            return 0.0
+        return (
+            times.user + times.system + times.children_user + times.children_system + self._seconds(children)
+        )
 
     def read(self) -> dict[str, float]:
         return {

@@ -25,7 +25,6 @@ from typing import Any
 import psutil
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
-from temporalio.contrib.pydantic import pydantic_data_converter
 from temporalio.testing import WorkflowEnvironment
 
 from bench.county import County, build_registry, write_registry
@@ -34,7 +33,7 @@ from bench.results import machine
 from bench.simulate.driver import Shard, Simulation, Tally
 from bench.simulate.params import Params
 from bench.simulate.report import case_counts, transitions, write_report
-from bench.stack import BIN, WorkerProcess, fresh_database, postgres, worker_process
+from bench.stack import BIN, WorkerProcess, fresh_database, postgres, production_codec, worker_process
 from models.calendar import local_day
 from models.performance import days_period
 from policies import load_policy
@@ -127,6 +126,7 @@ async def simulate(args: argparse.Namespace, out: Path) -> dict[str, Any]:
         "params": params.model_dump(mode="json"),
         "machine": machine(),
     }
+    keys, converter = production_codec(out)
     with postgres(args.database_url, OUT) as server:
         db_url, engine = await fresh_database(server, path, prefix="sim")
         envs: list[WorkflowEnvironment] = []
@@ -134,7 +134,7 @@ async def simulate(args: argparse.Namespace, out: Path) -> dict[str, Any]:
             for _ in range(args.servers):
                 envs.append(
                     await WorkflowEnvironment.start_time_skipping(
-                        data_converter=pydantic_data_converter,
+                        data_converter=converter,
                         test_server_existing_path=str(BIN / "temporal-test-server"),
                     )
                 )
@@ -154,7 +154,7 @@ async def simulate(args: argparse.Namespace, out: Path) -> dict[str, Any]:
                         log = out / f"worker-{len(workers)}.log"
                         workers.append(
                             await stack.enter_async_context(
-                                worker_process(address, db_url, shard.task_queue, log, **extra)
+                                worker_process(address, db_url, shard.task_queue, log, keys, **extra)
                             )
                         )
                 for i, w in enumerate(workers):

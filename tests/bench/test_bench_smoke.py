@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import base64
 import json
 import subprocess
 import sys
@@ -28,10 +29,16 @@ def test_quick_bench_writes_every_figure(pg_url: str, tmp_path: Path) -> None:
         assert isinstance(figure["engine"], float | int) and figure["engine"] > 0, key
         if figure["target"] is not None:
             assert figure["met"] in (True, False), key
-    for key in ("open_rate", "action_p50", "query_p50", "replay_p50", "rss_open_cases"):
+    for key in ("open_rate", "action_p50", "action_p50_floor", "query_p50", "replay_p50", "rss_open_cases"):
         assert figures[key]["baseline"] > 0 and figures[key]["ratio"] > 0, key
     histories = results["details"]["histories"]
     assert histories["four_level_escalation"]["activities"] >= 4  # one stage per level at least
     assert histories["village_agreement"]["updates"] >= 5
     assert {"cores", "memory_gib", "python", "temporal_cli"} <= set(results["machine"])
     assert "engine vs Temporal baseline" in run.stdout
+    # the production path: the server holds only sealed payloads, the outbox dispatcher delivers
+    assert results["details"]["latency_ms"]["floor_update"]["p50"] > 0
+    history = json.loads((tmp_path / "four_level_escalation.json").read_text("utf-8"))
+    started = history["events"][0]["workflowExecutionStartedEventAttributes"]["input"]["payloads"][0]
+    assert base64.b64decode(started["metadata"]["encoding"]) == b"binary/encrypted"
+    assert results["details"]["outbox"]["sent"] > 0

@@ -1,0 +1,147 @@
+"""The service's figures: an action through the HTTP API against the same action through the
+Temporal client, and the inbox and case pages, with the benchmark's open cases in the county.
+
+Runs when the FastAPI service (`api/`) is there: `python -m api` as its own process, configured
+like a deployment (the run's Temporal server, database, task queue and key file), on a port of
+its own. Who acts is logged in: a session is opened for each mediator the way a login opens one
+(`service.identity.Identity.open_session`, under the service's SESSION_SECRET), and every action
+carries an `Idempotency-Key`.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import importlib.util
+import secrets
+import subprocess
+import sys
+import time
+import uuid
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import httpx
+
+from bench.scenarios import Bench, accept, act, open_cases, session
+from bench.stack import ROOT, bench_fields, free_port, subprocess_env
+from models.view import CaseView
+
+API_START_S = 60.0
+
+
+def available() -> bool:
+    return importlib.util.find_spec("api") is not None
+
+
+@asynccontextmanager
+async def api_process(
+    address: str, database: str, task_queue: str, keys: Path, log: Path, secret: str
+) -> AsyncIterator[str]:
+    """`python -m api` on a free port; yields its base URL once it answers."""
+    port = free_port()
+    environment = subprocess_env(
+        keys,
+        TEMPORAL_ADDRESS=address,
+        DATABASE_URL=database,
+        TASK_QUEUE=task_queue,
+        SESSION_SECRET=secret,
+        API_PORT=str(port),
+        LOG_LEVEL="WARNING",
+    )
+    url = f"http://127.0.0.1:{port}"
+    with log.open("wb") as out:
+        process = subprocess.Popen(
+            [sys.executable, "-m", "api"], cwd=ROOT, env=environment, stdout=out, stderr=out
+        )
+    try:
+        async with httpx.AsyncClient(base_url=url, timeout=5) as http:
+            deadline = time.monotonic() + API_START_S
+            while True:
+                if process.poll() is not None:
+                    raise RuntimeError(f"the service exited ({process.returncode}); see {log}")
+                try:
+                    if (await http.get("/openapi.json")).status_code == 200:
+                        break
+                except httpx.TransportError:
+                    pass
+                if time.monotonic() > deadline:
+                    raise RuntimeError(f"the service did not start in {API_START_S:.0f} s; see {log}")
+                await asyncio.sleep(0.2)
+        yield url
+    finally:
+        if process.poll() is None:
+            process.terminate()
+            try:
+                await asyncio.to_thread(process.wait, 30)
+            except subprocess.TimeoutExpired:
+                process.kill()
+
+
+async def _timed(call: Any) -> tuple[float, Any]:
+    start = time.perf_counter()
+    result = await call
+    return (time.perf_counter() - start) * 1000, result
+
+
+async def service_round_trips(
+    b: Bench, url: str, secret: str, samples: int, cases: int
+) -> dict[str, list[float]]:
+    """ms of: `record_session` through the Temporal client and through HTTP (alternating, on the same
+    accepted cases), a case page (GET /cases/{id}) and the case's committee inbox."""
+    from service.identity import Identity, LoginPolicy  # the service's own code: only when it is there
+
+    identity = Identity(b.engine, LoginPolicy(secret=secret), bench_fields())
+    _, ids = await open_cases(b, cases)
+    views: dict[str, CaseView] = {case_id: await accept(b, case_id) for case_id in ids}
+    tokens: dict[str, str] = {}
+    for view in views.values():
+        actor = b.county.actor(view.committee_id, b.rng)
+        if actor.id not in tokens:
+            async with b.engine.begin() as conn:
+                tokens[actor.id] = (await identity.open_session(conn, actor.id, datetime.now(UTC))).token
+    by_case = {case_id: _member_token(b, views[case_id], tokens) for case_id in ids}
+    found: dict[str, list[float]] = {"client": [], "http": [], "case_page": [], "inbox": []}
+    async with httpx.AsyncClient(base_url=url, timeout=30) as http:
+
+        async def over_http(case_id: str, note: str) -> None:
+            s = session(views[case_id], b, note)
+            body = s.model_dump(mode="json", exclude={"actor"})
+            headers = {"Authorization": f"Bearer {by_case[case_id]}", "Idempotency-Key": uuid.uuid4().hex}
+            answer = await http.post(f"/cases/{case_id}/record_session", json=body, headers=headers)
+            if answer.status_code != 200:
+                raise RuntimeError(
+                    f"record_session through the service: {answer.status_code} {answer.text[:300]}"
+                )
+
+        async def get(path: str, case_id: str) -> None:
+            answer = await http.get(path, headers={"Authorization": f"Bearer {by_case[case_id]}"})
+            if answer.status_code != 200:
+                raise RuntimeError(f"GET {path}: {answer.status_code} {answer.text[:300]}")
+
+        for case_id in ids:  # warm both paths
+            await act(b, case_id, "record_session", session(views[case_id], b, "warm"))
+            await over_http(case_id, "warm")
+        for i in range(samples):
+            case_id = ids[i % cases]
+            note = f"第{i}次调解，双方到场"
+            found["client"].append(
+                (await _timed(act(b, case_id, "record_session", session(views[case_id], b, note))))[0]
+            )
+            found["http"].append((await _timed(over_http(case_id, note)))[0])
+            found["case_page"].append((await _timed(get(f"/cases/{case_id}", case_id)))[0])
+            found["inbox"].append(
+                (await _timed(get(f"/committees/{views[case_id].committee_id}/inbox", case_id)))[0]
+            )
+    return found
+
+
+def _member_token(b: Bench, view: CaseView, tokens: dict[str, str]) -> str:
+    members = {m.id for m in b.county.members[view.committee_id]}
+    return next(token for person, token in tokens.items() if person in members)
+
+
+def new_secret() -> str:
+    return secrets.token_urlsafe(32)
