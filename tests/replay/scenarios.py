@@ -16,9 +16,12 @@ from models.actions import (
     Accept,
     ApplyConfirmation,
     Escalate,
+    ExtendRuling,
+    FlagIntensification,
     RecordAgreement,
     RecordCourtDecision,
     RecordFailure,
+    RecordRefusal,
     RecordRuling,
     RecordSession,
     RecordVisit,
@@ -28,7 +31,7 @@ from models.amendment import CalendarAmendment
 from models.calendar import local_day
 from models.case import Actor, CaseInput
 from models.court import CourtReferral
-from models.enums import ActorRole, AgreementForm, Channel, DisputeType
+from models.enums import ActorRole, AgreementForm, Channel, DisputeType, Level
 from models.view import CaseView
 from tests.durability.helpers import opened
 from tests.factories import case_input, with_holiday
@@ -199,6 +202,54 @@ async def calendar_amended(client: Client, env: WorkflowEnvironment, tq: str, se
     return handle.id
 
 
+async def court_refused(client: Client, env: WorkflowEnvironment, tq: str, serial: int) -> str:
+    """A court referral a party refuses: closed, and the outcome goes back to the referring court."""
+    handle, view = await _start(client, await _court_case(env, serial), tq)
+    actor = _actor(view, await _members(view))
+    await _update(handle, "record_refusal", RecordRefusal(actor=actor, party_id="P2", reason="不同意调解"))
+    await handle.result()
+    return handle.id
+
+
+async def county_flagged(client: Client, env: WorkflowEnvironment, tq: str, serial: int) -> str:
+    """Escalated from the grid to the county, flagged there as likely to intensify (Art. 25), accepted."""
+    handle, view = await _start(client, case_input(serial), tq)
+    actor = _actor(view, await _members(view))
+    view = await _update(
+        handle, "escalate", Escalate(actor=actor, reason="涉及县直部门", to_level=Level.COUNTY)
+    )
+    actor = _actor(view, await _members(view))
+    await _update(handle, "flag_intensification", FlagIntensification(actor=actor, reason="双方扬言动手"))
+    await _update(handle, "accept", Accept(actor=actor, mediator_ids=[actor.id]))
+    return handle.id
+
+
+async def court_ruling_extended(client: Client, env: WorkflowEnvironment, tq: str, serial: int) -> str:
+    """Agreement, confirmation applied for and accepted, the ruling's term extended, then confirmed."""
+    handle, view = await _start(client, await _court_case(env, serial), tq)
+    view, actor = await _accept(handle, view)
+    await _update(
+        handle,
+        "record_agreement",
+        RecordAgreement(actor=actor, form=AgreementForm.WRITTEN, terms="分期还款", signed_by=BOTH),
+    )
+    now = await env.get_current_time()
+    await _update(
+        handle,
+        "apply_confirmation",
+        ApplyConfirmation(actor=actor, applicants=BOTH, court="零陵示范县人民法院", applied_at=now),
+    )
+    await _update(handle, "record_court_decision", RecordCourtDecision(actor=actor, accepted=True))
+    await env.sleep(timedelta(days=10))
+    await _update(handle, "extend_ruling", ExtendRuling(actor=actor, approval="院长批准延长审查期限"))
+    await env.sleep(timedelta(days=10))
+    await _update(
+        handle, "record_ruling", RecordRuling.model_validate({"actor": actor, "ruling": "confirmed"})
+    )
+    await handle.result()
+    return handle.id
+
+
 SCENARIOS: dict[str, Scenario] = {
     "ladder_to_overdue": ladder_to_overdue,
     "village_agreement_performed": village_agreement_performed,
@@ -207,6 +258,9 @@ SCENARIOS: dict[str, Scenario] = {
     "court_confirmed_after_invalid": court_confirmed_after_invalid,
     "breach_reopens": breach_reopens,
     "calendar_amended": calendar_amended,
+    "court_refused": court_refused,
+    "county_flagged": county_flagged,
+    "court_ruling_extended": court_ruling_extended,
 }
 # recorded since Art. 85 counting and calendar amendments; the older folders predate them
-NEW_SCENARIOS = frozenset({"calendar_amended"})
+NEW_SCENARIOS = frozenset({"calendar_amended", "court_refused", "county_flagged", "court_ruling_extended"})
