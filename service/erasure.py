@@ -8,7 +8,6 @@ party to, and records the open ones, which the daily sweep erases once they clos
 
 from __future__ import annotations
 
-import dataclasses
 from datetime import UTC, datetime, timedelta
 
 from google.protobuf.duration_pb2 import Duration
@@ -21,15 +20,12 @@ from temporalio.client import (
     Client,
     Schedule,
     ScheduleActionStartWorkflow,
-    ScheduleAlreadyRunningError,
     ScheduleCalendarSpec,
     ScheduleOverlapPolicy,
     SchedulePolicy,
     ScheduleRange,
     ScheduleSpec,
     ScheduleState,
-    ScheduleUpdate,
-    ScheduleUpdateInput,
 )
 
 from activities.erasure import closed_cases, erase_case
@@ -37,10 +33,10 @@ from crypto.fields import FieldSealer
 from db.schema import case_parties, erasure_requests, staff_roles
 from models.case import id_number_problem
 from models.retention import ERASURE_HOUR, ErasureSweep
+from service.schedules import TIME_ZONE, ensure_schedule
 from workflows.erasure import PartyDataErasure
 
 ERASURE_SCHEDULE_ID = "party-data-erasure"
-TIME_ZONE = "Asia/Shanghai"
 MAY_REQUEST = ("operator", "supervisor")
 
 
@@ -118,17 +114,7 @@ def erasure_schedule(task_queue: str, retain_days: int) -> Schedule:
 
 async def ensure_erasure_schedule(client: Client, task_queue: str, retain_days: int) -> str:
     """Create the daily erasure schedule, or bring it up to date (keeping an operator's pause)."""
-    schedule = erasure_schedule(task_queue, retain_days)
-    try:
-        await client.create_schedule(ERASURE_SCHEDULE_ID, schedule)
-    except ScheduleAlreadyRunningError:
-
-        def update(current: ScheduleUpdateInput) -> ScheduleUpdate:
-            return ScheduleUpdate(
-                schedule=dataclasses.replace(schedule, state=current.description.schedule.state)
-            )
-
-        await client.get_schedule_handle(ERASURE_SCHEDULE_ID).update(update)
+    await ensure_schedule(client, ERASURE_SCHEDULE_ID, erasure_schedule(task_queue, retain_days))
     return ERASURE_SCHEDULE_ID
 
 

@@ -58,12 +58,16 @@ async def ensure_digest_schedules(
     """Create each scope's schedule, or bring an existing one up to date (keeping an operator's
     pause). Returns the schedule ids."""
     for scope in scopes:
-        schedule = digest_schedule(scope, task_queue, policy)
-        try:
-            await client.create_schedule(scope.schedule_id, schedule)
-        except ScheduleAlreadyRunningError:
-            await client.get_schedule_handle(scope.schedule_id).update(_keeping_state(schedule))
+        await ensure_schedule(client, scope.schedule_id, digest_schedule(scope, task_queue, policy))
     return [scope.schedule_id for scope in scopes]
+
+
+async def ensure_schedule(client: Client, schedule_id: str, schedule: Schedule) -> None:
+    """Create a schedule, or bring an existing one up to date, keeping an operator's pause."""
+    try:
+        await client.create_schedule(schedule_id, schedule)
+    except ScheduleAlreadyRunningError:
+        await client.get_schedule_handle(schedule_id).update(_keeping_state(schedule))
 
 
 def _keeping_state(schedule: Schedule) -> ScheduleUpdateFn:
