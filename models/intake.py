@@ -6,7 +6,7 @@ from datetime import datetime, timedelta
 
 from models.calendar import CHINA_TZ, cst_text
 from models.case import CaseIntake, Route
-from models.rules import SESSION_CLOCK_SKEW_S
+from models.rules.allowed import SESSION_CLOCK_SKEW_S
 
 CLOCK_SKEW = timedelta(seconds=SESSION_CLOCK_SKEW_S)
 LAW_IN_FORCE = datetime(2011, 1, 1, tzinfo=CHINA_TZ)  # the People's Mediation Law took effect

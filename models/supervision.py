@@ -1,5 +1,6 @@
 """Rules for staff outside the committees: a supervisor's reassignment and closing of an overdue
-case, and what a court liaison may record. Pure functions, like `models.rules`."""
+case, and what a court liaison may record. Pure functions, like `models.rules`, whose building
+blocks they use."""
 
 from __future__ import annotations
 
@@ -12,6 +13,10 @@ from models.actions import ActionInput
 from models.case import MAX_STAGES, TEXT_MAX, Actor, CaseState
 from models.effects import Effects
 from models.enums import Action, ActorRole, CaseStatus, ClosureReason, Outcome
+from models.rules.allowed import Rejected
+from models.rules.endings import close
+from models.rules.ladder import end_stage, hand_off
+from models.rules.transaction import Transition
 from models.text import PlainText
 
 
@@ -47,8 +52,6 @@ REASSIGNABLE = (CaseStatus.AWAITING_ACCEPTANCE, CaseStatus.MEDIATING)
 
 def check(state: CaseState, action: StaffAction, payload: StaffInput) -> None:
     """Raise `rules.Rejected` if the supervisor's action does not fit the case now."""
-    from models.rules import Rejected
-
     if payload.actor.role is not ActorRole.SUPERVISOR:
         raise Rejected(
             f"`{action.value}` is a supervisor's action; {payload.actor.id} acts as {payload.actor.role}"
@@ -85,19 +88,17 @@ def check(state: CaseState, action: StaffAction, payload: StaffInput) -> None:
 def apply(
     state: CaseState, action: StaffAction, payload: StaffInput, now: datetime
 ) -> tuple[CaseState, Effects]:
-    from models import rules
-
     check(state, action, payload)
-    tx = rules._Tx(state)
+    tx = Transition(state)
     who = f"supervisor {payload.actor.id}"
     if isinstance(payload, Reassign):
         target = state.route.find(payload.committee_id)
         assert target is not None
-        rules._end_stage(tx, Outcome.TRANSFERRED, None, f"reassigned by {who}: {payload.reason}", now)
-        rules._hand_off(tx, target, now)
+        end_stage(tx, Outcome.TRANSFERRED, None, f"reassigned by {who}: {payload.reason}", now)
+        hand_off(tx, target, now)
     else:
         text = f"closed overdue by {who}: {payload.reason}"
-        rules._close(tx, Outcome.FAILED, ClosureReason.CLOSED_BY_SUPERVISOR, text, now)
+        close(tx, Outcome.FAILED, ClosureReason.CLOSED_BY_SUPERVISOR, text, now)
     return tx.done()
 
 
@@ -107,8 +108,6 @@ COURT_LIAISON_ACTIONS = (Action.RECORD_COURT_DECISION, Action.EXTEND_RULING, Act
 def check_court_liaison(state: CaseState, action: Action, payload: ActionInput) -> None:
     """A court liaison records only the court's decision, the extension of its term for the
     ruling and the ruling, for its own court."""
-    from models.rules import Rejected
-
     actor = payload.actor
     if action not in COURT_LIAISON_ACTIONS:
         raise Rejected(

@@ -15,7 +15,7 @@ SIGNATURE = "【人民调解】"
 CASE_NO = "(2026)示调字第123456号"
 REFERRAL_NO = "(2026)湘1199诉前调123号"
 DUE = datetime(2026, 12, 3, 9, 0, tzinfo=UTC).isoformat()
-# The facts each kind carries (models/rules.py), with every value its `what` can take.
+# The facts each kind carries (models/rules/), with every value its `what` can take.
 FACTS: dict[str, list[dict[str, str]]] = {
     "handoff": [{"due": DUE}],
     "reminder": [{"deadline": d.value, "due": DUE} for d in DeadlineKind],

@@ -14,7 +14,7 @@ from pathlib import Path
 import pytest
 
 ROOT = Path(__file__).resolve().parents[2]
-SOURCES = sorted([*(ROOT / "workflows").glob("*.py"), *(ROOT / "models").glob("*.py")])
+SOURCES = sorted([*(ROOT / "workflows").glob("*.py"), *(ROOT / "models").rglob("*.py")])
 
 # module → what it may not be asked for (empty: nothing of it at all)
 FORBIDDEN: dict[str, set[str]] = {
