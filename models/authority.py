@@ -7,14 +7,15 @@ action runs as is derived here from the person and the case, never taken from a 
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from enum import StrEnum
 
 from pydantic import BaseModel, ConfigDict, Field
 
 from models.case import Actor, Place
-from models.enums import Action, ActorRole
+from models.enums import Action, ActorRole, CaseStatus
 from models.registry import place_codes
-from models.supervision import StaffAction
+from models.supervision import REASSIGNABLE, StaffAction
 
 
 class Forbidden(PermissionError):
@@ -129,6 +130,24 @@ def actor_for(p: Principal, op: CaseOp, case: CaseFacts, target_jurisdiction: st
             f" {case.case_id}; only its members act on it"
         )
     return Actor(id=p.person_id, role=membership.role, committee_id=membership.committee_id)
+
+
+def actions_for(
+    p: Principal, case: CaseFacts, allowed: Sequence[Action], status: CaseStatus, overdue: bool
+) -> list[CaseOp]:
+    """The actions `p` may take on the case now: of those the case allows, a member's, the
+    court liaison's, and a supervisor's reassigning and closing of an overdue case."""
+    mine: list[CaseOp] = []
+    if p.member_of(case.committee_id):
+        mine += [a for a in allowed if a not in COURT_ACTIONS]
+    if court_scope(p, case):
+        mine += [a for a in allowed if a in COURT_ACTIONS]
+    if supervisor_scope(p, case.place):
+        if status in REASSIGNABLE:
+            mine.append(StaffAction.REASSIGN)
+        if overdue:
+            mine.append(StaffAction.CLOSE_OVERDUE)
+    return mine
 
 
 def may_see(p: Principal, case: CaseFacts) -> None:

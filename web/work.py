@@ -9,9 +9,9 @@ from starlette.responses import RedirectResponse, Response
 
 from api.auth import Svc, client_address
 from api.errors import STATUS
-from models.authority import COURT_ACTIONS, CaseOp, Principal, court_scope, supervisor_scope
+from models.authority import CaseOp, Principal, actions_for, supervisor_scope
 from models.enums import Action, DisputeType, Risk
-from models.supervision import REASSIGNABLE, StaffAction
+from models.supervision import StaffAction
 from models.view import CaseView
 from service.cases import INBOX, CaseRow, by_deadline
 from service.door import facts
@@ -25,17 +25,7 @@ router = APIRouter(prefix="/app", include_in_schema=False)
 
 def my_actions(p: Principal, view: CaseView) -> list[CaseOp]:
     """The actions this person may take on the case now (the workflow's allowed, by who they are)."""
-    mine: list[CaseOp] = []
-    if p.member_of(view.committee_id):
-        mine += [a for a in view.allowed_actions if a not in COURT_ACTIONS]
-    if court_scope(p, facts(view)):
-        mine += [a for a in view.allowed_actions if a in COURT_ACTIONS]
-    if supervisor_scope(p, view.place):
-        if view.status in REASSIGNABLE:
-            mine.append(StaffAction.REASSIGN)
-        if view.overdue:
-            mine.append(StaffAction.CLOSE_OVERDUE)
-    return mine
+    return actions_for(p, facts(view), view.allowed_actions, view.status, view.overdue)
 
 
 def status_of(err: Exception) -> int:

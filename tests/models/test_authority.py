@@ -11,12 +11,13 @@ from models.authority import (
     Principal,
     Staff,
     StaffRole,
+    actions_for,
     actor_for,
     may_see,
     place_in_scope,
     reporter_for,
 )
-from models.enums import Action, ActorRole
+from models.enums import Action, ActorRole, CaseStatus
 from models.supervision import StaffAction
 from tests.factories import PLACE
 
@@ -84,3 +85,19 @@ def test_who_sees_a_case_and_who_opens_one() -> None:
     assert gw.committee_id == "C-431199001001-G01"
     with pytest.raises(Forbidden):
         reporter_for(member("C-431199001001-G02", ActorRole.GRID_WORKER, "431199001001-G02"), PLACE)
+
+
+def test_the_actions_a_person_is_offered_are_those_they_may_take() -> None:
+    allowed = [Action.RECORD_VISIT, Action.RECORD_COURT_DECISION]
+    chair = member("C-431199001001", ActorRole.CHAIR, "431199001001")
+    assert actions_for(chair, CASE, allowed, CaseStatus.FOLLOW_UP, False) == [Action.RECORD_VISIT]
+    liaison = staff(StaffRole.COURT_LIAISON, "零陵示范县人民法院")
+    assert actions_for(liaison, CASE, allowed, CaseStatus.FOLLOW_UP, False) == [Action.RECORD_COURT_DECISION]
+    township = staff(StaffRole.SUPERVISOR, "431199001")
+    assert actions_for(township, CASE, [Action.ACCEPT], CaseStatus.AWAITING_ACCEPTANCE, True) == [
+        StaffAction.REASSIGN,
+        StaffAction.CLOSE_OVERDUE,
+    ]
+    assert actions_for(township, CASE, [], CaseStatus.FOLLOW_UP, False) == []
+    outsider = member("C-431199002", ActorRole.CHAIR, "431199002")
+    assert actions_for(outsider, CASE, allowed, CaseStatus.MEDIATING, True) == []
