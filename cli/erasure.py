@@ -6,9 +6,12 @@ mediation erasure schedule          # create or update the daily sweep (`make ru
 
 from __future__ import annotations
 
+from typing import Annotated
+
 import typer
 
 from cli.common import leave, run
+from cli.options import Actor
 from db.engine import make_engine
 from service.erasure import ErasureReceipt, ensure_erasure_schedule, request_erasure
 from settings import Settings, check_database, connect, field_sealer
@@ -18,10 +21,10 @@ app = typer.Typer(help="Retention and erasure of party data.", no_args_is_help=T
 
 @app.command("request")
 def request(
-    id_number: str = typer.Option(
-        ..., "--id-number", help="the person's resident ID number", prompt=True, hide_input=True
-    ),
-    requested_by: str = typer.Option(..., "--as", help="your id: an operator or supervisor, e.g. O-0001"),
+    id_number: Annotated[
+        str, typer.Option("--id-number", help="the person's resident ID number", prompt=True, hide_input=True)
+    ],
+    requested_by: Actor,
 ) -> None:
     """Erase a person's party data from every closed case now, and from open ones when they close."""
     receipt = run(_request(Settings(), id_number, requested_by))

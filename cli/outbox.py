@@ -12,6 +12,7 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
+from cli.options import Actor
 from db.engine import make_engine
 from models.calendar import local_text
 from service import outbox
@@ -21,7 +22,6 @@ app = typer.Typer(help="Notifications: see failed deliveries, retry or cancel th
 out = Console()
 err = Console(stderr=True, soft_wrap=True)
 Ids = Annotated[list[int] | None, typer.Argument(help="delivery ids (from `mediation outbox --failed`)")]
-By = Annotated[str, typer.Option("--as", help="your operator id, e.g. O-0001 (logged with the action)")]
 
 
 @app.callback(invoke_without_command=True)
@@ -64,7 +64,7 @@ async def _show(failed: bool, case: str | None) -> None:
 
 @app.command()
 def retry(
-    by: By,
+    by: Actor,
     ids: Ids = None,
     all_failed: Annotated[bool, typer.Option("--all-failed", help="every failed delivery")] = False,
     channel: Annotated[str | None, typer.Option(help="with --all-failed: only this channel")] = None,
@@ -83,7 +83,7 @@ def retry(
 
 
 @app.command()
-def cancel(by: By, ids: Ids = None) -> None:
+def cancel(by: Actor, ids: Ids = None) -> None:
     """Give up failed or waiting deliveries for good."""
 
     async def work() -> None:

@@ -13,7 +13,7 @@ import httpx
 import typer
 from pydantic import BaseModel
 
-from service.cases import CaseError
+from service.cases import CaseError, CaseFilter
 from settings import Settings
 
 RETRIES = 3
@@ -104,6 +104,12 @@ def _reason(answer: httpx.Response, *, hint: bool = True) -> str:
         message = None
     login = " (log in: `mediation login`)" if answer.status_code == 401 and hint else ""
     return f"{message or answer.text or answer.reason_phrase}{login}"
+
+
+def query_params(values: Any) -> dict[str, Any]:
+    """Query parameters of a filter (or a dict), the unset ones left out."""
+    given = values.model_dump(mode="json", exclude_none=True) if isinstance(values, CaseFilter) else values
+    return {k: v for k, v in given.items() if v is not None and v is not False}
 
 
 def remote() -> Remote | None:

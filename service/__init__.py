@@ -1,1 +1,1 @@
-"""Client-side API: what starter.py, tests and other Python callers use to run cases."""
+"""Client-side API: what the `mediation` CLI (cli/), tests and other Python callers use to run cases."""

@@ -1,4 +1,4 @@
-"""Acting on cases and finding them: the Python API behind starter.py."""
+"""Acting on cases and finding them: the Python API behind the `mediation` CLI (cli/)."""
 
 from __future__ import annotations
 

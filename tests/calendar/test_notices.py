@@ -12,7 +12,7 @@ import pytest
 from pydantic import ValidationError
 from typer.testing import CliRunner
 
-from calendar_cli import calendar_app
+from cli.calendar import app as calendar_app
 from models.holidays import CalendarFile, HolidayPeriod, YearNotice, uncovered_years
 from policies.calendar_files import (
     CALENDARS,

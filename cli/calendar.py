@@ -4,6 +4,7 @@ build   a year from the `chinese-calendar` package into the calendar file
 import  a year from an operator's file written from the State Council's notice
 check   what the calendar covers, whether the next days are covered, and that it
         agrees with `chinese-calendar` for every year both have
+send    the installed calendar to every open case
 """
 
 from __future__ import annotations
@@ -15,18 +16,24 @@ from typing import Annotated
 import typer
 from rich.console import Console
 
+from cli import common
+from cli.common import command
+from cli.options import Actor
 from models.calendar import local_day
 from policies.calendar_files import (
     CalendarFileError,
     build_year,
     coverage_warning,
     differences,
+    load_calendar,
     read_calendar_file,
     read_notice,
     write_calendar_file,
 )
+from service.calendar_send import open_case_ids, send_calendar
+from settings import Settings, connect
 
-calendar_app = typer.Typer(help="China's working-day calendar: build, import, check.", no_args_is_help=True)
+app = typer.Typer(help="China's working-day calendar: build, import, check.", no_args_is_help=True)
 out = Console(soft_wrap=True)
 err = Console(stderr=True, soft_wrap=True)
 CalendarName = Annotated[str, typer.Option("--calendar", help="calendar name or file path")]
@@ -37,7 +44,7 @@ def _fail(message: str) -> typer.Exit:
     return typer.Exit(1)
 
 
-@calendar_app.command("build")
+@app.command("build")
 def build(
     year: Annotated[list[int], typer.Argument(help="the year(s) to build, e.g. 2026")],
     calendar: CalendarName = "cn",
@@ -53,7 +60,7 @@ def build(
     out.print(f"{path}: built {', '.join(map(str, year))}; covers {', '.join(map(str, file.years))}")
 
 
-@calendar_app.command("import")
+@app.command("import")
 def import_(
     notice: Annotated[Path, typer.Argument(help="the year's notice as TOML (see examples/)")],
     calendar: CalendarName = "cn",
@@ -75,7 +82,7 @@ def import_(
     )
 
 
-@calendar_app.command("check")
+@app.command("check")
 def check(
     calendar: CalendarName = "cn",
     days: Annotated[int, typer.Option(help="the next N days must be covered")] = 60,
@@ -92,3 +99,18 @@ def check(
         err.print(f"[yellow]warning:[/] {problem}", highlight=False)
     if problems or warning:
         raise _fail("the calendar needs attention (see above)")
+
+
+@app.command("send")
+@command
+async def send(as_: Actor, calendar: CalendarName = "cn") -> None:
+    """Send the installed calendar to every open case: deadlines not yet passed are counted again."""
+    installed = load_calendar(calendar)
+    client = await connect(Settings())
+    result = await send_calendar(client, await open_case_ids(client), installed, as_)
+    common.out.print(
+        f"calendar {installed.name} ({', '.join(map(str, installed.years))}): {len(result.amended)} case(s)"
+        f" amended, {len(result.up_to_date)} already up to date, {len(result.refused)} refused"
+    )
+    for case_id, why in result.refused.items():
+        common.err.print(f"[yellow]refused[/] {case_id}: {why}", highlight=False)
