@@ -29,7 +29,8 @@ from cli.keys import app as keys_app
 from cli.outbox import app as outbox_app
 from cli.registry import app as registry_app
 from cli.remote import remote, saved
-from db.engine import make_engine
+from clients import check_database, connect, field_sealer
+from db.engine import database_url, make_engine
 from models.aftercare import AfterInvalid, Ruling
 from models.calendar import CHINA_TZ, Span, Unit, local_day, local_text
 from models.case import Actor, CaseInput, CaseIntake, Place
@@ -55,7 +56,7 @@ from service.intake import IntakeResult, open_case, policy_for
 from service.report_output import tables, to_csv, to_json
 from service.reports import performance_report
 from service.schedules import ensure_digest_schedules, supervisor_scopes
-from settings import ConfigError, Settings, check_database, connect, field_sealer
+from settings import ConfigError, Settings
 
 app = typer.Typer(
     help="Dispute mediation: open cases, act on them, see where every case stands.",
@@ -289,7 +290,7 @@ async def open_(
         result = IntakeResult.model_validate(found.json())
     else:
         client = await connect(settings)
-        url = settings.resolved_database_url()
+        url = database_url(settings)
         engine = make_engine(url, pool_size=1)
         try:
             await check_database(engine, url)
@@ -784,7 +785,7 @@ async def report(
             found = await service.call("GET", "/reports/performance", params=params)
         result = PerformanceReport.model_validate_json(found.text)
     else:
-        url = Settings().resolved_database_url()
+        url = database_url(Settings())
         engine = make_engine(url, pool_size=1)
         try:
             await check_database(engine, url)
@@ -811,7 +812,7 @@ async def report(
 async def digest_schedules() -> None:
     """Create or update the daily digest schedule (08:00 CST) of the county and each township."""
     settings = Settings()
-    url = settings.resolved_database_url()
+    url = database_url(settings)
     engine = make_engine(url, pool_size=1)
     try:
         await check_database(engine, url)
