@@ -13,8 +13,8 @@ from cli.common import fail, run
 from clients import check_database, field_sealer
 from crypto.fields import FieldSealer
 from crypto.keys import KeyConfigError, new_key
+from crypto.sealing import key_use, reseal_rows
 from db.engine import database_url, make_engine
-from db.sealing import key_use, reseal_rows
 from settings import ConfigError, Settings
 
 app = typer.Typer(
