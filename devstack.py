@@ -23,9 +23,10 @@ from pathlib import Path
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncEngine
 
+from clients import check_database, connect
 from crypto.keys import OFF_NOTICE, encryption_notice, given_keys, key_ring, new_key
 from crypto.tokens import mint
-from db.engine import make_engine, redact
+from db.engine import database_url, make_engine, redact
 from db.migrate import upgrade_async
 from db.schema import accounts
 from db.seed import load_demo_counties
@@ -34,7 +35,7 @@ from service.erasure import ensure_erasure_schedule, set_history_retention
 from service.identity import set_password
 from service.schedules import ensure_digest_schedules, supervisor_scopes
 from service.search_attributes import register
-from settings import ROOT, ConfigError, Settings, check_database, connect
+from settings import ROOT, ConfigError, Settings
 from supervise import Supervised
 from workflows.search_attributes import cli_flags
 
@@ -218,7 +219,7 @@ async def set_demo_passwords(engine: AsyncEngine) -> int:
 
 async def prepare(settings: Settings) -> tuple[str, subprocess.Popen[bytes] | None]:
     settings.data_dir.mkdir(parents=True, exist_ok=True)
-    db_url = settings.resolved_database_url()
+    db_url = database_url(settings)
     await upgrade_async(db_url)
     engine = make_engine(db_url, pool_size=2)
     await check_database(engine, db_url)

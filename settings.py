@@ -1,27 +1,17 @@
-"""Configuration from the environment (and `data/stack.env`, written by `make run`)."""
+"""Configuration from the environment (and `data/stack.env`, written by `make run`): what is set,
+never a client built from it (clients.py builds those)."""
 
 from __future__ import annotations
 
-import asyncio
 from pathlib import Path
 from typing import Literal
 
 from pydantic import Field, SecretStr
 from pydantic_settings import BaseSettings, SettingsConfigDict
-from sqlalchemy import text
-from sqlalchemy.ext.asyncio import AsyncEngine
-from temporalio.client import Client
-from temporalio.runtime import Runtime
-from temporalio.service import TLSConfig
 
-from crypto.codec import data_converter
-from crypto.fields import FieldSealer
-from crypto.keys import KeyConfigError, key_ring
-from db.engine import redact
 from models.retention import DEFAULT_RETENTION_DAYS
 
 ROOT = Path(__file__).resolve().parent
-CONNECT_TIMEOUT_S = 10.0
 
 
 class ConfigError(RuntimeError):
@@ -116,71 +106,3 @@ class Settings(BaseSettings):
     oidc_audience: str | None = None
     oidc_jwks_url: str | None = None
     oidc_person_claim: str = Field(default="person_id", description="the claim naming a registry person")
-
-    def tls(self) -> TLSConfig | bool:
-        if not (self.temporal_tls or self.temporal_tls_cert or self.temporal_api_key):
-            return False
-        read = lambda p: p.read_bytes() if p else None  # noqa: E731
-        try:
-            return TLSConfig(
-                client_cert=read(self.temporal_tls_cert),
-                client_private_key=read(self.temporal_tls_key),
-                server_root_ca_cert=read(self.temporal_tls_ca),
-            )
-        except OSError as err:
-            raise ConfigError(f"cannot read a TLS file: {err}") from err
-
-    def resolved_database_url(self) -> str:
-        if self.database_url:
-            return self.database_url
-        from db.engine import embedded_url
-
-        return embedded_url(self.data_dir / "pg")
-
-
-async def connect(settings: Settings, runtime: Runtime | None = None) -> Client:
-    """A client with the pydantic data converter (encrypting when keys are set), or a ConfigError."""
-    try:
-        converter = data_converter(settings)
-    except KeyConfigError as err:
-        raise ConfigError(f"cannot use the encryption keys: {err}") from err
-    try:
-        return await asyncio.wait_for(
-            Client.connect(
-                settings.temporal_address,
-                namespace=settings.temporal_namespace,
-                tls=settings.tls(),
-                api_key=settings.temporal_api_key.get_secret_value() if settings.temporal_api_key else None,
-                data_converter=converter,
-                runtime=runtime,
-            ),
-            timeout=CONNECT_TIMEOUT_S,
-        )
-    except ConfigError:
-        raise
-    except Exception as err:
-        raise ConfigError(
-            f"cannot reach Temporal at {settings.temporal_address} (namespace"
-            f" {settings.temporal_namespace}): {str(err) or type(err).__name__}. Is `make run` running,"
-            " or TEMPORAL_ADDRESS right?"
-        ) from err
-
-
-def field_sealer(settings: Settings) -> FieldSealer:
-    """What seals party data and free text in PostgreSQL, from the same keys as the payloads."""
-    try:
-        return FieldSealer(key_ring(settings))
-    except KeyConfigError as err:
-        raise ConfigError(f"cannot use the encryption keys: {err}") from err
-
-
-async def check_database(engine: AsyncEngine, url: str) -> None:
-    try:
-        async with asyncio.timeout(CONNECT_TIMEOUT_S), engine.connect() as conn:
-            await conn.execute(text("select 1 from cases limit 1"))
-    except Exception as err:
-        message = str(err).splitlines()[0] if str(err) else type(err).__name__
-        raise ConfigError(
-            f"cannot use the database at {redact(url)}: {message}. Is `make run` running, or"
-            " DATABASE_URL right (and migrated)?"
-        ) from err

@@ -1,7 +1,7 @@
 """The worker: runs MediationCase workflows and their activities, and delivers the outbox.
 
-Configuration comes from the environment (see settings.py). SIGINT/SIGTERM stop it
-gracefully: no new tasks are taken and running activities get time to finish.
+Configuration comes from the environment (see settings.py; clients.py builds the clients from it).
+SIGINT/SIGTERM stop it gracefully: no new tasks are taken and running activities get time to finish.
 """
 
 from __future__ import annotations
@@ -25,15 +25,16 @@ from temporalio.worker import UnsandboxedWorkflowRunner, Worker, WorkflowRunner
 from temporalio.worker.workflow_sandbox import SandboxedWorkflowRunner
 
 from activities import all_activities
+from clients import check_database, connect, field_sealer
 from crypto import fields
 from crypto.keys import OFF_NOTICE, encryption_notice
-from db.engine import make_engine, redact
+from db.engine import database_url, make_engine, redact
 from notify.channels import dispatcher as make_dispatcher
 from notify.channels import metrics_port
 from notify.dispatcher import run_dispatcher
 from service.calendar_status import COVERED_DAYS_GAUGE, calendar_status
 from service.logs import configure_logging
-from settings import ConfigError, Settings, check_database, connect, field_sealer
+from settings import ConfigError, Settings
 from workflows import WORKFLOWS
 
 GRACEFUL_SHUTDOWN = timedelta(seconds=30)
@@ -104,7 +105,7 @@ async def run(settings: Settings, stop: asyncio.Event, beside: Beside = Beside()
     fields.install(sealer)  # the outbox dispatcher opens messages with it
     runtime = make_runtime(settings)
     client = await connect(settings, runtime=runtime)
-    url = settings.resolved_database_url()
+    url = database_url(settings)
     engine = make_engine(url, pool_size=settings.db_pool_size)
     await check_database(engine, url)
     outbox_dispatcher = make_dispatcher(settings, engine)

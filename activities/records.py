@@ -20,8 +20,8 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 from temporalio import activity
 
 from activities.inputs import TransitionInput
-from activities.registry import load_committees
 from crypto.fields import FieldSealer
+from db.registry_queries import load_committees
 from db.schema import case_events, case_parties, cases, outbox, stages
 from models.case import Committee, Party
 from models.effects import CaseEvent, CaseProjection, Notification, StageRecord

@@ -8,8 +8,9 @@ from contextlib import asynccontextmanager
 from fastapi import FastAPI
 
 import web
-from api import cases, errors, login, reads, registry
-from api.services import Services, build
+from api import cases, login, reads, registry
+from front import errors
+from front.services import Services, build
 from settings import Settings
 
 DESCRIPTION = """The mediation engine's front door. Log in (`/auth/login` with a password, or

@@ -4,8 +4,8 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Header, Query, Request
 
-from api.auth import Person, Svc, client_address
 from api.bodies import BODIES, IntakeBody
+from front.auth import Person, Svc, client_address
 from models.authority import CaseOp
 from models.view import CaseView
 from policies import load_policy

@@ -2,13 +2,10 @@
 
 from __future__ import annotations
 
-from datetime import datetime
-
 from fastapi import APIRouter, Request, Response
 from pydantic import BaseModel, Field
 
-from api.auth import COOKIE, Person, Svc, client_address
-from service.identity import Session
+from front.auth import COOKIE, Person, SessionOut, Svc, client_address, issue_session
 
 router = APIRouter(prefix="/auth", tags=["login"])
 
@@ -26,23 +23,10 @@ class CodeLogin(CodeRequest):
     code: str = Field(pattern=r"^[0-9]{6}$")
 
 
-class SessionOut(BaseModel):
-    token: str
-    person_id: str
-    expires_at: datetime
-
-
-def _issued(response: Response, session: Session) -> SessionOut:
-    response.set_cookie(
-        COOKIE, session.token, httponly=True, samesite="strict", expires=session.expires_at, secure=False
-    )
-    return SessionOut(token=session.token, person_id=session.person_id, expires_at=session.expires_at)
-
-
 @router.post("/login", summary="log in with a password")
 async def login(body: PasswordLogin, request: Request, response: Response, svc: Svc) -> SessionOut:
     session = await svc.identity.login_password(body.login, body.password, client_address(request) or "")
-    return _issued(response, session)
+    return issue_session(response, session)
 
 
 @router.post("/code", status_code=202, summary="send a one-time login code to a phone (through the outbox)")
@@ -54,7 +38,7 @@ async def request_code(body: CodeRequest, request: Request, svc: Svc) -> dict[st
 @router.post("/code/login", summary="log in with the one-time code")
 async def login_code(body: CodeLogin, request: Request, response: Response, svc: Svc) -> SessionOut:
     session = await svc.identity.login_code(body.phone, body.code, client_address(request) or "")
-    return _issued(response, session)
+    return issue_session(response, session)
 
 
 @router.post("/logout", summary="end this session (the token stops working at once)")

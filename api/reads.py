@@ -11,7 +11,7 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Query, Response
 
-from api.auth import Person, Svc
+from front.auth import Person, Svc
 from models.authority import Principal
 from models.calendar import local_day
 from models.digest import Digest

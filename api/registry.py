@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from fastapi import APIRouter, Request
 
-from api.auth import Person, Svc, client_address
+from front.auth import Person, Svc, client_address
 from service.directory import MemberIn, PasswordIn, PersonIn, StaffIn
 
 router = APIRouter(tags=["registry"])

@@ -24,7 +24,7 @@ from temporalio.client import WorkflowHistory
 from bench.measure import percentile
 from bench.profile import spy, tables
 from bench.scenarios import replay_ms
-from crypto.codec import data_converter
+from clients import data_converter
 from settings import Settings
 
 

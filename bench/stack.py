@@ -23,7 +23,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 from temporalio.converter import DataConverter
 
 from bench.floor import CREATE as CREATE_FLOOR
-from crypto.codec import data_converter
+from clients import data_converter
 from crypto.fields import FieldSealer
 from crypto.keys import new_key, parse_keys
 from db.engine import make_engine

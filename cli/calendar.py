@@ -19,6 +19,7 @@ from rich.console import Console
 from cli import common
 from cli.common import command
 from cli.options import Actor
+from clients import connect
 from models.calendar import local_day
 from policies.calendar_files import (
     CalendarFileError,
@@ -31,7 +32,7 @@ from policies.calendar_files import (
     write_calendar_file,
 )
 from service.calendar_send import open_case_ids, send_calendar
-from settings import Settings, connect
+from settings import Settings
 
 app = typer.Typer(help="China's working-day calendar: build, import, check.", no_args_is_help=True)
 out = Console(soft_wrap=True)

@@ -29,14 +29,15 @@ from cli.options import (
 )
 from cli.remote import query_params, remote, saved
 from cli.render import case_table, render
-from db.engine import make_engine
+from clients import check_database, connect, field_sealer
+from db.engine import database_url, make_engine
 from models.case import CaseIntake, Place
 from models.enums import DisputeType
 from models.view import CaseView
 from policies import load_policy
 from service.cases import CaseFilter, CasePage, CaseRow
 from service.intake import IntakeResult, open_case, policy_for
-from settings import Settings, check_database, connect, field_sealer
+from settings import Settings
 
 app = typer.Typer()
 
@@ -121,7 +122,7 @@ async def open_(
         result = IntakeResult.model_validate(found.json())
     else:
         client = await connect(settings)
-        url = settings.resolved_database_url()
+        url = database_url(settings)
         engine = make_engine(url, pool_size=1)
         try:
             await check_database(engine, url)

@@ -14,11 +14,12 @@ import typer
 from pydantic import ValidationError
 from rich.console import Console
 
+from clients import connect
 from models.registry import UnknownPlace
 from policies import PolicyError
 from policies.calendar_files import CalendarFileError
 from service.cases import CaseError, Cases
-from settings import ConfigError, Settings, connect
+from settings import ConfigError, Settings
 
 T = TypeVar("T")
 out = Console()

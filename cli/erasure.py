@@ -12,9 +12,10 @@ import typer
 
 from cli.common import leave, run
 from cli.options import Actor
-from db.engine import make_engine
+from clients import check_database, connect, field_sealer
+from db.engine import database_url, make_engine
 from service.erasure import ErasureReceipt, ensure_erasure_schedule, request_erasure
-from settings import Settings, check_database, connect, field_sealer
+from settings import Settings
 
 app = typer.Typer(help="Retention and erasure of party data.", no_args_is_help=True)
 
@@ -51,7 +52,7 @@ def schedule() -> None:
 
 async def _request(settings: Settings, id_number: str, requested_by: str) -> ErasureReceipt:
     fields = field_sealer(settings)
-    url = settings.resolved_database_url()
+    url = database_url(settings)
     engine = make_engine(url, pool_size=1)
     try:
         await check_database(engine, url)

@@ -10,11 +10,12 @@ from __future__ import annotations
 import typer
 
 from cli.common import fail, run
+from clients import check_database, field_sealer
 from crypto.fields import FieldSealer
 from crypto.keys import KeyConfigError, new_key
-from db.engine import make_engine
-from db.sealing import key_use, reseal_rows
-from settings import ConfigError, Settings, check_database, field_sealer
+from crypto.sealing import key_use, reseal_rows
+from db.engine import database_url, make_engine
+from settings import ConfigError, Settings
 
 app = typer.Typer(
     help="Encryption keys of the rows in PostgreSQL: make, inspect, rotate.", no_args_is_help=True
@@ -61,7 +62,7 @@ def _sealer(settings: Settings) -> FieldSealer:
 
 
 async def _key_use(settings: Settings) -> dict[str, int]:
-    url = settings.resolved_database_url()
+    url = database_url(settings)
     engine = make_engine(url, pool_size=1)
     try:
         await check_database(engine, url)
@@ -73,7 +74,7 @@ async def _key_use(settings: Settings) -> dict[str, int]:
 
 async def _reseal(settings: Settings) -> dict[str, int]:
     fields = _sealer(settings)
-    url = settings.resolved_database_url()
+    url = database_url(settings)
     engine = make_engine(url, pool_size=1)
     try:
         await check_database(engine, url)

@@ -12,11 +12,12 @@ from rich.table import Table
 from cli.cases import intake_from_file
 from cli.common import command, out
 from cli.options import IntakeFile, Policy
-from db.engine import make_engine
+from clients import check_database, connect
+from db.engine import database_url, make_engine
 from models.case import CaseInput
 from policies import available, load_policy
 from service.schedules import ensure_digest_schedules, supervisor_scopes
-from settings import Settings, check_database, connect
+from settings import Settings
 
 app = typer.Typer()
 
@@ -55,7 +56,7 @@ async def policies() -> None:
 async def digest_schedules() -> None:
     """Create or update the daily digest schedule (08:00 CST) of the county and each township."""
     settings = Settings()
-    url = settings.resolved_database_url()
+    url = database_url(settings)
     engine = make_engine(url, pool_size=1)
     try:
         await check_database(engine, url)

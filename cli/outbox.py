@@ -13,10 +13,11 @@ from rich.console import Console
 from rich.table import Table
 
 from cli.options import Actor
-from db.engine import make_engine
+from clients import check_database
+from db.engine import database_url, make_engine
 from models.calendar import local_text
 from service import outbox
-from settings import ConfigError, Settings, check_database
+from settings import ConfigError, Settings
 
 app = typer.Typer(help="Notifications: see failed deliveries, retry or cancel them.", add_completion=False)
 out = Console()
@@ -95,7 +96,7 @@ def cancel(by: Actor, ids: Ids = None) -> None:
 
 async def _engine() -> Any:
     settings = Settings()
-    url = settings.resolved_database_url()
+    url = database_url(settings)
     engine = make_engine(url)
     await check_database(engine, url)
     return engine

@@ -12,7 +12,8 @@ import typer
 from rich.console import Console
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from db.engine import make_engine
+from clients import check_database
+from db.engine import database_url, make_engine
 from db.registry_files import (
     RegistryFileError,
     digest,
@@ -26,7 +27,7 @@ from models.enums import Level
 from models.registry_data import County, Registry
 from models.registry_diff import RegistryDiff
 from models.registry_import import read_registry
-from settings import ConfigError, Settings, check_database
+from settings import ConfigError, Settings
 
 app = typer.Typer(
     help="A county's registry (places, grids, committees, members, staff, agencies) from its spreadsheets.",
@@ -57,7 +58,7 @@ def checked(file: Path) -> Registry:
 def with_database(work: Callable[[AsyncEngine], Awaitable[T]]) -> T:
     async def run() -> T:
         settings = Settings()
-        url = settings.resolved_database_url()
+        url = database_url(settings)
         engine = make_engine(url, pool_size=1)
         try:
             await check_database(engine, url)

@@ -23,13 +23,14 @@ from cli.options import (
     Village,
 )
 from cli.remote import query_params, remote
-from db.engine import make_engine
+from clients import check_database
+from db.engine import database_url, make_engine
 from models.calendar import local_day
 from models.performance import PerformanceReport, ReportQuery, days_period
 from service.cases import CaseFilter
 from service.report_output import tables, to_csv, to_json
 from service.reports import performance_report
-from settings import Settings, check_database
+from settings import Settings
 
 app = typer.Typer()
 
@@ -102,7 +103,7 @@ async def report(
             found = await service.call("GET", "/reports/performance", params=params)
         result = PerformanceReport.model_validate_json(found.text)
     else:
-        url = Settings().resolved_database_url()
+        url = database_url(Settings())
         engine = make_engine(url, pool_size=1)
         try:
             await check_database(engine, url)

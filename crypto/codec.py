@@ -12,22 +12,16 @@ relabelling a payload with another id fails authentication.
 from __future__ import annotations
 
 import argparse
-import dataclasses
 import os
 import sys
 from collections.abc import Sequence
-from typing import TYPE_CHECKING
 
 from cryptography.exceptions import InvalidTag
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 from temporalio.api.common.v1 import Payload
-from temporalio.contrib.pydantic import pydantic_data_converter
-from temporalio.converter import DataConverter, DefaultFailureConverterWithEncodedAttributes, PayloadCodec
+from temporalio.converter import PayloadCodec
 
-from crypto.keys import KeyConfigError, KeyRing, key_ring, new_key
-
-if TYPE_CHECKING:
-    from settings import Settings
+from crypto.keys import KeyConfigError, KeyRing, new_key
 
 ENCODING = b"binary/encrypted"
 KEY_ID = "encryption-key-id"
@@ -65,7 +59,7 @@ class EncryptionCodec(PayloadCodec):
             encoding = payload.metadata.get("encoding", b"none").decode("utf-8", "replace")
             raise DecryptionError(
                 f"a clear payload (encoding {encoding}) arrived where encryption is on; refusing it."
-                " Every client of this namespace must encrypt (settings.connect() does), or run all"
+                " Every client of this namespace must encrypt (clients.connect() does), or run all"
                 " of them with ENCRYPTION=off (development only)"
             )
         key_id = payload.metadata.get(KEY_ID, b"").decode("utf-8", "replace")
@@ -84,21 +78,6 @@ class EncryptionCodec(PayloadCodec):
                 " or sealed by a different key published under the same id"
             ) from None
         return Payload.FromString(clear)
-
-
-def data_converter(settings: Settings) -> DataConverter:
-    """The pydantic converter encrypting payloads and failure messages; plain only with ENCRYPTION=off.
-
-    Encryption on without keys raises KeyConfigError: there is no quiet fall-back to clear."""
-    ring = key_ring(settings)
-    if ring is None:
-        return pydantic_data_converter
-    return dataclasses.replace(
-        pydantic_data_converter,
-        payload_codec=EncryptionCodec(ring),
-        # Failure messages and stack traces can quote a payload: encrypt them too.
-        failure_converter_class=DefaultFailureConverterWithEncodedAttributes,
-    )
 
 
 def main(argv: Sequence[str] | None = None) -> int:

@@ -162,9 +162,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     if settings.codec_auth_secret is None or not settings.codec_auth_secret.get_secret_value():
         print("error: set CODEC_AUTH_SECRET: the codec server authenticates every request", file=sys.stderr)
         return 2
-    from db.engine import make_engine
+    from db.engine import database_url, make_engine
 
-    engine = make_engine(settings.resolved_database_url(), pool_size=2)
+    engine = make_engine(database_url(settings), pool_size=2)
     app = build_app(
         EncryptionCodec(ring),
         secret=settings.codec_auth_secret.get_secret_value(),

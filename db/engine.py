@@ -5,9 +5,20 @@ from __future__ import annotations
 import logging
 import warnings
 from pathlib import Path
+from typing import TYPE_CHECKING
 from urllib.parse import parse_qs, urlsplit
 
 from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
+
+if TYPE_CHECKING:
+    from settings import Settings
+
+
+def database_url(settings: Settings) -> str:
+    """DATABASE_URL, or (unset) the embedded PostgreSQL's in the data folder, started if need be."""
+    if settings.database_url:
+        return settings.database_url
+    return embedded_url(settings.data_dir / "pg")
 
 
 def embedded_url(data_dir: Path) -> str:

@@ -12,9 +12,9 @@ from temporalio.client import Client
 from temporalio.common import TypedSearchAttributes, WorkflowIDConflictPolicy, WorkflowIDReusePolicy
 from temporalio.exceptions import WorkflowAlreadyStartedError
 
-from activities.registry import route_for
 from crypto.fields import FieldSealer
 from db.registry_load import county_default_policy
+from db.registry_queries import route_for
 from db.schema import case_numbers
 from models.calendar import local_day
 from models.case import CaseInput, CaseIntake

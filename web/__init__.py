@@ -9,7 +9,7 @@ from fastapi import FastAPI, Request
 from fastapi.staticfiles import StaticFiles
 from starlette.responses import Response
 
-from api.errors import STATUS, error
+from front.errors import STATUS, error
 from web import login, public, staff, work
 from web.render import PAGE_PREFIXES, LoginNeeded, error_page, is_page, secure_headers
 

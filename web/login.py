@@ -8,8 +8,7 @@ from urllib.parse import quote
 from fastapi import APIRouter, Depends, Request
 from starlette.responses import RedirectResponse, Response
 
-from api.auth import COOKIE, Svc, client_address, person
-from api.login import _issued
+from front.auth import COOKIE, Svc, client_address, issue_session, person
 from models.authority import Principal, StaffRole
 from models.page_text import LANGUAGES
 from service.identity import LoginRefused, NotAuthenticated, Session, TooManyAttempts
@@ -64,7 +63,7 @@ async def login_form(request: Request, next: str | None = None) -> Response:
 
 def _logged_in(session: Session, target: str) -> Response:
     response = RedirectResponse(target, status_code=303)
-    _issued(response, session)
+    issue_session(response, session)
     return response
 
 

@@ -7,7 +7,7 @@ from datetime import UTC, date, datetime, timedelta
 from fastapi import APIRouter, Request
 from starlette.responses import Response
 
-from api.auth import Svc, client_address
+from front.auth import Svc, client_address
 from models.calendar import local_day
 from models.performance import days_period
 from service.cases import CaseError

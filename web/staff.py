@@ -10,7 +10,7 @@ from urllib.parse import urlencode
 from fastapi import APIRouter, Request
 from starlette.responses import Response
 
-from api.auth import Svc
+from front.auth import Svc
 from models.authority import Forbidden, Principal, StaffRole, court_scope
 from models.calendar import local_day
 from models.enums import LEVEL_ORDER, CaseStatus

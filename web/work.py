@@ -7,8 +7,8 @@ from fastapi import APIRouter, Request
 from markupsafe import Markup
 from starlette.responses import RedirectResponse, Response
 
-from api.auth import Svc, client_address
-from api.errors import STATUS
+from front.auth import Svc, client_address
+from front.errors import STATUS
 from models.authority import CaseOp, Principal, actions_for, supervisor_scope
 from models.enums import Action, DisputeType, Risk
 from models.supervision import StaffAction

@@ -38,7 +38,7 @@ def upgrade() -> None:
 def _seal_existing_rows() -> None:
     from crypto.fields import FieldSealer
     from crypto.keys import key_ring
-    from db.sealing import reseal_rows, rows_to_seal
+    from crypto.sealing import reseal_rows, rows_to_seal
     from settings import Settings
 
     conn = op.get_bind()

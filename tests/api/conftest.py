@@ -18,7 +18,7 @@ from temporalio.worker import Worker
 
 from activities import all_activities
 from api.app import create_app
-from api.services import Services
+from front.services import Services
 from service.directory import Directory
 from service.door import Door
 from service.identity import Identity, LoginPolicy

@@ -11,7 +11,7 @@ from typing import Any
 from sqlalchemy import text
 from temporalio.client import Client
 
-from api.services import Services
+from front.services import Services
 from models.actions import Accept, ApplyConfirmation, Escalate, RecordAgreement, RecordCourtDecision
 from models.case import Actor
 from models.enums import Action, ActorRole, AgreementForm

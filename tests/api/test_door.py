@@ -6,7 +6,7 @@ import httpx
 from sqlalchemy import text
 from temporalio.api.enums.v1 import EventType
 
-from api.services import Services
+from front.services import Services
 from tests.api.conftest import bearer, token_for
 from tests.api.steps import GRID, VILLAGE, body, open_at, trace
 from tests.factories import PLACE

@@ -14,8 +14,8 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 
 from api.app import create_app
 from api.probe import unguarded
-from api.services import Services
 from crypto.fields import is_sealed
+from front.services import Services
 from notify.dispatcher import DeliveryPolicy, Dispatcher, Routing
 from notify.senders import Outgoing
 from tests.api.conftest import bearer, make_services, token_for

@@ -10,7 +10,7 @@ import pytest
 import pytest_asyncio
 from sqlalchemy import text
 
-from api.services import Services
+from front.services import Services
 from models.authority import COURT_ACTIONS
 from models.enums import Action
 from models.supervision import StaffAction

@@ -17,7 +17,7 @@ from cryptography.hazmat.primitives.asymmetric import rsa
 from jwt.algorithms import RSAAlgorithm
 
 from api.app import create_app
-from api.services import Services
+from front.services import Services
 from service.oidc import OidcConfig, OidcVerifier
 from tests.api.conftest import bearer, make_services
 

@@ -15,7 +15,7 @@ from temporalio.worker import Worker
 
 from activities import all_activities
 from api.app import create_app
-from api.services import Services
+from front.services import Services
 from tests.api.conftest import bearer, make_services, token_for
 from tests.api.steps import GRID, open_at, trace, wait_open
 from tests.factories import FIELDS

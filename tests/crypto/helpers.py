@@ -15,7 +15,8 @@ from temporalio.client import Client, WorkflowHandle, WorkflowQueryFailedError
 from temporalio.converter import DataConverter
 from temporalio.testing import WorkflowEnvironment
 
-from crypto.codec import EncryptionCodec, data_converter
+from clients import data_converter
+from crypto.codec import EncryptionCodec
 from crypto.keys import KeyRing
 from models.view import CaseView
 from settings import Settings

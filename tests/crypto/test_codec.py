@@ -7,7 +7,8 @@ from temporalio.api.common.v1 import Payload
 from temporalio.contrib.pydantic import pydantic_data_converter
 from temporalio.converter import DefaultFailureConverterWithEncodedAttributes
 
-from crypto.codec import ENCODING, KEY_ID, DecryptionError, data_converter
+from clients import data_converter
+from crypto.codec import ENCODING, KEY_ID, DecryptionError
 from crypto.keys import KeyConfigError
 from tests.crypto.helpers import NEW_KEY, OLD_KEY, codec, encrypting_converter, leaks, settings
 from tests.factories import PARTIES, case_input

@@ -9,9 +9,10 @@ from pathlib import Path
 import pytest
 from pydantic import SecretStr
 
+from clients import connect
 from crypto.codec import main as codec_main
 from crypto.keys import KeyConfigError, key_ring, parse_keys
-from settings import ConfigError, connect
+from settings import ConfigError
 from tests.crypto.helpers import NEW_KEY, OLD_KEY, entry, settings
 
 

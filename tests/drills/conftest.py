@@ -14,7 +14,8 @@ from pydantic import SecretStr
 from sqlalchemy.ext.asyncio import AsyncEngine
 from temporalio.client import Client
 
-from settings import Settings, connect
+from clients import connect
+from settings import Settings
 from tests.databases import fresh_database
 from tests.drills.processes import DevServer, Postgres, WorkerProcess
 from tests.drills.sender import FILE_VARIABLE

@@ -22,7 +22,7 @@ from temporalio.worker import Worker
 
 from activities import all_activities
 from api.app import create_app
-from api.services import Services
+from front.services import Services
 from service.identity import set_password
 from tests.api.conftest import make_services
 from tests.conftest import BIN

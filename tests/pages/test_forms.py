@@ -7,7 +7,7 @@ from collections.abc import Awaitable, Callable
 import pytest
 from playwright.async_api import Browser, Page, expect
 
-from api.services import Services
+from front.services import Services
 from tests.api.steps import COURT, VILLAGE, open_at
 from tests.pages.conftest import login_password, new_phone
 

@@ -12,7 +12,7 @@ import pytest
 import segno
 from playwright.async_api import Browser, BrowserContext, Page, expect
 
-from api.services import Services
+from front.services import Services
 from tests.api.steps import trace
 from tests.factories import PARTIES
 from tests.pages.conftest import check_page, last_code, login_password, new_phone, reload_until

@@ -9,7 +9,7 @@ import pytest
 from playwright.async_api import Browser, expect
 from sqlalchemy import text
 
-from api.services import Services
+from front.services import Services
 from models.calendar import Span, Unit
 from models.court import CourtReferral
 from models.enums import Channel, Risk

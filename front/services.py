@@ -8,12 +8,13 @@ from dataclasses import dataclass
 
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from db.engine import make_engine
+from clients import check_database, connect, field_sealer
+from db.engine import database_url, make_engine
 from service.directory import Directory
 from service.door import Door
 from service.identity import ISSUER, Identity, LoginPolicy, NotAuthenticated
 from service.oidc import OidcConfig, OidcVerifier
-from settings import ConfigError, Settings, check_database, connect, field_sealer
+from settings import ConfigError, Settings
 
 
 @dataclass
@@ -70,7 +71,7 @@ def oidc_verifier(settings: Settings) -> OidcVerifier | None:
 
 async def build(settings: Settings) -> Services:
     client = await connect(settings)
-    url = settings.resolved_database_url()
+    url = database_url(settings)
     engine = make_engine(url, pool_size=settings.db_pool_size)
     await check_database(engine, url)
     fields = field_sealer(settings)

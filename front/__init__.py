@@ -1,0 +1,3 @@
+"""What the front door's two faces share, the JSON API (api/) and the pages (web/): the Services a
+deployment runs on, the one authentication dependency with its session cookie, and the status code
+of every refusal. Both import it; it imports neither."""
