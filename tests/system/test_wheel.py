@@ -12,8 +12,8 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[2]
 NOT_PRODUCT = {"bench", "tests", "scripts", "registry"}  # registry/: the demo county and its scripts
 PRODUCT = {"activities", "api", "cli", "crypto", "db", "migrations", "models", "notify", "policies"}
-PRODUCT |= {"service", "web", "workflows"}
-MODULES = {"starter.py", "worker.py", "settings.py", "devstack.py", "supervise.py"}
+PRODUCT |= {"front", "service", "web", "workflows"}
+MODULES = {"starter.py", "worker.py", "settings.py", "clients.py", "devstack.py", "supervise.py"}
 
 BUILD_PY = """
 import json
