@@ -37,8 +37,8 @@ from bench.simulate.clock import (
     check_covered,
     check_server_clock,
     default_start,
+    moved_test_server,
     server_start,
-    test_server_at,
 )
 from bench.simulate.driver import Shard, Simulation, Tally
 from bench.simulate.params import Params
@@ -149,7 +149,7 @@ async def simulate(args: argparse.Namespace, out: Path) -> dict[str, Any]:
     }
     keys, converter = production_codec(out)
     moment = server_start(start)
-    test_server = test_server_at(BIN / "temporal-test-server", moment, out)
+    test_server = moved_test_server(BIN / "temporal-test-server", moment, out)
     with postgres(args.database_url, OUT) as server:
         db_url, engine = await fresh_database(server, path, prefix="sim")
         envs: list[WorkflowEnvironment] = []

@@ -72,7 +72,7 @@ def faketime_library() -> Path:
     return library
 
 
-def test_server_at(binary: Path, moment: datetime, folder: Path) -> Path:
+def moved_test_server(binary: Path, moment: datetime, folder: Path) -> Path:
     """A script in `folder` that runs the test server `binary` with its clock at `moment` when it
     starts (an offset from the wall clock, so servers started one after another agree)."""
     offset = round((moment - datetime.now(UTC)).total_seconds())
