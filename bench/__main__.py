@@ -333,7 +333,9 @@ def main(argv: list[str] | None = None) -> int:
     if "scale_out" in results.details:
         Console(width=max(Console().width, 150)).print(scale.table(results.details["scale_out"]))
     console.print(f"wrote {out} ({results.seconds:.0f} s)")
-    if kept is not None:
+    if kept is not None and args.only:
+        console.print(f"wrote {kept} (the {args.only} part alone: not for bench.render)")
+    elif kept is not None:
         console.print(f"wrote {kept}: commit it, then `python -m bench.render {kept}` updates BENCHMARKS.md")
     return 0
 

@@ -27,6 +27,7 @@ from typing import Any
 import psutil
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+from temporalio.client import Client
 from temporalio.testing import WorkflowEnvironment
 
 from bench.county import County, build_registry, write_registry
@@ -42,7 +43,7 @@ from bench.simulate.clock import (
 )
 from bench.simulate.driver import Shard, Simulation, Tally
 from bench.simulate.params import Params
-from bench.simulate.report import case_counts, transitions, write_report
+from bench.simulate.report import case_counts, histories, transitions, write_report
 from bench.stack import BIN, WorkerProcess, fresh_database, postgres, production_codec, worker_process
 from models.calendar import local_day
 from models.performance import days_period
@@ -50,6 +51,7 @@ from policies import load_policy
 from service.search_attributes import register
 
 OUT = Path(__file__).resolve().parents[1] / "out"
+HISTORY_SAMPLE = 50  # closed cases whose whole history is counted
 console = Console(stderr=True)
 
 
@@ -120,6 +122,11 @@ def progress_bar(progress: Progress, sim: Simulation, cases: int) -> Callable[[d
             )
 
     return on_tick
+
+
+def server_of(sim: Simulation) -> dict[str, Client]:
+    """The client of the server that ran each township's cases, by the township's place code."""
+    return {site.place.township: sim.shard_of[site.township].env.client for site in sim.county.sites}
 
 
 def process_stats(workers: list[WorkerProcess]) -> dict[str, Any]:
@@ -217,6 +224,7 @@ async def simulate(args: argparse.Namespace, out: Path) -> dict[str, Any]:
                 ),
                 "database": await case_counts(engine),
                 "transitions": await transitions(engine),
+                "history_per_case": await histories(engine, server_of(sim), HISTORY_SAMPLE),
                 "settling": report.settling.model_dump(mode="json"),
             }
         finally:
