@@ -3,10 +3,11 @@
 Starts a dev server (`WorkflowEnvironment.start_local`), PostgreSQL with a database of its own,
 and one worker process (`bench.worker`: worker.py's worker, on the production path: the AES-GCM
 payload codec, the outbox dispatcher, metrics on; the baseline workflows beside it, under the
-same codec), then measures each baseline and engine figure in turn, prints the table with every
-target met or missed, and writes bench/out/results.json and (a full run)
+same codec), then measures each baseline and engine figure in turn and the scale-out part
+(bench/scale.py: a second worker and two services on the same task queue), prints the table with
+every target met or missed, and writes bench/out/results.json and (a full run)
 bench/results/<date>.json, the file BENCHMARKS.md quotes (`python -m bench.render FILE`).
-`--quick` is the small run the test suite uses.
+`--quick` is the small run the test suite uses; `--only scale` runs the scale-out part alone.
 """
 
 from __future__ import annotations
@@ -24,7 +25,7 @@ from typing import Any
 from rich.console import Console
 from temporalio.testing import WorkflowEnvironment
 
-from bench import scenarios, service
+from bench import scale, scenarios, service
 from bench.county import County, build_registry, write_registry
 from bench.measure import percentile
 from bench.profile import spy
@@ -58,6 +59,9 @@ def parse(argv: list[str] | None = None) -> argparse.Namespace:
     p.add_argument("--samples", type=int, default=300, help="round trips timed for each latency figure")
     p.add_argument("--latency-cases", type=int, default=20, help="cases (and trivial workflows) they go to")
     p.add_argument("--replays", type=int, default=50, help="replays timed")
+    p.add_argument("--scale-cases", type=int, default=400, help="cases driven on each scale-out set-up")
+    p.add_argument("--scale-actions", type=int, default=3, help="actions per case there (accept, sessions)")
+    p.add_argument("--only", choices=["scale"], default=None, help="run only this part (no results file)")
     p.add_argument("--policy", default="gaotai-4x7")
     p.add_argument("--max-cached", type=int, default=None, help="the worker's sticky cache (SDK: 1000)")
     p.add_argument("--database-url", default=os.environ.get("BENCH_DATABASE_URL"), help="a PostgreSQL server")
@@ -76,7 +80,7 @@ def parse(argv: list[str] | None = None) -> argparse.Namespace:
     args = p.parse_args(argv)
     if args.quick:
         args.cases, args.empty, args.samples, args.latency_cases, args.replays = 60, 60, 20, 4, 5
-        args.concurrency = min(args.concurrency, 20)
+        args.concurrency, args.scale_cases = min(args.concurrency, 20), 20
     return args
 
 
@@ -111,8 +115,12 @@ async def measure(args: argparse.Namespace) -> Results:
                     env.client, engine, county, load_policy(args.policy), task_queue, args.concurrency
                 )
                 b.worker_metrics = worker.metrics_url
+                stack = (address, db_url, task_queue, keys)
                 with spy(worker.pid, args.out / "worker.folded", args.profile):
-                    details = await run_phases(args, b, worker, (address, db_url, task_queue, keys))
+                    if args.only == "scale":
+                        details = await run_scale(args, b, worker, stack, extra)
+                    else:
+                        details = await run_phases(args, b, worker, stack, extra)
         finally:
             await env.shutdown()
             await engine.dispose()
@@ -128,6 +136,9 @@ async def measure(args: argparse.Namespace) -> Results:
             "samples": args.samples,
             "latency_cases": args.latency_cases,
             "replays": args.replays,
+            "scale_cases": args.scale_cases,
+            "scale_actions": args.scale_actions,
+            "only": args.only,
             "policy": args.policy,
             "max_cached_workflows": args.max_cached or 1000,
             "max_concurrent_workflow_tasks": settings.max_concurrent_workflow_tasks,
@@ -146,8 +157,25 @@ async def measure(args: argparse.Namespace) -> Results:
     )
 
 
+async def run_scale(
+    args: argparse.Namespace,
+    b: scenarios.Bench,
+    worker: Any,
+    stack: tuple[str, str, str, Path],
+    env: dict[str, str],
+) -> dict[str, Any]:
+    """The scale-out part (bench/scale.py): one worker and one service, then two and two."""
+    with console.status(f"scale out: {args.scale_cases} cases on 1 + 1, then on 2 + 2"):
+        s = await scale.scale_out(b, worker, stack, args.out, args.scale_cases, args.scale_actions, env)
+    return {"values": s.values, "notes": s.notes, "scale_out": s.details}
+
+
 async def run_phases(
-    args: argparse.Namespace, b: scenarios.Bench, worker: Any, stack: tuple[str, str, str, Path]
+    args: argparse.Namespace,
+    b: scenarios.Bench,
+    worker: Any,
+    stack: tuple[str, str, str, Path],
+    env: dict[str, str],
 ) -> dict[str, Any]:
     n = args.cases
     step = console.status("starting")
@@ -205,6 +233,8 @@ async def run_phases(
         replay_empty = await scenarios.replay_ms(empty_history, args.replays, **replay)
         replay_empty_cpu = (time.process_time() - cpu_s) * 1000 / args.replays
 
+    scaled = await run_scale(args, b, worker, stack, env) if service.available() else {}
+
     a, q, bu, bq, fl = ms(action), ms(query), ms(bare_update), ms(bare_query), ms(floor)
     values = {
         "open_rate": (args.empty / empty_s, n / open_s),
@@ -239,7 +269,8 @@ async def run_phases(
             "inbox_p50": (None, inbox["p50"]),
             "inbox_p99": (None, inbox["p99"]),
         }
-    notes = {
+    values |= scaled.get("values", {})
+    notes = scaled.get("notes", {}) | {
         "activities_escalation": f"{escalation.activities} activities, {escalation.transitions} transitions",
         "activities_village": f"{village.activities} activities, {village.transitions} transitions",
         "rss_open_cases": f"{n} open cases waiting on timers; after the baseline: {rss_baseline:.0f} MB",
@@ -278,6 +309,7 @@ async def run_phases(
             "per_empty_workflow": round(empty_cpu_ms, 2),
             "per_case_opened": round(case_cpu_ms, 2),
         },
+        **({"scale_out": scaled["scale_out"]} if scaled else {}),
     }
 
 
@@ -287,17 +319,23 @@ def main(argv: list[str] | None = None) -> int:
     results = asyncio.run(measure(args))
     out = args.out / "results.json"
     out.write_text(results.to_json() + "\n", encoding="utf-8")
-    kept = args.results or (None if args.quick else RESULTS / f"{results.started_at.date().isoformat()}.json")
+    dated = RESULTS / f"{results.started_at.date().isoformat()}.json"
+    kept = args.results or (None if args.quick or args.only else dated)
     if kept is not None:
         kept.parent.mkdir(parents=True, exist_ok=True)
         kept.write_text(results.to_json() + "\n", encoding="utf-8")
     Console(width=max(Console().width, 150)).print(table(results))
-    cpu = results.details["cpu_ms"]
+    cpu = results.details.get("cpu_ms", {})
     for what, key in (("an empty workflow", "per_empty_workflow"), ("a case opened", "per_case_opened")):
-        parts = " · ".join(f"{name} {ms:.1f}" for name, ms in cpu[key].items())
-        Console().print(f"CPU ms for {what}: {parts}")
+        parts = " · ".join(f"{name} {ms:.1f}" for name, ms in cpu.get(key, {}).items())
+        if parts:
+            Console().print(f"CPU ms for {what}: {parts}")
+    if "scale_out" in results.details:
+        Console(width=max(Console().width, 150)).print(scale.table(results.details["scale_out"]))
     console.print(f"wrote {out} ({results.seconds:.0f} s)")
-    if kept is not None:
+    if kept is not None and args.only:
+        console.print(f"wrote {kept} (the {args.only} part alone: not for bench.render)")
+    elif kept is not None:
         console.print(f"wrote {kept}: commit it, then `python -m bench.render {kept}` updates BENCHMARKS.md")
     return 0
 

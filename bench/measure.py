@@ -57,11 +57,32 @@ async def workflow_tasks_done(metrics_url: str, workflow_type: str) -> float:
     (the SDK's `workflow_task_execution_latency` histogram counts one per task); 0 without them."""
     if not metrics_url:
         return 0.0
+    counts = await task_counts(metrics_url, workflow_type)
+    return counts["workflow_tasks"]
+
+
+# the SDK's histograms that count one per task a worker completed
+TASK_HISTOGRAMS = {
+    "workflow_tasks": "workflow_task_execution_latency",
+    "activities": "activity_execution_latency",
+    "local_activities": "local_activity_execution_latency",
+}
+
+
+async def task_counts(metrics_url: str, workflow_type: str) -> dict[str, float]:
+    """Workflow tasks, activities and local activities of `workflow_type` a worker has completed
+    since it started, from its Prometheus metrics."""
     text = await asyncio.to_thread(_scrape, metrics_url)
-    return sum(
-        sample.value
-        for family in text_string_to_metric_families(text)
-        if "workflow_task_execution_latency" in family.name
-        for sample in family.samples
-        if sample.name.endswith("_count") and sample.labels.get("workflow_type") == workflow_type
-    )
+    counts = dict.fromkeys(TASK_HISTOGRAMS, 0.0)
+    for family in text_string_to_metric_families(text):
+        for what, histogram in TASK_HISTOGRAMS.items():
+            if histogram not in family.name or (
+                what != "local_activities" and "local_" + histogram in family.name
+            ):
+                continue
+            counts[what] += sum(
+                sample.value
+                for sample in family.samples
+                if sample.name.endswith("_count") and sample.labels.get("workflow_type") == workflow_type
+            )
+    return counts

@@ -122,6 +122,39 @@ FIGURES: list[tuple[str, str, str, str | None, Check | None]] = [
     ("cpu_per_case", "worker CPU per case opened (per empty workflow)", "ms", None, None),
     ("server_cpu_per_case", "Temporal server CPU per case opened (per empty workflow)", "ms", None, None),
     ("postgres_cpu_per_case", "PostgreSQL CPU per case opened (per empty workflow)", "ms", None, None),
+    (
+        "scale_rate",
+        "scale out: requests through the service per second, 2 workers + 2 services (1 + 1)",
+        "1/s",
+        None,
+        None,
+    ),
+    ("scale_open_p50", "scale out: opening `POST /cases`, 2 + 2 (1 + 1) p50", "ms", None, None),
+    ("scale_open_p99", "scale out: opening, 2 + 2 (1 + 1) p99", "ms", None, None),
+    ("scale_action_p50", "scale out: action over HTTP, 2 + 2 (1 + 1) p50", "ms", None, None),
+    ("scale_action_p99", "scale out: action over HTTP, 2 + 2 (1 + 1) p99", "ms", None, None),
+    ("scale_cpu_per_case", "scale out: CPU per case, every process, 2 + 2 (1 + 1)", "ms", None, None),
+    (
+        "scale_worker_share",
+        "scale out: the smaller worker's share of the workflow tasks (shares the load: each ≥ 30%)",
+        "share",
+        "≥ 0.30",
+        lambda e, r: e >= 0.3,
+    ),
+    (
+        "scale_service_share",
+        "scale out: the smaller service's share of the services' CPU",
+        "share",
+        None,
+        None,
+    ),
+    (
+        "scale_handled_once",
+        "scale out: each case and action recorded once, openings and actions resent (1 + 1)",
+        "share",
+        "= 1",
+        lambda e, r: e == 1,
+    ),
 ]
 FIGURE_KEYS = [key for key, *_ in FIGURES]
 

@@ -17,8 +17,9 @@ import subprocess
 import sys
 import time
 import uuid
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Iterable
 from contextlib import asynccontextmanager
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -36,11 +37,33 @@ def available() -> bool:
     return importlib.util.find_spec("api") is not None
 
 
+@dataclass(frozen=True)
+class ServiceProcess:
+    """A `python -m api` process and the base URL it answers on."""
+
+    url: str
+    process: subprocess.Popen[bytes]
+
+    @property
+    def pid(self) -> int:
+        return self.process.pid
+
+
 @asynccontextmanager
 async def api_process(
     address: str, database: str, task_queue: str, keys: Path, log: Path, secret: str
 ) -> AsyncIterator[str]:
     """`python -m api` on a free port; yields its base URL once it answers."""
+    async with service_process(address, database, task_queue, keys, log, secret) as api:
+        yield api.url
+
+
+@asynccontextmanager
+async def service_process(
+    address: str, database: str, task_queue: str, keys: Path, log: Path, secret: str
+) -> AsyncIterator[ServiceProcess]:
+    """`python -m api` on a free port, configured like a deployment; yielded once it answers.
+    Services started with the same `secret` accept each other's session tokens."""
     port = free_port()
     environment = subprocess_env(
         keys,
@@ -70,7 +93,7 @@ async def api_process(
                 if time.monotonic() > deadline:
                     raise RuntimeError(f"the service did not start in {API_START_S:.0f} s; see {log}")
                 await asyncio.sleep(0.2)
-        yield url
+        yield ServiceProcess(url, process)
     finally:
         if process.poll() is None:
             process.terminate()
@@ -78,6 +101,18 @@ async def api_process(
                 await asyncio.to_thread(process.wait, 30)
             except subprocess.TimeoutExpired:
                 process.kill()
+
+
+async def open_sessions(b: Bench, secret: str, people: Iterable[str]) -> dict[str, str]:
+    """A session token for each person, opened the way a login opens one (under `secret`)."""
+    from service.identity import Identity, LoginPolicy  # the service's own code: only when it is there
+
+    identity = Identity(b.engine, LoginPolicy(secret=secret), bench_fields())
+    tokens: dict[str, str] = {}
+    for person in dict.fromkeys(people):
+        async with b.engine.begin() as conn:
+            tokens[person] = (await identity.open_session(conn, person, datetime.now(UTC))).token
+    return tokens
 
 
 async def _timed(call: Any) -> tuple[float, Any]:
@@ -91,17 +126,10 @@ async def service_round_trips(
 ) -> dict[str, list[float]]:
     """ms of: `record_session` through the Temporal client and through HTTP (alternating, on the same
     accepted cases), a case page (GET /cases/{id}) and the case's committee inbox."""
-    from service.identity import Identity, LoginPolicy  # the service's own code: only when it is there
-
-    identity = Identity(b.engine, LoginPolicy(secret=secret), bench_fields())
     _, ids = await open_cases(b, cases)
     views: dict[str, CaseView] = {case_id: await accept(b, case_id) for case_id in ids}
-    tokens: dict[str, str] = {}
-    for view in views.values():
-        actor = b.county.actor(view.committee_id, b.rng)
-        if actor.id not in tokens:
-            async with b.engine.begin() as conn:
-                tokens[actor.id] = (await identity.open_session(conn, actor.id, datetime.now(UTC))).token
+    actors = [b.county.actor(view.committee_id, b.rng).id for view in views.values()]
+    tokens = await open_sessions(b, secret, actors)
     by_case = {case_id: _member_token(b, views[case_id], tokens) for case_id in ids}
     found: dict[str, list[float]] = {"client": [], "http": [], "case_page": [], "inbox": []}
     async with httpx.AsyncClient(base_url=url, timeout=30) as http:

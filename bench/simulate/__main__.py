@@ -1,10 +1,12 @@
 """`python -m bench.simulate --cases 10000`: a Lingling-sized county's year through the real engine.
 
 Generates the county (16 townships, 334 villages, 926 grids) into a database of its own, starts
-the time-skipping test server and worker process(es) like worker.py, lets disputes arrive over a
-year and simulated people act on them (bench/simulate/params.py has every rate, documented), then
-writes that year's performance report (tables, CSV, JSON) and funnel chart with the reports code,
-and a summary of the run (bench/out/simulate-<cases>/).
+the time-skipping test server (its clock moved to the day before `--start`, so the year and its
+tail lie in the years the policy's calendar covers: bench/simulate/clock.py) and worker
+process(es) like worker.py, lets disputes arrive over a year and simulated people act on them
+(bench/simulate/params.py has every rate, documented), then writes that year's performance
+report (tables, CSV, JSON) and funnel chart with the reports code, and a summary of the run
+(bench/out/simulate-<cases>/).
 """
 
 from __future__ import annotations
@@ -18,21 +20,30 @@ import time
 import uuid
 from collections.abc import Callable
 from contextlib import AsyncExitStack
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
 import psutil
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+from temporalio.client import Client
 from temporalio.testing import WorkflowEnvironment
 
 from bench.county import County, build_registry, write_registry
 from bench.profile import spy
 from bench.results import machine
+from bench.simulate.clock import (
+    CalendarGap,
+    check_covered,
+    check_server_clock,
+    default_start,
+    moved_test_server,
+    server_start,
+)
 from bench.simulate.driver import Shard, Simulation, Tally
 from bench.simulate.params import Params
-from bench.simulate.report import case_counts, transitions, write_report
+from bench.simulate.report import case_counts, histories, transitions, write_report
 from bench.stack import BIN, WorkerProcess, fresh_database, postgres, production_codec, worker_process
 from models.calendar import local_day
 from models.performance import days_period
@@ -40,6 +51,7 @@ from policies import load_policy
 from service.search_attributes import register
 
 OUT = Path(__file__).resolve().parents[1] / "out"
+HISTORY_SAMPLE = 50  # closed cases whose whole history is counted
 console = Console(stderr=True)
 
 
@@ -56,6 +68,13 @@ def parse(argv: list[str] | None = None) -> argparse.Namespace:
     p.add_argument("--servers", type=int, default=1, help="time-skipping servers, a group of townships each")
     p.add_argument("--max-cached", type=int, default=None, help="each worker's sticky cache (SDK: 1000)")
     p.add_argument("--policy", default="gaotai-4x7")
+    p.add_argument(
+        "--start",
+        type=date.fromisoformat,
+        default=None,
+        help="the first simulated day (default: 2 January of the first year the policy's calendar covers);"
+        " the year and its tail must lie in the calendar's years",
+    )
     p.add_argument("--database-url", default=os.environ.get("BENCH_DATABASE_URL"), help="a PostgreSQL server")
     p.add_argument("--out", type=Path, default=None, help="default: bench/out/simulate-<cases>")
     p.add_argument("--time-limit", type=float, default=None, help="stop after this many wall seconds")
@@ -105,6 +124,11 @@ def progress_bar(progress: Progress, sim: Simulation, cases: int) -> Callable[[d
     return on_tick
 
 
+def server_of(sim: Simulation) -> dict[str, Client]:
+    """The client of the server that ran each township's cases, by the township's place code."""
+    return {site.place.township: sim.shard_of[site.township].env.client for site in sim.county.sites}
+
+
 def process_stats(workers: list[WorkerProcess]) -> dict[str, Any]:
     server = [c for c in psutil.Process().children(recursive=True) if "temporal-test-server" in c.name()]
     return {
@@ -121,12 +145,18 @@ async def simulate(args: argparse.Namespace, out: Path) -> dict[str, Any]:
     county = County(registry)
     path = write_registry(out / "county", registry)
     policy = load_policy(args.policy)
+    start = args.start or default_start(policy.calendar)
+    check_covered(policy.calendar, start, params.days, params.drain_days)
     summary: dict[str, Any] = {
         "cases": args.cases,
+        "start": start.isoformat(),
+        "calendar": {"name": policy.calendar.name, "years": policy.calendar.years},
         "params": params.model_dump(mode="json"),
         "machine": machine(),
     }
     keys, converter = production_codec(out)
+    moment = server_start(start)
+    test_server = moved_test_server(BIN / "temporal-test-server", moment, out)
     with postgres(args.database_url, OUT) as server:
         db_url, engine = await fresh_database(server, path, prefix="sim")
         envs: list[WorkflowEnvironment] = []
@@ -135,9 +165,10 @@ async def simulate(args: argparse.Namespace, out: Path) -> dict[str, Any]:
                 envs.append(
                     await WorkflowEnvironment.start_time_skipping(
                         data_converter=converter,
-                        test_server_existing_path=str(BIN / "temporal-test-server"),
+                        test_server_existing_path=str(test_server),
                     )
                 )
+                check_server_clock(await envs[-1].get_current_time(), moment)
                 await register(envs[-1].client)
             extra = {"LOG_LEVEL": os.environ.get("LOG_LEVEL", "WARNING")}
             extra["WORKFLOW_SANDBOX"] = str(args.sandboxed).lower()
@@ -177,6 +208,7 @@ async def simulate(args: argparse.Namespace, out: Path) -> dict[str, Any]:
                 "opened": tally.opened,
                 "closed": tally.closed,
                 "stuck": tally.stuck,
+                "provisional_cases": len(tally.provisional),
                 "stopped_early": tally.stopped_early,
                 "reached": tally.reached.isoformat() if tally.reached else None,
                 "actions": dict(tally.actions),
@@ -192,6 +224,7 @@ async def simulate(args: argparse.Namespace, out: Path) -> dict[str, Any]:
                 ),
                 "database": await case_counts(engine),
                 "transitions": await transitions(engine),
+                "history_per_case": await histories(engine, server_of(sim), HISTORY_SAMPLE),
                 "settling": report.settling.model_dump(mode="json"),
             }
         finally:
@@ -206,7 +239,11 @@ def main(argv: list[str] | None = None) -> int:
     out = args.out or OUT / f"simulate-{args.cases}"
     out.mkdir(parents=True, exist_ok=True)
     started = datetime.now(UTC)
-    summary = asyncio.run(simulate(args, out))
+    try:
+        summary = asyncio.run(simulate(args, out))
+    except CalendarGap as err:
+        console.print(f"error: {err}")
+        return 2
     summary["started_at"] = started.isoformat(timespec="seconds")
     (out / "summary.json").write_text(
         json.dumps(summary, indent=2, ensure_ascii=False) + "\n", encoding="utf-8"
@@ -214,7 +251,9 @@ def main(argv: list[str] | None = None) -> int:
     s = summary
     console.print(
         f"{s['cases']} cases in {s['wall_seconds']:.0f} s ({s['cases_per_second']} cases/s):"
-        f" {s['actions_total']} actions, {s['closed']} closed, {s['stuck']} stuck; wrote {out}"
+        f" {s['actions_total']} actions, {s['closed']} closed, {s['stuck']} stuck,"
+        f" {s['provisional_cases']} shown a provisional deadline ({s['start']} on, calendar"
+        f" {s['calendar']['name']} {'/'.join(map(str, s['calendar']['years']))}); wrote {out}"
     )
     return 0
 

@@ -76,6 +76,7 @@ class Tally:
     act_s: float = 0.0
     reached: datetime | None = None
     stopped_early: bool = False
+    provisional: set[str] = field(default_factory=set)  # cases shown a deadline the calendar does not cover
 
 
 def arrivals(params: Params, county: County, policy: Policy, first_day: datetime, n: int) -> list[Arrival]:
@@ -270,6 +271,8 @@ class Simulation:
             else:
                 self._at(index, at + self.tick, Step(at + self.tick, CHECK, 0))
             return
+        if view.provisional:
+            self.tally.provisional.add(view.case_id)
         case.committee, case.parties = view.committee_id, [p["party_id"] for p in view.parties]
         case.idle_checks = 0 if view.version != case.version else case.idle_checks + 1
         case.version = view.version

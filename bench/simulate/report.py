@@ -7,7 +7,9 @@ from pathlib import Path
 from rich.console import Console
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncEngine
+from temporalio.client import Client
 
+from bench.scenarios import count_history
 from models.enums import Channel
 from models.performance import PerformanceReport, Period, ReportQuery
 from service.report_chart import draw_chart
@@ -55,3 +57,28 @@ async def transitions(engine: AsyncEngine) -> dict[str, int]:
         )
         stages, events, notifications = counts.one()
         return {"stages": stages, "case_events": events, "notifications": notifications}
+
+
+SAMPLE_SQL = text("SELECT case_id, township FROM cases WHERE status = 'closed' ORDER BY case_id LIMIT :n")
+
+
+async def histories(engine: AsyncEngine, client_of: dict[str, Client], n: int) -> dict[str, float]:
+    """A whole case's history, averaged over the first `n` closed cases: events, bytes (the
+    serialised events, payloads sealed), workflow tasks, updates and timers that fired.
+    `client_of` gives the client of the server that ran each township's cases (by place code)."""
+    async with engine.connect() as conn:
+        sample = (await conn.execute(SAMPLE_SQL, {"n": n})).all()
+    if not sample:
+        return {}
+    size = 0
+    counts = []
+    for case_id, township in sample:
+        handle = client_of[township].get_workflow_handle(case_id)
+        async for event in handle.fetch_history_events():
+            size += event.ByteSize()
+        counts.append(await count_history(handle))
+    per = {
+        key: round(sum(getattr(c, key) for c in counts) / len(counts), 1)
+        for key in ("events", "workflow_tasks", "updates", "timers_fired", "activities")
+    }
+    return {"cases": len(sample), **per, "bytes": round(size / len(sample))}
