@@ -141,7 +141,7 @@ class MediationCase(MediatorUpdates, CourtUpdates, StaffUpdates):
             case_id=state.case_id, effects=effects, parties=list(state.intake.parties) if opening else []
         )
         committee = await self._record(change, f"record stage {state.stage.no}: {state.status.value}")
-        if committee is not None:
+        if committee is not None and committee != self.state.stage.committee:
             self._state = rules.with_committee(self.state, committee)
         self._waiting_for = None
         changed = search_attributes.changes(self.state, workflow.info().typed_search_attributes)
