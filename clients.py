@@ -17,7 +17,7 @@ from temporalio.converter import DataConverter, DefaultFailureConverterWithEncod
 from temporalio.runtime import Runtime
 from temporalio.service import TLSConfig
 
-from crypto.codec import EncryptionCodec
+from crypto.codec import EncryptionCodec, SharedPydanticPayloadConverter
 from crypto.fields import FieldSealer
 from crypto.keys import KeyConfigError, key_ring
 from db.engine import redact
@@ -35,6 +35,7 @@ def data_converter(settings: Settings) -> DataConverter:
         return pydantic_data_converter
     return dataclasses.replace(
         pydantic_data_converter,
+        payload_converter_class=SharedPydanticPayloadConverter,
         payload_codec=EncryptionCodec(ring),
         # Failure messages and stack traces can quote a payload: encrypt them too.
         failure_converter_class=DefaultFailureConverterWithEncodedAttributes,

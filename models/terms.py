@@ -1,29 +1,14 @@
-"""Terms and the calendar they are counted on: which counting a case uses, which deadlines are
-provisional (in a year the case's calendar does not cover)."""
+"""Terms and the calendar they are counted on: which deadlines are provisional (in a year the
+case's calendar does not cover), when an action comes too late, how far a court's term reaches."""
 
 from __future__ import annotations
 
 from datetime import datetime
 
 from models.calendar import WorkingCalendar, cst_text
-from models.case import CaseInput, CaseState
+from models.case import CaseState
 from models.enums import Action
 from models.labels import ReportTerm, both
-from models.policy import Policy
-
-
-def _plain(policy: Policy) -> Policy:
-    calendar = policy.calendar.model_copy(update={"art85": False})
-    return policy.model_copy(update={"calendar": calendar})
-
-
-def counted_as_before(case: CaseInput) -> CaseInput:
-    """A case opened before Art. 85 counting (a term ending on a day off moving to the next working
-    day, reminders moving off days off) keeps counting as it did, so its history replays."""
-    resume = case.resume
-    if resume is not None:
-        resume = resume.model_copy(update={"policy": _plain(resume.policy)})
-    return case.model_copy(update={"policy": _plain(case.policy), "resume": resume})
 
 
 def provisional(deadline: datetime | None, calendar: WorkingCalendar) -> bool:
@@ -58,8 +43,8 @@ def too_late(state: CaseState, action: Action, now: datetime, moves_on: bool) ->
 
 
 def whole_referral(state: CaseState) -> bool:
-    """Whether a court referral's term and extensions are kept across transfers: for cases opened
-    since the terms patch (`ART85_COUNTING`, which also gives their calendar Art. 85 counting)."""
+    """Whether a court referral's term and extensions are kept across transfers: under Art. 85
+    counting (`calendar.art85`), which every case has."""
     return state.referral is not None and state.policy.calendar.art85
 
 

@@ -66,13 +66,6 @@ def pairs(state: CaseState) -> list[SearchAttributePair[Any]]:
     return values
 
 
-def updates(state: CaseState) -> list[SearchAttributeUpdate[Any]]:
-    result: list[SearchAttributeUpdate[Any]] = [pair.key.value_set(pair.value) for pair in pairs(state)]
-    if next_deadline(state) is None:
-        result.append(NEXT_DEADLINE.value_unset())
-    return result
-
-
 def changes(state: CaseState, current: TypedSearchAttributes) -> list[SearchAttributeUpdate[Any]]:
     """The updates that bring the workflow's attributes (`current`) to what `state` says: only
     those that differ, so a session or a visit upserts nothing."""

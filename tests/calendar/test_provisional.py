@@ -1,16 +1,12 @@
-"""Provisional deadlines (in a year the case's calendar does not cover) are marked where people look;
-cases opened before Art. 85 counting keep counting as they did."""
+"""Provisional deadlines (in a year the case's calendar does not cover) are marked where people look."""
 
 from __future__ import annotations
 
 from datetime import UTC, date, datetime
 
-from models import terms
-from models.calendar import Span, Unit, add_span
 from models.enums import CaseStatus
 from models.view import case_view, current_details
 from service.calendar_status import calendar_status, covered_days
-from tests.factories import case_input
 from tests.models.helpers import accept, cst, opened
 
 MON_DEC_28 = cst(date(2026, 12, 28), 10)
@@ -35,19 +31,6 @@ def test_a_closed_case_has_nothing_provisional() -> None:
     state, _ = accept(state, cst(date(2026, 12, 29), 9))
     closed = state.model_copy(update={"status": CaseStatus.CLOSED})
     assert case_view(closed).provisional == []
-
-
-def test_a_case_opened_before_art85_keeps_counting_as_it_did() -> None:
-    case = case_input(1)
-    before = terms.counted_as_before(case)
-    assert case.policy.calendar.art85 and not before.policy.calendar.art85
-    window = Span(amount=30, unit=Unit.CALENDAR_DAYS)
-    start = cst(date(2026, 9, 1), 15)
-    assert add_span(start, window, before.policy.calendar).date() == date(2026, 10, 1)
-    assert add_span(start, window, case.policy.calendar).date() == date(2026, 10, 8)
-    resumed = case.model_copy(update={"resume": opened()[0]})
-    assert terms.counted_as_before(resumed).resume is not None
-    assert not terms.counted_as_before(resumed).resume.policy.calendar.art85  # type: ignore[union-attr]
 
 
 def test_covered_days_and_the_status_the_worker_logs() -> None:

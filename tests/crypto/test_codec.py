@@ -8,10 +8,12 @@ from temporalio.contrib.pydantic import pydantic_data_converter
 from temporalio.converter import DefaultFailureConverterWithEncodedAttributes
 
 from clients import data_converter
-from crypto.codec import ENCODING, KEY_ID, DecryptionError
+from crypto.codec import ENCODING, KEY_ID, DecryptionError, SharedPydanticPayloadConverter
 from crypto.keys import KeyConfigError
+from models.view import case_view
 from tests.crypto.helpers import NEW_KEY, OLD_KEY, codec, encrypting_converter, leaks, settings
 from tests.factories import PARTIES, case_input
+from tests.models.helpers import opened
 
 CLEAR = Payload(metadata={"encoding": b"json/plain"}, data='{"name": "王秀英"}'.encode())
 
@@ -96,3 +98,16 @@ async def test_a_truncated_payload_is_rejected() -> None:
     (sealed,) = await ring.encode([CLEAR])
     with pytest.raises(DecryptionError, match="failed authentication"):
         await ring.decode([Payload(metadata=dict(sealed.metadata), data=sealed.data[:5])])
+
+
+def test_the_shared_payload_converter_builds_nothing_and_writes_the_stock_bytes() -> None:
+    """The SDK builds a payload converter for every activation: the shared one reuses its
+    converters (one type adapter cache for the process), and its payloads are the stock ones."""
+    first, second = SharedPydanticPayloadConverter(), SharedPydanticPayloadConverter()
+    assert all(a is b for a, b in zip(first.converters.values(), second.converters.values(), strict=True))
+    assert encrypting_converter(NEW_KEY).payload_converter_class is SharedPydanticPayloadConverter
+    stock = pydantic_data_converter.payload_converter
+    values = [case_input(906001), case_view(opened()[0]), None, "网格", 3]
+    payloads = first.to_payloads(values)
+    assert payloads == stock.to_payloads(values)
+    assert stock.from_payloads(payloads, [type(v) for v in values]) == values

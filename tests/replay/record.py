@@ -2,8 +2,9 @@
 
 Names, when given, record only those scenarios (each keeps its serial), leaving the others' files as they are.
 
-Histories of an older version of the code stay in their own folder (e.g. `v1-before-session-records`);
-new recordings go to `histories/<folder>` (default `current`).
+Recordings go to `histories/<folder>` (default `current`). Once a version is deployed, a change to
+the workflow first moves `current` to a folder named for that version, kept as long as its cases
+may run, and then records `current` again (README, "Changing the workflow while cases run").
 """
 
 from __future__ import annotations

@@ -262,5 +262,3 @@ SCENARIOS: dict[str, Scenario] = {
     "county_flagged": county_flagged,
     "court_ruling_extended": court_ruling_extended,
 }
-# recorded since Art. 85 counting and calendar amendments; the older folders predate them
-NEW_SCENARIOS = frozenset({"calendar_amended", "court_refused", "county_flagged", "court_ruling_extended"})
