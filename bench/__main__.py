@@ -6,7 +6,9 @@ payload codec, the outbox dispatcher, metrics on; the baseline workflows beside 
 same codec), then measures each baseline and engine figure in turn, prints the table with every
 target met or missed, and writes bench/out/results.json and (a full run)
 bench/results/<date>.json, the file BENCHMARKS.md quotes (`python -m bench.render FILE`).
-`--quick` is the small run the test suite uses.
+`--quick` is the small run the test suite uses. Last, a year of a Lingling-sized county's records
+in a database of its own and the supervisors' reads over it (bench/reports.py; `--only reports`:
+that part alone).
 """
 
 from __future__ import annotations
@@ -24,7 +26,7 @@ from typing import Any
 from rich.console import Console
 from temporalio.testing import WorkflowEnvironment
 
-from bench import scenarios, service
+from bench import reports, scenarios, service
 from bench.county import County, build_registry, write_registry
 from bench.measure import percentile
 from bench.profile import spy
@@ -69,6 +71,10 @@ def parse(argv: list[str] | None = None) -> argparse.Namespace:
         help="the results file to commit (default: bench/results/<date>.json; none for --quick)",
     )
     p.add_argument("--quick", action="store_true", help="small sizes: the smoke run of the test suite")
+    p.add_argument("--only", choices=["reports"], default=None, help="run only this part")
+    p.add_argument(
+        "--report-cases", type=int, default=reports.CASES, help="the county's cases of the year reported on"
+    )
     p.add_argument("--profile", action="store_true", help="record the worker with py-spy (out/worker.folded)")
     p.add_argument(
         "--sandboxed", action="store_true", help="workflows in the SDK sandbox (WORKFLOW_SANDBOX=true)"
@@ -77,6 +83,7 @@ def parse(argv: list[str] | None = None) -> argparse.Namespace:
     if args.quick:
         args.cases, args.empty, args.samples, args.latency_cases, args.replays = 60, 60, 20, 4, 5
         args.concurrency = min(args.concurrency, 20)
+        args.report_cases = min(args.report_cases, reports.QUICK_CASES)
     return args
 
 
@@ -85,6 +92,8 @@ def ms(values: list[float]) -> dict[str, float]:
 
 
 async def measure(args: argparse.Namespace) -> Results:
+    if args.only == "reports":
+        return await measure_reports(args)
     started, clock, host = datetime.now(UTC), time.perf_counter(), machine()
     registry = build_registry()
     path = write_registry(args.out / "county", registry)
@@ -116,6 +125,10 @@ async def measure(args: argparse.Namespace) -> Results:
         finally:
             await env.shutdown()
             await engine.dispose()
+        reported = await reports.measure(server, path, county, **report_sizes(args))
+        details["values"] |= reported.values
+        details["notes"] |= reported.notes
+        details["reports"] = reported.details
     values, notes = details.pop("values"), details.pop("notes")
     return Results(
         started_at=started,
@@ -140,9 +153,37 @@ async def measure(args: argparse.Namespace) -> Results:
             "payload_codec": "AES-256-GCM (crypto/codec.py), every client and worker of the run",
             "outbox_dispatcher": "on (log sender)",
             "metrics": "on (Prometheus)",
+            "report_cases": args.report_cases,
         },
         figures=figures(values, notes),
         details=details,
+    )
+
+
+def report_sizes(args: argparse.Namespace) -> dict[str, Any]:
+    return {"cases": args.report_cases, "runs": reports.QUICK_RUNS if args.quick else reports.RUNS}
+
+
+async def measure_reports(args: argparse.Namespace) -> Results:
+    """`--only reports`: the year of the county and the supervisors' reads, nothing else."""
+    started, clock, host = datetime.now(UTC), time.perf_counter(), machine()
+    registry = build_registry()
+    path = write_registry(args.out / "county", registry)
+    with postgres(args.database_url, OUT) as server:
+        reported = await reports.measure(server, path, County(registry), **report_sizes(args))
+    return Results(
+        started_at=started,
+        seconds=round(time.perf_counter() - clock, 1),
+        machine={**host, "load_average_at_end": [round(x, 2) for x in os.getloadavg()]},
+        settings={
+            "cases": args.report_cases,
+            "report_cases": args.report_cases,
+            "only": "reports",
+            "quick": args.quick,
+            "commit": source_commit(),
+        },
+        figures=figures(reported.values, reported.notes),
+        details={"reports": reported.details},
     )
 
 
@@ -287,13 +328,16 @@ def main(argv: list[str] | None = None) -> int:
     results = asyncio.run(measure(args))
     out = args.out / "results.json"
     out.write_text(results.to_json() + "\n", encoding="utf-8")
-    kept = args.results or (None if args.quick else RESULTS / f"{results.started_at.date().isoformat()}.json")
+    name = results.started_at.date().isoformat() + (f"-{args.only}" if args.only else "")
+    kept = args.results or (None if args.quick else RESULTS / f"{name}.json")
     if kept is not None:
         kept.parent.mkdir(parents=True, exist_ok=True)
         kept.write_text(results.to_json() + "\n", encoding="utf-8")
     Console(width=max(Console().width, 150)).print(table(results))
-    cpu = results.details["cpu_ms"]
+    cpu = results.details.get("cpu_ms", {})
     for what, key in (("an empty workflow", "per_empty_workflow"), ("a case opened", "per_case_opened")):
+        if key not in cpu:
+            continue
         parts = " · ".join(f"{name} {ms:.1f}" for name, ms in cpu[key].items())
         Console().print(f"CPU ms for {what}: {parts}")
     console.print(f"wrote {out} ({results.seconds:.0f} s)")

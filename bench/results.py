@@ -122,6 +122,28 @@ FIGURES: list[tuple[str, str, str, str | None, Check | None]] = [
     ("cpu_per_case", "worker CPU per case opened (per empty workflow)", "ms", None, None),
     ("server_cpu_per_case", "Temporal server CPU per case opened (per empty workflow)", "ms", None, None),
     ("postgres_cpu_per_case", "PostgreSQL CPU per case opened (per empty workflow)", "ms", None, None),
+    *(
+        (
+            f"report_{scope}_{stat}",
+            f"performance report for a year, {scope} (GET /reports/performance, JSON) {stat}",
+            "s",
+            "< 2 s",
+            lambda e, r: e < 2,
+        )
+        for scope in ("county", "township")
+        for stat in ("p50", "max")
+    ),
+    *(
+        (
+            f"digest_{scope}_{stat}",
+            f"supervisor's overdue list and counts, {scope} (GET /digest) {stat}",
+            "ms",
+            "< 300 ms",
+            lambda e, r: e < 300,
+        )
+        for scope in ("county", "township")
+        for stat in ("p50", "max")
+    ),
 ]
 FIGURE_KEYS = [key for key, *_ in FIGURES]
 
