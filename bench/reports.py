@@ -44,6 +44,7 @@ from bench.stack import bench_fields, drop_database, fresh_database, postgres
 from bench.year import POLICY, generate, year_period
 from crypto.fields import FieldSealer
 from db.migrate import upgrade_async
+from models.calendar import local_day
 from models.digest import STALLED_LOOKBACK, DigestScope
 from models.performance import ReportQuery
 from service.report_output import to_json
@@ -194,7 +195,8 @@ async def measure(
     township = f"{county.code}001"
     url, engine = await fresh_database(server, registry, "reports", before or "head")
     period = year_period(last_day).model_dump(mode="json")
-    details: dict[str, Any] = {"cases": cases, "seed": seed, "period": period, "runs": runs}
+    days = [local_day(year_period(last_day).start).isoformat(), last_day.isoformat()]
+    details: dict[str, Any] = {"cases": cases, "seed": seed, "days": days, "period": period, "runs": runs}
     try:
         console.log(f"reports: generating a year of {cases:,} cases")
         started = time.perf_counter()
@@ -233,7 +235,7 @@ def figures_of(found: dict[str, dict[str, float]], details: dict[str, Any]) -> M
         for stat, value in stats.items():
             values[f"{name}_{stat}"] = (None, value)
     runs, cases, sizes_ = details["runs"], details["cases"], details["sizes"]
-    span = f"{details['period']['start'][:10]} – {details['period']['end'][:10]}"
+    span = " – ".join(details["days"])
     notes = {}
     for scope in ("county", "township"):
         size = sizes_[scope]
