@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import literal_column, select
+from sqlalchemy import Select, literal, literal_column, select
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 from temporalio import activity
@@ -40,19 +40,28 @@ def _in_scope(scope: DigestScope) -> list[Any]:
     return where
 
 
-async def _open_cases(conn: AsyncConnection, scope: DigestScope) -> list[DigestCase]:
-    query = select(*(cases.c[c] for c in COLUMNS)).where(
-        *_in_scope(scope), cases.c.status != CaseStatus.CLOSED.value
+def open_cases_query(scope: DigestScope) -> Select[Any]:
+    # the status and the cause below are written into the SQL, not bound: the partial indexes on
+    # them (ix_cases_open, ix_stages_acceptance_timeout) then serve a generic plan too
+    return select(*(cases.c[c] for c in COLUMNS)).where(
+        *_in_scope(scope), cases.c.status != literal(CaseStatus.CLOSED.value, literal_execute=True)
     )
+
+
+def timed_out_query(scope: DigestScope, since: datetime) -> Select[Any]:
+    """Cases whose handoff was not accepted in time, escalated since `since`."""
+    timeout = literal(EscalationCause.ACCEPTANCE_TIMEOUT.value, literal_execute=True)
+    escalated = select(stages.c.case_id).where(stages.c.cause == timeout, stages.c.ended_at >= since)
+    return select(*(cases.c[c] for c in COLUMNS)).where(*_in_scope(scope), cases.c.case_id.in_(escalated))
+
+
+async def _open_cases(conn: AsyncConnection, scope: DigestScope) -> list[DigestCase]:
+    query = open_cases_query(scope)
     return [DigestCase.model_validate(dict(r)) for r in (await conn.execute(query)).mappings()]
 
 
 async def _timed_out(conn: AsyncConnection, scope: DigestScope, since: datetime) -> list[DigestCase]:
-    """Cases whose handoff was not accepted in time, escalated since `since`."""
-    escalated = select(stages.c.case_id).where(
-        stages.c.cause == EscalationCause.ACCEPTANCE_TIMEOUT.value, stages.c.ended_at >= since
-    )
-    query = select(*(cases.c[c] for c in COLUMNS)).where(*_in_scope(scope), cases.c.case_id.in_(escalated))
+    query = timed_out_query(scope, since)
     return [DigestCase.model_validate(dict(r)) for r in (await conn.execute(query)).mappings()]
 
 

@@ -7,7 +7,9 @@ same codec), then measures each baseline and engine figure in turn and the scale
 (bench/scale.py: a second worker and two services on the same task queue), prints the table with
 every target met or missed, and writes bench/out/results.json and (a full run)
 bench/results/<date>.json, the file BENCHMARKS.md quotes (`python -m bench.render FILE`).
-`--quick` is the small run the test suite uses; `--only scale` runs the scale-out part alone.
+`--quick` is the small run the test suite uses; `--only scale` runs the scale-out part alone. Last,
+a year of a Lingling-sized county's records in a database of its own and the supervisors' reads
+over it (bench/reports.py; `--only reports`: that part alone).
 """
 
 from __future__ import annotations
@@ -18,14 +20,14 @@ import os
 import sys
 import time
 import uuid
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
 from rich.console import Console
 from temporalio.testing import WorkflowEnvironment
 
-from bench import scale, scenarios, service
+from bench import reports, scale, scenarios, service
 from bench.county import County, build_registry, write_registry
 from bench.measure import percentile
 from bench.profile import spy
@@ -61,7 +63,6 @@ def parse(argv: list[str] | None = None) -> argparse.Namespace:
     p.add_argument("--replays", type=int, default=50, help="replays timed")
     p.add_argument("--scale-cases", type=int, default=400, help="cases driven on each scale-out set-up")
     p.add_argument("--scale-actions", type=int, default=3, help="actions per case there (accept, sessions)")
-    p.add_argument("--only", choices=["scale"], default=None, help="run only this part (no results file)")
     p.add_argument("--policy", default="gaotai-4x7")
     p.add_argument("--max-cached", type=int, default=None, help="the worker's sticky cache (SDK: 1000)")
     p.add_argument("--database-url", default=os.environ.get("BENCH_DATABASE_URL"), help="a PostgreSQL server")
@@ -73,6 +74,15 @@ def parse(argv: list[str] | None = None) -> argparse.Namespace:
         help="the results file to commit (default: bench/results/<date>.json; none for --quick)",
     )
     p.add_argument("--quick", action="store_true", help="small sizes: the smoke run of the test suite")
+    p.add_argument(
+        "--only",
+        choices=["scale", "reports"],
+        default=None,
+        help="run only this part (results: <date>-<part>.json)",
+    )
+    p.add_argument(
+        "--report-cases", type=int, default=reports.CASES, help="the county's cases of the year reported on"
+    )
     p.add_argument("--profile", action="store_true", help="record the worker with py-spy (out/worker.folded)")
     p.add_argument(
         "--sandboxed", action="store_true", help="workflows in the SDK sandbox (WORKFLOW_SANDBOX=true)"
@@ -81,6 +91,7 @@ def parse(argv: list[str] | None = None) -> argparse.Namespace:
     if args.quick:
         args.cases, args.empty, args.samples, args.latency_cases, args.replays = 60, 60, 20, 4, 5
         args.concurrency, args.scale_cases = min(args.concurrency, 20), 20
+        args.report_cases = min(args.report_cases, reports.QUICK_CASES)
     return args
 
 
@@ -89,6 +100,8 @@ def ms(values: list[float]) -> dict[str, float]:
 
 
 async def measure(args: argparse.Namespace) -> Results:
+    if args.only == "reports":
+        return await measure_reports(args)
     started, clock, host = datetime.now(UTC), time.perf_counter(), machine()
     registry = build_registry()
     path = write_registry(args.out / "county", registry)
@@ -101,6 +114,7 @@ async def measure(args: argparse.Namespace) -> Results:
         env = await WorkflowEnvironment.start_local(
             data_converter=converter,
             dev_server_existing_path=str(BIN / "temporal"),
+            dev_server_startup_timeout=timedelta(seconds=60),  # a loaded machine is slow to start it
             search_attributes=ALL,
         )
         try:
@@ -124,6 +138,11 @@ async def measure(args: argparse.Namespace) -> Results:
         finally:
             await env.shutdown()
             await engine.dispose()
+        if args.only is None:
+            reported = await reports.measure(server, path, county, **report_sizes(args))
+            details["values"] |= reported.values
+            details["notes"] |= reported.notes
+            details["reports"] = reported.details
     values, notes = details.pop("values"), details.pop("notes")
     return Results(
         started_at=started,
@@ -151,6 +170,7 @@ async def measure(args: argparse.Namespace) -> Results:
             "payload_codec": "AES-256-GCM (crypto/codec.py), every client and worker of the run",
             "outbox_dispatcher": "on (log sender)",
             "metrics": "on (Prometheus)",
+            "report_cases": args.report_cases,
         },
         figures=figures(values, notes),
         details=details,
@@ -168,6 +188,33 @@ async def run_scale(
     with console.status(f"scale out: {args.scale_cases} cases on 1 + 1, then on 2 + 2"):
         s = await scale.scale_out(b, worker, stack, args.out, args.scale_cases, args.scale_actions, env)
     return {"values": s.values, "notes": s.notes, "scale_out": s.details}
+
+
+def report_sizes(args: argparse.Namespace) -> dict[str, Any]:
+    return {"cases": args.report_cases, "runs": reports.QUICK_RUNS if args.quick else reports.RUNS}
+
+
+async def measure_reports(args: argparse.Namespace) -> Results:
+    """`--only reports`: the year of the county and the supervisors' reads, nothing else."""
+    started, clock, host = datetime.now(UTC), time.perf_counter(), machine()
+    registry = build_registry()
+    path = write_registry(args.out / "county", registry)
+    with postgres(args.database_url, OUT) as server:
+        reported = await reports.measure(server, path, County(registry), **report_sizes(args))
+    return Results(
+        started_at=started,
+        seconds=round(time.perf_counter() - clock, 1),
+        machine={**host, "load_average_at_end": [round(x, 2) for x in os.getloadavg()]},
+        settings={
+            "cases": args.report_cases,
+            "report_cases": args.report_cases,
+            "only": "reports",
+            "quick": args.quick,
+            "commit": source_commit(),
+        },
+        figures=figures(reported.values, reported.notes),
+        details={"reports": reported.details},
+    )
 
 
 async def run_phases(
@@ -319,8 +366,8 @@ def main(argv: list[str] | None = None) -> int:
     results = asyncio.run(measure(args))
     out = args.out / "results.json"
     out.write_text(results.to_json() + "\n", encoding="utf-8")
-    dated = RESULTS / f"{results.started_at.date().isoformat()}.json"
-    kept = args.results or (None if args.quick or args.only else dated)
+    name = results.started_at.date().isoformat() + (f"-{args.only}" if args.only else "")
+    kept = args.results or (None if args.quick else RESULTS / f"{name}.json")
     if kept is not None:
         kept.parent.mkdir(parents=True, exist_ok=True)
         kept.write_text(results.to_json() + "\n", encoding="utf-8")

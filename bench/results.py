@@ -155,6 +155,28 @@ FIGURES: list[tuple[str, str, str, str | None, Check | None]] = [
         "= 1",
         lambda e, r: e == 1,
     ),
+    *(
+        (
+            f"report_{scope}_{stat}",
+            f"performance report for a year, {scope} (GET /reports/performance, JSON) {stat}",
+            "s",
+            "< 2 s",
+            lambda e, r: e < 2,
+        )
+        for scope in ("county", "township")
+        for stat in ("p50", "max")
+    ),
+    *(
+        (
+            f"digest_{scope}_{stat}",
+            f"supervisor's overdue list and counts, {scope} (GET /digest) {stat}",
+            "ms",
+            "< 300 ms",
+            lambda e, r: e < 300,
+        )
+        for scope in ("county", "township")
+        for stat in ("p50", "max")
+    ),
 ]
 FIGURE_KEYS = [key for key, *_ in FIGURES]
 

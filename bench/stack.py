@@ -91,9 +91,11 @@ def database_url(server_url: str, name: str) -> str:
     return urlunsplit(parts._replace(path=f"/{name}"))
 
 
-async def fresh_database(server_url: str, registry: Path, prefix: str = "bench") -> tuple[str, AsyncEngine]:
-    """A new database on the server, migrated, with the county's `registry` files checked and
-    loaded, and the floor's table: case numbers start at 1."""
+async def fresh_database(
+    server_url: str, registry: Path, prefix: str = "bench", revision: str = "head"
+) -> tuple[str, AsyncEngine]:
+    """A new database on the server, migrated (to `revision`), with the county's `registry` files
+    checked and loaded, and the floor's table: case numbers start at 1."""
     name = f"{prefix}_{uuid.uuid4().hex[:8]}"
     admin = make_engine(server_url, pool_size=1)
     try:
@@ -103,12 +105,24 @@ async def fresh_database(server_url: str, registry: Path, prefix: str = "bench")
     finally:
         await admin.dispose()
     url = database_url(server_url, name)
-    await upgrade_async(url)
+    await upgrade_async(url, revision)
     engine = make_engine(url, pool_size=4)
     await load_county(engine, registry, loaded_by="bench")
     async with engine.begin() as conn:
         await conn.execute(text(CREATE_FLOOR))
     return url, engine
+
+
+async def drop_database(server_url: str, url: str) -> None:
+    """Drop a database made by `fresh_database` (connections to it closed first)."""
+    name = urlsplit(url).path.lstrip("/")
+    admin = make_engine(server_url, pool_size=1)
+    try:
+        async with admin.connect() as conn:
+            await conn.execution_options(isolation_level="AUTOCOMMIT")
+            await conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+    finally:
+        await admin.dispose()
 
 
 def free_port() -> int:

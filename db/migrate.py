@@ -18,6 +18,6 @@ def upgrade(url: str, revision: str = "head") -> None:
     command.upgrade(config, revision)
 
 
-async def upgrade_async(url: str) -> None:
+async def upgrade_async(url: str, revision: str = "head") -> None:
     """Migrations from async code: alembic's env runs its own event loop, so use a thread."""
-    await asyncio.to_thread(upgrade, url)
+    await asyncio.to_thread(upgrade, url, revision)

@@ -137,6 +137,8 @@ cases = Table(
     Column("erasure", String(24), nullable=True),
     Index("ix_cases_place", "county", "township", "village"),
     Index("ix_cases_committee_status", "committee_id", "status"),
+    # the digest's open cases of a township or county (migration 0010)
+    Index("ix_cases_open", "county", "township", postgresql_where=text("status <> 'closed'")),
 )
 
 stages = Table(
@@ -158,6 +160,8 @@ stages = Table(
     Column("ended_at", DateTime(timezone=True), nullable=True),
     Column("version", Integer, nullable=False),
     Index("ix_stages_committee", "committee_id"),
+    # the digest's handoffs not accepted in time, escalated in the last days (migration 0010)
+    Index("ix_stages_acceptance_timeout", "ended_at", postgresql_where=text("cause = 'acceptance_timeout'")),
 )
 
 # name, id_number and phone are sealed (crypto/fields.py); id_hash, a keyed HMAC of the ID

@@ -25,6 +25,9 @@ import math
 from collections import Counter
 from collections.abc import Iterable, Mapping, Sequence
 from datetime import date, datetime, timedelta
+from enum import StrEnum
+from operator import attrgetter
+from typing import Any, NamedTuple
 
 from pydantic import AwareDatetime, BaseModel, ConfigDict, model_validator
 
@@ -113,6 +116,60 @@ class StageFact(BaseModel):
     ended_at: datetime | None = None
 
 
+class CaseRow(NamedTuple):
+    """A CaseFact as the SQL path reads it: the same fields, typed by the database's schema and not
+    validated again (a county's year is 100,000 cases, and as many models would cost seconds)."""
+
+    case_id: str
+    channel: str
+    county: str
+    township: str
+    village: str
+    grid: str
+    closed_at: datetime | None
+    closure_reason: ClosureReason | None
+
+    @classmethod
+    def of(cls, values: Sequence[Any]) -> CaseRow:
+        """From the column values in the fields' order, the enumeration's value as stored."""
+        case_id, channel, county, township, village, grid, closed_at, reason = values
+        return cls(case_id, channel, county, township, village, grid, closed_at, _CLOSURES[reason])
+
+
+class StageRow(NamedTuple):
+    """A StageFact as the SQL path reads it (see CaseRow)."""
+
+    case_id: str
+    stage_no: int
+    committee_id: str
+    level: Level
+    outcome: Outcome | None
+    cause: EscalationCause | None
+    started_at: datetime
+    accepted_at: datetime | None
+    deadline: datetime
+    overdue: bool
+    ended_at: datetime | None
+
+    @classmethod
+    def of(cls, values: Sequence[Any]) -> StageRow:
+        """From the column values in the fields' order, the enumerations' values as stored."""
+        case_id, stage_no, committee_id, level, outcome, cause, *times = values
+        return cls(
+            case_id, stage_no, committee_id, _LEVELS[level], _OUTCOMES[outcome], _CAUSES[cause], *times
+        )
+
+
+def _by_value(kind: type[StrEnum]) -> dict[str | None, Any]:
+    return {None: None} | {member.value: member for member in kind}
+
+
+_LEVELS, _OUTCOMES = _by_value(Level), _by_value(Outcome)
+_CAUSES, _CLOSURES = _by_value(EscalationCause), _by_value(ClosureReason)
+Case = CaseFact | CaseRow
+Stage = StageFact | StageRow
+
+
 class LevelSettling(BaseModel):
     level: Level
     reached: int
@@ -181,28 +238,28 @@ def _round(value: float | None, digits: int = 2) -> float | None:
     return None if value is None else round(value, digits)
 
 
-def in_scope(case: CaseFact, query: ReportQuery) -> bool:
+def in_scope(case: Case, query: ReportQuery) -> bool:
     place = getattr(case, place_field(query.place)) == query.place
     return place and (query.channel is None or case.channel == query.channel)
 
 
-def stage_in_period(stage: StageFact, period: Period) -> bool:
+def stage_in_period(stage: Stage, period: Period) -> bool:
     if stage.ended_at is not None:
         return stage.ended_at in period
     return stage.started_at < period.end
 
 
-def past_deadline(stage: StageFact) -> bool:
+def past_deadline(stage: Stage) -> bool:
     late = stage.ended_at is not None and stage.ended_at > stage.deadline
     return stage.overdue or stage.cause in TIMEOUTS or late
 
 
-def settling(cases: Iterable[CaseFact], stages: Iterable[StageFact], period: Period) -> Settling:
+def settling(cases: Iterable[Case], stages: Iterable[Stage], period: Period) -> Settling:
     closed = {c.case_id: c for c in cases if c.closed_at is not None and c.closed_at in period}
     reached: dict[Level, set[str]] = {level: set() for level in LEVEL_ORDER}
     agreed: dict[Level, int] = dict.fromkeys(LEVEL_ORDER, 0)
     settled_at: dict[str, Level] = {}
-    for stage in sorted(stages, key=lambda s: (s.case_id, s.stage_no)):  # a later agreement wins
+    for stage in sorted(stages, key=attrgetter("case_id", "stage_no")):  # a later agreement wins
         agreement = stage.outcome is Outcome.AGREEMENT
         if agreement and stage.ended_at is not None and stage.ended_at in period:
             agreed[stage.level] += 1
@@ -226,30 +283,41 @@ def settling(cases: Iterable[CaseFact], stages: Iterable[StageFact], period: Per
 
 
 def committee_outcomes(
-    stages: Iterable[StageFact], names: Mapping[str, tuple[str, str]]
+    stages: Sequence[Stage], names: Mapping[str, tuple[str, str]]
 ) -> list[CommitteeOutcomes]:
-    rows: dict[str, CommitteeOutcomes] = {}
-    for stage in stages:
-        name, name_en = names.get(stage.committee_id, (stage.committee_id, stage.committee_id))
-        row = rows.setdefault(
-            stage.committee_id,
+    counted = Counter(map(attrgetter("committee_id", "outcome"), stages))
+    late = Counter(s.committee_id for s in stages if past_deadline(s))
+    levels = dict(map(attrgetter("committee_id", "level"), reversed(stages)))  # of its first stage
+    rows = []
+    for committee, level in levels.items():
+        name, name_en = names.get(committee, (committee, committee))
+        outcomes = {o.value: counted[committee, o] for o in Outcome} | {OPEN: counted[committee, None]}
+        rows.append(
             CommitteeOutcomes(
-                committee_id=stage.committee_id,
+                committee_id=committee,
                 name=name,
                 name_en=name_en,
-                level=stage.level,
-                outcomes=dict.fromkeys([*(o.value for o in Outcome), OPEN], 0),
-                past_deadline=0,
-            ),
+                level=level,
+                outcomes=outcomes,
+                past_deadline=late[committee],
+            )
         )
-        row.outcomes[stage.outcome.value if stage.outcome else OPEN] += 1
-        row.past_deadline += past_deadline(stage)
-    return sorted(rows.values(), key=lambda r: (LEVEL_ORDER.index(r.level), r.committee_id))
+    return sorted(rows, key=lambda r: (LEVEL_ORDER.index(r.level), r.committee_id))
 
 
-def durations(stages: Sequence[StageFact], level: str) -> Durations:
-    ended = [_days(s.started_at, s.ended_at) for s in stages if s.ended_at is not None]
-    accepted = [_days(s.started_at, s.accepted_at) for s in stages if s.accepted_at is not None]
+def _spans(stages: Iterable[Stage]) -> tuple[list[float], list[float]]:
+    """Days from handoff to outcome of the stages that ended, and to acceptance of those accepted."""
+    ended, accepted = [], []
+    for s in stages:
+        if s.ended_at is not None:
+            ended.append(_days(s.started_at, s.ended_at))
+        if s.accepted_at is not None:
+            accepted.append(_days(s.started_at, s.accepted_at))
+    return ended, accepted
+
+
+def _durations(level: str, ended: list[float], accepted: list[float]) -> Durations:
+    ended, accepted = sorted(ended), sorted(accepted)  # each percentile then sorts a sorted list
     return Durations(
         level=level,
         stages=len(ended),
@@ -261,7 +329,11 @@ def durations(stages: Sequence[StageFact], level: str) -> Durations:
     )
 
 
-def handed_up(stage: StageFact) -> bool:
+def durations(stages: Sequence[Stage], level: str) -> Durations:
+    return _durations(level, *_spans(stages))
+
+
+def handed_up(stage: Stage) -> bool:
     """Whether the stage passed its case up: escalated (by timeout or decision), or failed below
     the top, which the engine records as outcome `failed` with cause `failure` before the handoff."""
     return stage.outcome is Outcome.ESCALATED or (
@@ -269,39 +341,58 @@ def handed_up(stage: StageFact) -> bool:
     )
 
 
-def escalations(stages: Sequence[StageFact], level: str) -> Escalations:
-    escalated = [s for s in stages if handed_up(s)]
+def escalations(stages: Iterable[Stage], level: str) -> Escalations:
+    causes = Counter(s.cause for s in stages if handed_up(s))
     return Escalations(
         level=level,
-        by_timeout=sum(s.cause in TIMEOUTS for s in escalated),
-        by_decision=sum(s.cause in DECISIONS for s in escalated),
-        by_failure=sum(s.cause is EscalationCause.FAILURE for s in escalated),
+        by_timeout=sum(causes[c] for c in TIMEOUTS),
+        by_decision=sum(causes[c] for c in DECISIONS),
+        by_failure=causes[EscalationCause.FAILURE],
     )
 
 
-def by_level(stages: Sequence[StageFact]) -> list[tuple[str, list[StageFact]]]:
-    """Stages grouped per level, then all of them: the rows of the per-level tables."""
-    groups = [(lv.value, [s for s in stages if s.level is lv]) for lv in LEVEL_ORDER]
-    return [*groups, (ALL, list(stages))]
+def by_level(stages: Iterable[Stage]) -> list[tuple[Level, list[Stage]]]:
+    """Stages grouped per level, in the ladder's order."""
+    groups: dict[Level, list[Stage]] = {lv: [] for lv in LEVEL_ORDER}
+    for stage in stages:
+        groups[stage.level].append(stage)
+    return list(groups.items())
 
 
 def build_report(
     query: ReportQuery,
-    cases: Iterable[CaseFact],
-    stages: Iterable[StageFact],
+    cases: Iterable[Case],
+    stages: Iterable[Stage],
     names: Mapping[str, tuple[str, str]] | None = None,
 ) -> PerformanceReport:
-    """The report for `query`; rows outside its place, channel or period are left out here."""
+    """The report for `query`; rows outside its place, channel or period are left out here.
+    The per-level tables end with a row of all levels: the sums of theirs, and the percentiles
+    of all their stages together."""
     scoped = [c for c in cases if in_scope(c, query)]
     ids = {c.case_id for c in scoped}
     mine = [s for s in stages if s.case_id in ids]
     current = [s for s in mine if stage_in_period(s, query.period)]
     groups = by_level(current)
+    spans = [_spans(group) for _, group in groups]
+    every = ([d for ended, _ in spans for d in ended], [d for _, accepted in spans for d in accepted])
+    escalated = [escalations(group, level.value) for level, group in groups]
+    committees = committee_outcomes(current, names or {})
     return PerformanceReport(
         query=query,
         settling=settling(scoped, mine, query.period),
-        committees=committee_outcomes(current, names or {}),
-        durations=[durations(group, level) for level, group in groups],
-        escalations=[escalations(group, level) for level, group in groups],
-        past_deadline=sum(past_deadline(s) for s in current),
+        committees=committees,
+        durations=[
+            *(_durations(level.value, *span) for (level, _), span in zip(groups, spans, strict=True)),
+            _durations(ALL, *every),
+        ],
+        escalations=[
+            *escalated,
+            Escalations(
+                level=ALL,
+                by_timeout=sum(e.by_timeout for e in escalated),
+                by_decision=sum(e.by_decision for e in escalated),
+                by_failure=sum(e.by_failure for e in escalated),
+            ),
+        ],
+        past_deadline=sum(c.past_deadline for c in committees),
     )

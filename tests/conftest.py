@@ -9,6 +9,7 @@ import sys
 import tempfile
 import uuid
 from collections.abc import AsyncIterator, Iterator
+from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
@@ -71,6 +72,7 @@ async def env() -> AsyncIterator[WorkflowEnvironment]:
     environment = await WorkflowEnvironment.start_time_skipping(
         data_converter=pydantic_data_converter,
         test_server_existing_path=str(BIN / "temporal-test-server"),
+        test_server_startup_timeout=timedelta(seconds=60),  # a loaded machine is slow to start it
         interceptors=[_RememberStarts()],
     )
     await register(environment.client)

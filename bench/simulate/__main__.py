@@ -166,6 +166,9 @@ async def simulate(args: argparse.Namespace, out: Path) -> dict[str, Any]:
                     await WorkflowEnvironment.start_time_skipping(
                         data_converter=converter,
                         test_server_existing_path=str(test_server),
+                        test_server_startup_timeout=timedelta(
+                            seconds=60
+                        ),  # a loaded machine is slow to start it
                     )
                 )
                 check_server_clock(await envs[-1].get_current_time(), moment)

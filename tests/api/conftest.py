@@ -6,7 +6,7 @@ from __future__ import annotations
 import secrets
 import uuid
 from collections.abc import AsyncIterator
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
 import httpx
 import pytest_asyncio
@@ -36,6 +36,7 @@ async def door_temporal() -> AsyncIterator[WorkflowEnvironment]:
     environment = await WorkflowEnvironment.start_local(
         data_converter=pydantic_data_converter,
         dev_server_existing_path=str(BIN / "temporal"),
+        dev_server_startup_timeout=timedelta(seconds=60),  # a loaded machine is slow to start it
         search_attributes=ALL,
     )
     yield environment

@@ -9,6 +9,7 @@ import re
 import socket
 import uuid
 from collections.abc import AsyncIterator
+from datetime import timedelta
 from pathlib import Path
 
 import pytest_asyncio
@@ -57,6 +58,7 @@ async def pages_temporal() -> AsyncIterator[WorkflowEnvironment]:
     environment = await WorkflowEnvironment.start_local(
         data_converter=pydantic_data_converter,
         dev_server_existing_path=str(BIN / "temporal"),
+        dev_server_startup_timeout=timedelta(seconds=60),  # a loaded machine is slow to start it
         search_attributes=ALL,
     )
     yield environment

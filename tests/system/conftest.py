@@ -9,6 +9,7 @@ import sys
 import uuid
 from collections.abc import AsyncIterator, Iterator
 from dataclasses import dataclass
+from datetime import timedelta
 from pathlib import Path
 
 import pytest
@@ -39,6 +40,7 @@ async def dev_server() -> AsyncIterator[WorkflowEnvironment]:
     env = await WorkflowEnvironment.start_local(
         data_converter=encrypting_converter(FIELD_KEY),  # as the worker and CLI processes encrypt
         dev_server_existing_path=str(BIN / "temporal"),
+        dev_server_startup_timeout=timedelta(seconds=60),  # a loaded machine is slow to start it
         search_attributes=ALL,
     )
     yield env
