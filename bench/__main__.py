@@ -316,6 +316,13 @@ async def run_phases(
             "inbox_p50": (None, inbox["p50"]),
             "inbox_p99": (None, inbox["p99"]),
         }
+        overdue, counts = ms(through["overdue_list"]), ms(through["county_counts"])
+        values |= {
+            "overdue_list_p50": (None, overdue["p50"]),
+            "overdue_list_p99": (None, overdue["p99"]),
+            "county_counts_p50": (None, counts["p50"]),
+            "county_counts_p99": (None, counts["p99"]),
+        }
     values |= scaled.get("values", {})
     notes = scaled.get("notes", {}) | {
         "activities_escalation": f"{escalation.activities} activities, {escalation.transitions} transitions",

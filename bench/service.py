@@ -115,6 +115,10 @@ async def open_sessions(b: Bench, secret: str, people: Iterable[str]) -> dict[st
     return tokens
 
 
+# the county's supervisor of the synthetic county (bench/county.py `directory`): scope the county
+COUNTY_SUPERVISOR = "SV-0001"
+
+
 async def _timed(call: Any) -> tuple[float, Any]:
     start = time.perf_counter()
     result = await call
@@ -129,9 +133,17 @@ async def service_round_trips(
     _, ids = await open_cases(b, cases)
     views: dict[str, CaseView] = {case_id: await accept(b, case_id) for case_id in ids}
     actors = [b.county.actor(view.committee_id, b.rng).id for view in views.values()]
-    tokens = await open_sessions(b, secret, actors)
+    tokens = await open_sessions(b, secret, [*actors, COUNTY_SUPERVISOR])
     by_case = {case_id: _member_token(b, views[case_id], tokens) for case_id in ids}
-    found: dict[str, list[float]] = {"client": [], "http": [], "case_page": [], "inbox": []}
+    found: dict[str, list[float]] = {
+        "client": [],
+        "http": [],
+        "case_page": [],
+        "inbox": [],
+        "overdue_list": [],
+        "county_counts": [],
+    }
+    county = b.county.code
     async with httpx.AsyncClient(base_url=url, timeout=30) as http:
 
         async def over_http(case_id: str, note: str) -> None:
@@ -144,8 +156,9 @@ async def service_round_trips(
                     f"record_session through the service: {answer.status_code} {answer.text[:300]}"
                 )
 
-        async def get(path: str, case_id: str) -> None:
-            answer = await http.get(path, headers={"Authorization": f"Bearer {by_case[case_id]}"})
+        async def get(path: str, case_id: str, params: dict[str, Any] | None = None) -> None:
+            token = tokens[COUNTY_SUPERVISOR] if params is not None else by_case[case_id]
+            answer = await http.get(path, params=params, headers={"Authorization": f"Bearer {token}"})
             if answer.status_code != 200:
                 raise RuntimeError(f"GET {path}: {answer.status_code} {answer.text[:300]}")
 
@@ -163,6 +176,11 @@ async def service_round_trips(
             found["inbox"].append(
                 (await _timed(get(f"/committees/{views[case_id].committee_id}/inbox", case_id)))[0]
             )
+            overdue = {"county": county, "overdue": "true", "page_size": 50}
+            found["overdue_list"].append((await _timed(get("/cases", case_id, overdue)))[0])
+            counted = _timed(get("/cases/count", case_id, {"county": county}))
+            overdue_counted = _timed(get("/cases/count", case_id, {"county": county, "overdue": "true"}))
+            found["county_counts"].append((await counted)[0] + (await overdue_counted)[0])
     return found
 
 

@@ -1,0 +1,1 @@
+"""The `mediation` command's subcommands, by concern (cases, actions, supervision, operations, ...)."""

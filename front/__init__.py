@@ -1,3 +1,4 @@
-"""What the front door's two faces share, the JSON API (api/) and the pages (web/): the Services a
-deployment runs on, the one authentication dependency with its session cookie, and the status code
-of every refusal. Both import it; it imports neither."""
+"""What the JSON API (api/) and the pages (web/) share: services, the login dependency, refusals.
+
+The Services a deployment runs on, the one authentication dependency with its session cookie,
+and the status code of every refusal. Both import it; it imports neither."""

@@ -1,0 +1,1 @@
+"""Alembic revisions of the engine's PostgreSQL schema (`versions/`), applied by `db.migrate`."""

@@ -1,0 +1,1 @@
+"""The test suite: unit and property tests of the core, workflows on real servers, the system, pages."""

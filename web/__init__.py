@@ -1,5 +1,7 @@
-"""The mediators' app: server-rendered, mobile-first pages over the same `service/` calls as the
-JSON API (logins, the authorization dependency and the session cookie of `api/`)."""
+"""The mediators' app: server-rendered, mobile-first pages for phones (templates/, static/).
+
+Pages over the same `service/` calls as the JSON API, behind the same login dependency and
+session cookie (`front/`)."""
 
 from __future__ import annotations
 
