@@ -8,6 +8,8 @@ from __future__ import annotations
 
 import asyncio
 import dataclasses
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncEngine
@@ -20,7 +22,7 @@ from temporalio.service import TLSConfig
 from crypto.codec import EncryptionCodec, SharedPydanticPayloadConverter
 from crypto.fields import FieldSealer
 from crypto.keys import KeyConfigError, key_ring
-from db.engine import redact
+from db.engine import database_url, make_engine, redact
 from settings import ConfigError, Settings
 
 CONNECT_TIMEOUT_S = 10.0
@@ -102,3 +104,15 @@ async def check_database(engine: AsyncEngine, url: str) -> None:
             f"cannot use the database at {redact(url)}: {message}. Is `make run` running, or"
             " DATABASE_URL right (and migrated)?"
         ) from err
+
+
+@asynccontextmanager
+async def database(settings: Settings, *, pool_size: int = 1) -> AsyncIterator[AsyncEngine]:
+    """The engine's PostgreSQL for one command: found (or started), checked, disposed of after."""
+    url = database_url(settings)
+    engine = make_engine(url, pool_size=pool_size)
+    try:
+        await check_database(engine, url)
+        yield engine
+    finally:
+        await engine.dispose()

@@ -244,6 +244,8 @@ async def run_phases(
         case_cpu_ms = case_cpu["worker"]
         await asyncio.sleep(SETTLE_S)
         rss_open = worker.rss_mb()
+        step.update(f"the dispatcher sending the {n} cases' handoff notices")
+        drained = await scenarios.until_outbox_drained(b, timeout=max(120.0, n / 10))
 
         step.update("baseline: bare update and query round trips")
         bare_update, bare_query = await scenarios.bare_round_trips(b, args.samples, args.latency_cases)
@@ -333,7 +335,12 @@ async def run_phases(
     return {
         "values": values,
         "notes": notes,
-        "seconds": {"empty_workflows": round(empty_s, 2), "open_cases": round(open_s, 2)},
+        "seconds": {
+            "empty_workflows": round(empty_s, 2),
+            "open_cases": round(open_s, 2),
+            "outbox_drained_after_opening": round(drained[0], 1),
+        },
+        "outbox_pending_before_latencies": drained[1],
         "latency_ms": {
             "bare_update": bu,
             "floor_update": fl,

@@ -44,6 +44,10 @@ OPENED_SQL = text(
     " AND EXISTS (SELECT 1 FROM outbox o WHERE o.case_id = c.case_id AND o.kind = 'handoff')"
 )
 OUTBOX_SQL = text("SELECT count(*), count(sent_at) FROM outbox")
+PENDING_SQL = text(
+    "SELECT (SELECT count(*) FROM outbox WHERE expanded_at IS NULL)"
+    " + (SELECT count(*) FROM deliveries WHERE status = 'pending')"
+)
 POLL_S = 0.1
 LOCAL_ACTIVITY_MARKER = "core_local_activity"
 CaseHandle = WorkflowHandle[Any, Any]
@@ -111,6 +115,19 @@ async def until_tasks_done(b: Bench, total: float, timeout: float) -> None:
         if time.monotonic() > deadline:
             raise TimeoutError(f"the worker completed {done:.0f} of {total:.0f} workflow tasks in time")
         await asyncio.sleep(POLL_S)
+
+
+async def until_outbox_drained(b: Bench, timeout: float) -> tuple[float, int]:
+    """Until the worker's dispatcher has expanded and sent every notice written so far, so that
+    the latencies measured next do not share the machine with it: (seconds waited, left pending)."""
+    start = time.monotonic()
+    while True:
+        async with b.engine.connect() as conn:
+            pending = int((await conn.execute(PENDING_SQL)).scalar_one())
+        waited = time.monotonic() - start
+        if pending == 0 or waited > timeout:
+            return waited, pending
+        await asyncio.sleep(POLL_S * 5)
 
 
 async def until_opened(engine: AsyncEngine, ids: Sequence[str], timeout: float) -> None:

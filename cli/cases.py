@@ -29,8 +29,7 @@ from cli.options import (
 )
 from cli.remote import query_params, remote, saved
 from cli.render import case_table, render
-from clients import check_database, connect, field_sealer
-from db.engine import database_url, make_engine
+from clients import connect, database, field_sealer
 from models.case import CaseIntake, Place
 from models.enums import DisputeType
 from models.view import CaseView
@@ -122,16 +121,11 @@ async def open_(
         result = IntakeResult.model_validate(found.json())
     else:
         client = await connect(settings)
-        url = database_url(settings)
-        engine = make_engine(url, pool_size=1)
-        try:
-            await check_database(engine, url)
+        async with database(settings) as engine:
             chosen = await policy_for(engine, intake, named=policy, fallback=settings.policy)
             result = await open_case(
                 client, engine, intake, chosen, fields=field_sealer(settings), task_queue=settings.task_queue
             )
-        finally:
-            await engine.dispose()
     word = "opened" if result.created else "already open (same intake), not opened again:"
     out.print(f"{word} [b]{result.case_id}[/] with policy {result.policy}")
 

@@ -12,8 +12,7 @@ import typer
 
 from cli.common import leave, run
 from cli.options import Actor
-from clients import check_database, connect, field_sealer
-from db.engine import database_url, make_engine
+from clients import connect, database, field_sealer
 from service.erasure import ErasureReceipt, ensure_erasure_schedule, request_erasure
 from settings import Settings
 
@@ -52,10 +51,5 @@ def schedule() -> None:
 
 async def _request(settings: Settings, id_number: str, requested_by: str) -> ErasureReceipt:
     fields = field_sealer(settings)
-    url = database_url(settings)
-    engine = make_engine(url, pool_size=1)
-    try:
-        await check_database(engine, url)
+    async with database(settings) as engine:
         return await request_erasure(engine, fields, id_number, requested_by)
-    finally:
-        await engine.dispose()

@@ -10,11 +10,10 @@ from __future__ import annotations
 import typer
 
 from cli.common import fail, run
-from clients import check_database, field_sealer
+from clients import database, field_sealer
 from crypto.fields import FieldSealer
 from crypto.keys import KeyConfigError, new_key
 from crypto.sealing import key_use, reseal_rows
-from db.engine import database_url, make_engine
 from settings import ConfigError, Settings
 
 app = typer.Typer(
@@ -62,23 +61,11 @@ def _sealer(settings: Settings) -> FieldSealer:
 
 
 async def _key_use(settings: Settings) -> dict[str, int]:
-    url = database_url(settings)
-    engine = make_engine(url, pool_size=1)
-    try:
-        await check_database(engine, url)
-        async with engine.connect() as conn:
-            return await conn.run_sync(key_use)
-    finally:
-        await engine.dispose()
+    async with database(settings) as engine, engine.connect() as conn:
+        return await conn.run_sync(key_use)
 
 
 async def _reseal(settings: Settings) -> dict[str, int]:
     fields = _sealer(settings)
-    url = database_url(settings)
-    engine = make_engine(url, pool_size=1)
-    try:
-        await check_database(engine, url)
-        async with engine.begin() as conn:  # one transaction: all rows move, or none
-            return await conn.run_sync(reseal_rows, fields)
-    finally:
-        await engine.dispose()
+    async with database(settings) as engine, engine.begin() as conn:  # one transaction: all or none
+        return await conn.run_sync(reseal_rows, fields)

@@ -12,8 +12,7 @@ from rich.table import Table
 from cli.cases import intake_from_file
 from cli.common import command, out
 from cli.options import IntakeFile, Policy
-from clients import check_database, connect
-from db.engine import database_url, make_engine
+from clients import connect, database
 from models.case import CaseInput
 from policies import available, load_policy
 from service.schedules import ensure_digest_schedules, supervisor_scopes
@@ -56,13 +55,8 @@ async def policies() -> None:
 async def digest_schedules() -> None:
     """Create or update the daily digest schedule (08:00 CST) of the county and each township."""
     settings = Settings()
-    url = database_url(settings)
-    engine = make_engine(url, pool_size=1)
-    try:
-        await check_database(engine, url)
+    async with database(settings) as engine:
         scopes = await supervisor_scopes(engine)
-    finally:
-        await engine.dispose()
     ids = await ensure_digest_schedules(
         await connect(settings), scopes, settings.task_queue, policy=settings.policy
     )

@@ -12,8 +12,7 @@ import typer
 from rich.console import Console
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from clients import check_database
-from db.engine import database_url, make_engine
+from clients import database
 from db.registry_files import (
     RegistryFileError,
     digest,
@@ -58,13 +57,8 @@ def checked(file: Path) -> Registry:
 def with_database(work: Callable[[AsyncEngine], Awaitable[T]]) -> T:
     async def run() -> T:
         settings = Settings()
-        url = database_url(settings)
-        engine = make_engine(url, pool_size=1)
-        try:
-            await check_database(engine, url)
+        async with database(settings) as engine:
             return await work(engine)
-        finally:
-            await engine.dispose()
 
     try:
         return asyncio.run(run())

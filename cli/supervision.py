@@ -23,8 +23,7 @@ from cli.options import (
     Village,
 )
 from cli.remote import query_params, remote
-from clients import check_database
-from db.engine import database_url, make_engine
+from clients import database
 from models.calendar import local_day
 from models.performance import PerformanceReport, ReportQuery, days_period
 from service.cases import CaseFilter
@@ -103,13 +102,8 @@ async def report(
             found = await service.call("GET", "/reports/performance", params=params)
         result = PerformanceReport.model_validate_json(found.text)
     else:
-        url = database_url(Settings())
-        engine = make_engine(url, pool_size=1)
-        try:
-            await check_database(engine, url)
+        async with database(Settings()) as engine:
             result = await performance_report(engine, query)
-        finally:
-            await engine.dispose()
     for table in tables(result):
         out.print(table)
     if csv is not None:
