@@ -245,7 +245,7 @@ async def run_phases(
         await asyncio.sleep(SETTLE_S)
         rss_open = worker.rss_mb()
         step.update(f"the dispatcher sending the {n} cases' handoff notices")
-        drained = await scenarios.until_outbox_drained(b, timeout=max(120.0, n / 10))
+        drained = await scenarios.until_outbox_drained(b, timeout=max(60.0, n / 50))
 
         step.update("baseline: bare update and query round trips")
         bare_update, bare_query = await scenarios.bare_round_trips(b, args.samples, args.latency_cases)
