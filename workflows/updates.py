@@ -12,6 +12,8 @@ collects update handlers with `inspect.getmembers` over the class, base classes 
 for every action's update and validator (tests/workflows/test_updates.py).
 """
 
+from abc import abstractmethod
+
 from temporalio import workflow
 
 with workflow.unsafe.imports_passed_through():
@@ -40,25 +42,25 @@ with workflow.unsafe.imports_passed_through():
 
 
 class Shell:
-    """What the updates ask of the workflow; `MediationCase` provides it."""
+    """What the updates ask of the workflow, declared for the type checker; `MediationCase` defines each."""
 
-    def _check(self, action: Action, payload: ActionInput) -> None:
-        raise NotImplementedError
+    @abstractmethod
+    def _check(self, action: Action, payload: ActionInput) -> None: ...
 
-    async def _act(self, action: Action, payload: ActionInput) -> CaseView:
-        raise NotImplementedError
+    @abstractmethod
+    async def _act(self, action: Action, payload: ActionInput) -> CaseView: ...
 
-    def _check_staff(self, action: StaffAction, payload: StaffInput) -> None:
-        raise NotImplementedError
+    @abstractmethod
+    def _check_staff(self, action: StaffAction, payload: StaffInput) -> None: ...
 
-    async def _staff(self, action: StaffAction, payload: StaffInput) -> CaseView:
-        raise NotImplementedError
+    @abstractmethod
+    async def _staff(self, action: StaffAction, payload: StaffInput) -> CaseView: ...
 
-    def _check_amendment(self, payload: CalendarAmendment) -> None:
-        raise NotImplementedError
+    @abstractmethod
+    def _check_amendment(self, payload: CalendarAmendment) -> None: ...
 
-    async def _amend(self, payload: CalendarAmendment) -> CaseView:
-        raise NotImplementedError
+    @abstractmethod
+    async def _amend(self, payload: CalendarAmendment) -> CaseView: ...
 
 
 class MediatorUpdates(Shell):
