@@ -258,8 +258,11 @@ async def run_phases(
         if service.available():
             step.update("the service: an action over HTTP and through the client, the case page, the inbox")
             secret = service.new_secret()
-            async with service.api_process(*stack, args.out / "api.log", secret) as url:
-                through = await service.service_round_trips(b, url, secret, args.samples, args.latency_cases)
+            async with service.api_process(*stack, args.out / "api.log", secret) as api:
+                profile = args.out / "api.folded" if args.profile else None
+                through = await service.service_round_trips(
+                    b, api, secret, args.samples, args.latency_cases, profile
+                )
 
         step.update("engine: a four-level escalation and a village agreement, to the end")
         full_case = b.handle(await scenarios.full_escalation(b))
@@ -317,6 +320,7 @@ async def run_phases(
             "case_page_p99": (None, page["p99"]),
             "inbox_p50": (None, inbox["p50"]),
             "inbox_p99": (None, inbox["p99"]),
+            "service_action_cpu": (through["cpu_ms"][0], through["cpu_ms"][1]),
         }
         overdue, counts = ms(through["overdue_list"]), ms(through["county_counts"])
         values |= {
@@ -332,6 +336,10 @@ async def run_phases(
         "rss_open_cases": f"{n} open cases waiting on timers; after the baseline: {rss_baseline:.0f} MB",
         "replay_per_task": f"{escalation.workflow_tasks} workflow tasks (empty: {empty.workflow_tasks})",
     }
+    if through:
+        notes["service_action_cpu"] = (
+            f"the HTTP client's own CPU {through['http_client_cpu_ms'][0]:.1f} ms per action (this process)"
+        )
     return {
         "values": values,
         "notes": notes,

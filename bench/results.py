@@ -114,6 +114,13 @@ FIGURES: list[tuple[str, str, str, str | None, Check | None]] = [
         lambda e, r: (r or 9) <= 1.2,
     ),
     ("service_action_p99", "`record_session` over HTTP (Temporal client) p99", "ms", None, None),
+    (
+        "service_action_cpu",
+        "CPU per `record_session`: the service process over HTTP (the client's process, through the client)",
+        "ms",
+        None,
+        None,
+    ),
     ("case_page_p50", "case page GET /cases/{id}, with the open cases p50", "ms", None, None),
     ("case_page_p99", "case page p99", "ms", None, None),
     ("inbox_p50", "committee inbox GET /committees/{id}/inbox, with the open cases p50", "ms", None, None),

@@ -25,7 +25,9 @@ from pathlib import Path
 from typing import Any
 
 import httpx
+import psutil
 
+from bench.profile import spy
 from bench.scenarios import Bench, accept, act, open_cases, session
 from bench.stack import ROOT, bench_fields, free_port, subprocess_env
 from models.view import CaseView
@@ -52,10 +54,10 @@ class ServiceProcess:
 @asynccontextmanager
 async def api_process(
     address: str, database: str, task_queue: str, keys: Path, log: Path, secret: str
-) -> AsyncIterator[str]:
-    """`python -m api` on a free port; yields its base URL once it answers."""
+) -> AsyncIterator[ServiceProcess]:
+    """`python -m api` on a free port; yielded once it answers."""
     async with service_process(address, database, task_queue, keys, log, secret) as api:
-        yield api.url
+        yield api
 
 
 @asynccontextmanager
@@ -126,10 +128,12 @@ async def _timed(call: Any) -> tuple[float, Any]:
 
 
 async def service_round_trips(
-    b: Bench, url: str, secret: str, samples: int, cases: int
+    b: Bench, api: ServiceProcess, secret: str, samples: int, cases: int, profile: Path | None = None
 ) -> dict[str, list[float]]:
     """ms of: `record_session` through the Temporal client and through HTTP (alternating, on the same
-    accepted cases), a case page (GET /cases/{id}) and the case's committee inbox."""
+    accepted cases), a case page (GET /cases/{id}) and the case's committee inbox. `profile`: then
+    `samples` more actions over HTTP alone, the service process recorded by py-spy into that file."""
+    url = api.url
     _, ids = await open_cases(b, cases)
     views: dict[str, CaseView] = {case_id: await accept(b, case_id) for case_id in ids}
     actors = [b.county.actor(view.committee_id, b.rng).id for view in views.values()]
@@ -181,7 +185,26 @@ async def service_round_trips(
             counted = _timed(get("/cases/count", case_id, {"county": county}))
             overdue_counted = _timed(get("/cases/count", case_id, {"county": county, "overdue": "true"}))
             found["county_counts"].append((await counted)[0] + (await overdue_counted)[0])
+        # CPU per action, the steadier figure on a shared machine: the service process for one
+        # over HTTP, this process (the Temporal client's) for one through the client
+        service_cpu, client_cpu = _seconds(api.pid), time.process_time()
+        with spy(api.pid, profile or Path(), profile is not None):
+            for i in range(samples):
+                await over_http(ids[i % cases], f"第{i}次调解（CPU）")
+        service_cpu = _seconds(api.pid) - service_cpu
+        client_cpu, before = time.process_time() - client_cpu, time.process_time()
+        for i in range(samples):
+            case_id = ids[i % cases]
+            await act(b, case_id, "record_session", session(views[case_id], b, f"第{i}次调解（CPU）"))
+        through_client = time.process_time() - before
+        found["cpu_ms"] = [1000 * through_client / samples, 1000 * service_cpu / samples]
+        found["http_client_cpu_ms"] = [1000 * client_cpu / samples]
     return found
+
+
+def _seconds(pid: int) -> float:
+    times = psutil.Process(pid).cpu_times()
+    return float(times.user + times.system)
 
 
 def _member_token(b: Bench, view: CaseView, tokens: dict[str, str]) -> str:

@@ -56,5 +56,12 @@ def make_engine(url: str, *, pool_size: int = 10) -> AsyncEngine:
     )
 
 
+def single_statements(engine: AsyncEngine) -> AsyncEngine:
+    """The same pool, each statement committed on its own (AUTOCOMMIT): for a connection that
+    runs one read or one write, it saves the BEGIN and COMMIT (or ROLLBACK) round trips that
+    SQLAlchemy's implicit transaction would add around it."""
+    return engine.execution_options(isolation_level="AUTOCOMMIT")
+
+
 def socket_host(url: str) -> str | None:
     return parse_qs(urlsplit(url).query).get("host", [None])[0]

@@ -12,7 +12,7 @@ from pydantic import BaseModel
 
 from front.services import Services
 from models.authority import Principal
-from service.identity import NotAuthenticated, Session, load_principal
+from service.identity import NotAuthenticated, Session
 
 COOKIE = "mediation_session"
 bearer = HTTPBearer(auto_error=False, description="a session token from /auth/login, or an OIDC token")
@@ -33,11 +33,7 @@ async def person(
         raise NotAuthenticated(
             "not logged in: POST /auth/login (or /auth/code), then send `Authorization: Bearer <token>`"
         )
-    person_id, session_id = await svc.authenticate(token)
-    async with svc.engine.connect() as conn:
-        principal = await load_principal(conn, person_id)
-    if principal is None:
-        raise NotAuthenticated(f"{person_id} is not (or no longer) in the registry")
+    principal, session_id = await svc.authenticate(token)
     request.state.session_id = session_id
     return principal
 

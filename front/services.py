@@ -10,9 +10,10 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 
 from clients import check_database, connect, field_sealer
 from db.engine import database_url, make_engine
+from models.authority import Principal
 from service.directory import Directory
 from service.door import Door
-from service.identity import ISSUER, Identity, LoginPolicy, NotAuthenticated
+from service.identity import ISSUER, Identity, LoginPolicy, NotAuthenticated, load_principal
 from service.oidc import OidcConfig, OidcVerifier
 from settings import ConfigError, Settings
 
@@ -25,8 +26,9 @@ class Services:
     oidc: OidcVerifier | None
     engine: AsyncEngine
 
-    async def authenticate(self, token: str) -> tuple[str, str | None]:
-        """(person id, session id or None for an OIDC token) of a bearer token, or NotAuthenticated."""
+    async def authenticate(self, token: str) -> tuple[Principal, str | None]:
+        """(the person as the live registry has them, session id or None for an OIDC token) of a
+        bearer token, or NotAuthenticated."""
         import jwt
 
         try:
@@ -34,9 +36,14 @@ class Services:
         except jwt.InvalidTokenError:
             raise NotAuthenticated("the bearer token is not a JWT") from None
         if issuer == ISSUER:
-            return await self.identity.session_person(token)
+            return await self.identity.session_principal(token)
         if self.oidc is not None and issuer == self.oidc.config.issuer:
-            return await self.oidc.person(token), None
+            person_id = await self.oidc.person(token)
+            async with self.engine.connect() as conn:
+                principal = await load_principal(conn, person_id)
+            if principal is None:
+                raise NotAuthenticated(f"{person_id} is not (or no longer) in the registry")
+            return principal, None
         raise NotAuthenticated(f"tokens of issuer {issuer!r} are not accepted")
 
 

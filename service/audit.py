@@ -41,7 +41,7 @@ async def record(
     reason: str | None = None,
     details: dict[str, Any] | None = None,
 ) -> None:
-    async with engine.begin() as conn:
+    async with engine.connect() as conn:  # one statement: its own transaction (door.py's engine autocommits)
         await conn.execute(
             audit_log.insert().values(
                 person_id=person_id,
@@ -55,6 +55,7 @@ async def record(
                 details=details,
             )
         )
+        await conn.commit()
 
 
 async def trail(engine: AsyncEngine, case_id: str, limit: int = 500) -> list[AuditEntry]:

@@ -13,9 +13,11 @@ from temporalio.client import Client
 
 from activities.digest import read_digest
 from crypto.fields import FieldSealer
+from db.engine import single_statements
 from db.schema import committees
 from models.actions import PAYLOADS
 from models.authority import (
+    COURT_ACTIONS,
     CaseFacts,
     CaseOp,
     Forbidden,
@@ -78,6 +80,7 @@ class Door:
     ) -> None:
         self.client = client
         self.engine = engine
+        self._single = single_statements(engine)  # the audit row, the committee look-up
         self.fields = fields
         self.cases = Cases(client)
         self.task_queue = task_queue
@@ -87,7 +90,7 @@ class Door:
         self, p: Principal, action: str, result: str, client: str | None, role: str | None = None, **kw: Any
     ) -> None:
         await audit.record(
-            self.engine,
+            self._single,
             person_id=p.person_id,
             role=role or role_of(p),
             action=action,
@@ -97,13 +100,24 @@ class Door:
         )
 
     async def _committee_jurisdiction(self, committee_id: str) -> str | None:
-        async with self.engine.connect() as conn:
+        async with self._single.connect() as conn:
             found = await conn.execute(
                 select(committees.c.jurisdiction).where(committees.c.id == committee_id)
             )
             return found.scalar_one_or_none()
 
     # ------------------------------------------------------------ actions
+
+    async def _facts(self, case_id: str, op: CaseOp) -> CaseFacts:
+        """What deciding who may do `op` needs: the holding committee and the place from the
+        case's search attributes (no workflow task), the courts from its view. The workflow checks
+        the actor's committee again when the action arrives, so a handoff in between is refused
+        there, not acted on."""
+        if op not in COURT_ACTIONS:
+            held = await self.cases.holder(case_id)
+            if held is not None:
+                return held
+        return facts(await self.cases.view(case_id))
 
     async def act(
         self, p: Principal, case_id: str, op: CaseOp, body: dict[str, Any], key: str, client: str | None
@@ -112,10 +126,9 @@ class Door:
         audit_kw: dict[str, Any] = {"case_id": case_id, "key": key}
         try:
             uid = update_id(op, p.person_id, key)
-            view = await self.cases.view(case_id)
             target = body.get("committee_id") if op is StaffAction.REASSIGN else None
             jurisdiction = await self._committee_jurisdiction(target) if isinstance(target, str) else None
-            actor = actor_for(p, op, facts(view), jurisdiction)
+            actor = actor_for(p, op, await self._facts(case_id, op), jurisdiction)
             audit_kw["role"] = actor.role.value
             model = STAFF_PAYLOADS[op] if isinstance(op, StaffAction) else PAYLOADS[op]
             fields = {k: v for k, v in body.items() if k != "actor"}

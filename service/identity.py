@@ -11,16 +11,18 @@ import hmac
 import secrets
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
+from typing import Any
 
 import jwt
 import structlog
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
-from sqlalchemy import func, select, update
-from sqlalchemy.dialects.postgresql import insert
+from sqlalchemy import JSON, bindparam, func, select, update
+from sqlalchemy.dialects.postgresql import aggregate_order_by, insert
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 from crypto.fields import FieldSealer
+from db.engine import single_statements
 from db.schema import (
     accounts,
     committee_members,
@@ -96,26 +98,59 @@ async def unlock(conn: AsyncConnection, person_id: str) -> None:
     )  # failures before the unlock no longer count
 
 
+def _principal_columns() -> list[Any]:
+    """The person's memberships (with each committee's jurisdiction) and staff roles, as two JSON
+    arrays beside the person's row: the whole principal in one statement, one round trip."""
+    memberships = (
+        select(
+            func.json_agg(
+                aggregate_order_by(
+                    func.json_build_array(
+                        committee_members.c.committee_id, committee_members.c.role, committees.c.jurisdiction
+                    ),
+                    committee_members.c.committee_id,
+                ),
+                type_=JSON,
+            )
+        )
+        .select_from(committee_members.join(committees, committees.c.id == committee_members.c.committee_id))
+        .where(committee_members.c.member_id == people.c.person_id)
+        .scalar_subquery()
+    )
+    staff = (
+        select(func.json_agg(func.json_build_array(staff_roles.c.role, staff_roles.c.scope), type_=JSON))
+        .where(staff_roles.c.person_id == people.c.person_id)
+        .scalar_subquery()
+    )
+    return [people.c.name, memberships.label("memberships"), staff.label("staff")]
+
+
+def _principal(person_id: str, row: Any) -> Principal:
+    return Principal(
+        person_id=person_id,
+        name=row.name,
+        memberships=tuple(
+            Membership(committee_id=committee, role=ActorRole(role), jurisdiction=jurisdiction)
+            for committee, role, jurisdiction in row.memberships or ()
+        ),
+        staff=tuple(Staff(role=StaffRole(role), scope=scope) for role, scope in row.staff or ()),
+    )
+
+
+PRINCIPAL = select(*_principal_columns()).where(people.c.person_id == bindparam("person_id"))
+# a session and its person, in one statement (every request runs it: built once)
+SESSION_PRINCIPAL = (
+    select(sessions.c.revoked_at, sessions.c.person_id, people.c.person_id.label("known"))
+    .add_columns(*_principal_columns())
+    .select_from(sessions.outerjoin(people, people.c.person_id == sessions.c.person_id))
+    .where(sessions.c.session_id == bindparam("session_id"))
+)
+
+
 async def load_principal(conn: AsyncConnection, person_id: str) -> Principal | None:
     """The person as the registry has them now, or None if they are not in it."""
-    person = (await conn.execute(select(people.c.name).where(people.c.person_id == person_id))).first()
-    if person is None:
-        return None
-    rows = await conn.execute(
-        select(committee_members.c.committee_id, committee_members.c.role, committees.c.jurisdiction)
-        .join(committees, committees.c.id == committee_members.c.committee_id)
-        .where(committee_members.c.member_id == person_id)
-        .order_by(committee_members.c.committee_id)
-    )
-    memberships = tuple(
-        Membership(committee_id=r.committee_id, role=ActorRole(r.role), jurisdiction=r.jurisdiction)
-        for r in rows
-    )
-    staff_rows = await conn.execute(
-        select(staff_roles.c.role, staff_roles.c.scope).where(staff_roles.c.person_id == person_id)
-    )
-    staff = tuple(Staff(role=StaffRole(r.role), scope=r.scope) for r in staff_rows)
-    return Principal(person_id=person_id, name=person.name, memberships=memberships, staff=staff)
+    row = (await conn.execute(PRINCIPAL, {"person_id": person_id})).first()
+    return None if row is None else _principal(person_id, row)
 
 
 class Identity:
@@ -123,6 +158,7 @@ class Identity:
 
     def __init__(self, engine: AsyncEngine, policy: LoginPolicy, fields: FieldSealer) -> None:
         self._engine = engine
+        self._single = single_statements(engine)
         self.policy = policy
         self._fields = fields
 
@@ -140,8 +176,9 @@ class Identity:
         token = jwt.encode(claims, self.policy.secret, algorithm="HS256")
         return Session(token=token, person_id=person_id, session_id=session_id, expires_at=expires)
 
-    async def session_person(self, token: str) -> tuple[str, str]:
-        """(person id, session id) of a valid, unrevoked session token; NotAuthenticated otherwise."""
+    async def session_principal(self, token: str) -> tuple[Principal, str]:
+        """(the person as the registry has them now, session id) of a valid, unrevoked session
+        token; NotAuthenticated otherwise. The session and the person are read in one statement."""
         try:
             claims = jwt.decode(
                 token,
@@ -154,19 +191,15 @@ class Identity:
             raise NotAuthenticated("the session has expired; log in again") from None
         except jwt.InvalidTokenError as err:
             raise NotAuthenticated(f"invalid session token ({err})") from None
-        async with self._engine.connect() as conn:
-            row = (
-                await conn.execute(
-                    select(sessions.c.revoked_at, sessions.c.expires_at, sessions.c.person_id).where(
-                        sessions.c.session_id == claims["sid"]
-                    )
-                )
-            ).first()
+        async with self._single.connect() as conn:
+            row = (await conn.execute(SESSION_PRINCIPAL, {"session_id": claims["sid"]})).first()
         if row is None or row.person_id != claims["sub"]:
             raise NotAuthenticated("unknown session; log in again")
         if row.revoked_at is not None:
             raise NotAuthenticated("the session was ended (logged out); log in again")
-        return claims["sub"], claims["sid"]
+        if row.known is None:
+            raise NotAuthenticated(f"{row.person_id} is not (or no longer) in the registry")
+        return _principal(row.person_id, row), claims["sid"]
 
     async def revoke(self, session_id: str) -> None:
         async with self._engine.begin() as conn:

@@ -13,7 +13,7 @@ from starlette.responses import Response
 
 from front.errors import STATUS, error
 from web import login, public, staff, work
-from web.render import PAGE_PREFIXES, LoginNeeded, error_page, is_page, secure_headers
+from web.render import LoginNeeded, PageHeaders, error_page, is_page
 
 STATIC = Path(__file__).parent / "static"
 
@@ -37,9 +37,4 @@ def install(app: FastAPI) -> None:
 
         app.add_exception_handler(kind, handler)
 
-    @app.middleware("http")
-    async def headers(request: Request, call_next):  # type: ignore[no-untyped-def]
-        response: Response = await call_next(request)
-        if request.url.path.startswith((*PAGE_PREFIXES, "/static")):
-            secure_headers(response)
-        return response
+    app.add_middleware(PageHeaders)

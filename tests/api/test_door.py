@@ -2,14 +2,21 @@
 
 from __future__ import annotations
 
+import uuid
+
 import httpx
+import pytest
 from sqlalchemy import text
 from temporalio.api.enums.v1 import EventType
+from temporalio.common import SearchAttributePair, TypedSearchAttributes
 
 from front.services import Services
+from models.authority import CaseFacts
 from tests.api.conftest import bearer, token_for
 from tests.api.steps import GRID, VILLAGE, body, open_at, trace
-from tests.factories import PLACE
+from tests.factories import PLACE, case_input
+from workflows import MediationCase
+from workflows import search_attributes as sa
 
 
 async def test_a_body_naming_another_actor_changes_nothing_about_who_acts(
@@ -198,3 +205,55 @@ async def test_a_supervisor_reassigns_only_inside_the_scope(
     view = done.json()
     assert view["committee_id"] == "C-431199"
     assert "reassigned by supervisor S-0001" in view["stages"][-2]["reason"]
+
+
+async def test_who_may_act_is_read_from_the_case_itself_once_it_has_opened(services: Services) -> None:
+    """The holding committee and the place come from the search attributes the server keeps with
+    the case (no workflow task runs for them); a case whose first task has not run yet has none
+    to trust, so the service falls back to the query, which the server holds until it opens."""
+    case_id = await open_at(services, VILLAGE)
+    view = await services.door.cases.view(case_id)
+    assert await services.door.cases.holder(case_id) == CaseFacts(
+        case_id=case_id, committee_id=VILLAGE, place=view.place, committees_held=(VILLAGE,)
+    )
+    unopened = f"case-unopened-{uuid.uuid4().hex[:8]}"
+    opening = case_input()
+    handle = await services.door.client.start_workflow(  # set at the start as the intake sets them
+        MediationCase.run,
+        opening,
+        id=unopened,
+        task_queue=f"nobody-polls-{unopened}",
+        search_attributes=TypedSearchAttributes(
+            [*sa.intake_pairs(opening.intake), SearchAttributePair(sa.COMMITTEE, GRID)]
+        ),
+    )
+    try:
+        assert await services.door.cases.holder(unopened) is None
+    finally:
+        await handle.terminate()
+
+
+async def test_a_handoff_between_the_service_check_and_the_action_is_refused_by_the_case(
+    services: Services, http: httpx.AsyncClient, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The service decides who may act from what it read of the case; if the case moved on in
+    between (here: read while the grid held it, escalated since), the workflow's own check of the
+    actor's committee refuses the action, and nothing is recorded."""
+    case_id = await open_at(services, VILLAGE)
+    held = await services.door.cases.holder(case_id)
+    assert held is not None
+    stale = held.model_copy(update={"committee_id": GRID, "committees_held": (GRID,)})
+
+    async def read_before_the_handoff(_: str) -> CaseFacts:
+        return stale
+
+    monkeypatch.setattr(services.door.cases, "holder", read_before_the_handoff)
+    before = await trace(services, services.door.client, case_id)
+    answer = await http.post(
+        f"/cases/{case_id}/accept",
+        json={"mediator_ids": ["M-0028"]},
+        headers={"Idempotency-Key": "stale-1", **bearer(await token_for(services, "M-0028"))},
+    )
+    assert answer.status_code == 409, answer.text
+    assert f"acts for committee {GRID}, but case" in answer.json()["error"]
+    assert await trace(services, services.door.client, case_id) == before
