@@ -265,6 +265,9 @@ async def run_phases(
         full_case = b.handle(await scenarios.full_escalation(b))
         escalation = await scenarios.count_history(full_case)
         village = await scenarios.count_history(b.handle(await scenarios.village_agreement(b)))
+        step.update("floor: a case of the same shape without the engine, to the end")
+        floor_case = b.handle(await scenarios.floor_case(b, escalation.updates))
+        floor_shape = await scenarios.count_history(floor_case)
         empty_case = b.client.get_workflow_handle(f"empty-{b.run}-0")
         empty = await scenarios.count_history(empty_case)
 
@@ -272,15 +275,19 @@ async def run_phases(
         full_history = await full_case.fetch_history()
         (args.out / "four_level_escalation.json").write_text(full_history.to_json(), encoding="utf-8")
         empty_history = await empty_case.fetch_history()
+        floor_history = await floor_case.fetch_history()
+        (args.out / "floor_case.json").write_text(floor_history.to_json(), encoding="utf-8")
         outbox = await scenarios.outbox_counts(b)
         replay = {"sandboxed": args.sandboxed, "converter": b.client.data_converter}
-        with spy(os.getpid(), args.out / "replay.folded", args.profile):  # this process replays
-            cpu_s = time.process_time()
-            replay_case = await scenarios.replay_ms(full_history, args.replays, **replay)
-            replay_case_cpu = (time.process_time() - cpu_s) * 1000 / args.replays
-        cpu_s = time.process_time()
-        replay_empty = await scenarios.replay_ms(empty_history, args.replays, **replay)
-        replay_empty_cpu = (time.process_time() - cpu_s) * 1000 / args.replays
+        if args.profile:  # this process replays the full case alone, for the profile
+            with spy(os.getpid(), args.out / "replay.folded"):
+                await scenarios.replay_ms(full_history, args.replays, **replay)
+        replays = await scenarios.replay_side_by_side(
+            {"case": full_history, "floor": floor_history, "empty": empty_history}, args.replays, **replay
+        )
+        replay_case, replay_case_cpu = replays["case"].ms, replays["case"].cpu_ms
+        replay_floor, replay_floor_cpu = replays["floor"].ms, replays["floor"].cpu_ms
+        replay_empty, replay_empty_cpu = replays["empty"].ms, replays["empty"].cpu_ms
 
     scaled = await run_scale(args, b, worker, stack, env) if service.available() else {}
 
@@ -299,6 +306,8 @@ async def run_phases(
         "activities_village": (None, village.activities_per_transition),
         "replay_p50": (percentile(replay_empty, 0.5), percentile(replay_case, 0.5)),
         "replay_cpu": (replay_empty_cpu, replay_case_cpu),
+        "replay_floor_p50": (percentile(replay_floor, 0.5), percentile(replay_case, 0.5)),
+        "replay_floor_cpu": (replay_floor_cpu, replay_case_cpu),
         "rss_open_cases": (rss_idle, rss_open),
         "replay_per_task": (
             percentile(replay_empty, 0.5) / empty.workflow_tasks,
@@ -331,6 +340,12 @@ async def run_phases(
         "activities_village": f"{village.activities} activities, {village.transitions} transitions",
         "rss_open_cases": f"{n} open cases waiting on timers; after the baseline: {rss_baseline:.0f} MB",
         "replay_per_task": f"{escalation.workflow_tasks} workflow tasks (empty: {empty.workflow_tasks})",
+        "replay_floor_p50": (
+            f"floor: {floor_shape.workflow_tasks} workflow tasks, {floor_shape.updates} updates,"
+            f" {floor_shape.activities} local activities, {floor_shape.events} events; the case:"
+            f" {escalation.workflow_tasks}, {escalation.updates}, {escalation.activities},"
+            f" {escalation.events}"
+        ),
     }
     return {
         "values": values,
@@ -353,10 +368,16 @@ async def run_phases(
             "four_level_escalation": vars(escalation),
             "village_agreement": vars(village),
             "empty_workflow": vars(empty),
+            "floor_case": vars(floor_shape),
         },
-        "replay_ms": {"full_case": ms(replay_case), "empty_workflow": ms(replay_empty)},
+        "replay_ms": {
+            "full_case": ms(replay_case),
+            "floor_case": ms(replay_floor),
+            "empty_workflow": ms(replay_empty),
+        },
         "replay_cpu_ms": {
             "full_case": round(replay_case_cpu, 2),
+            "floor_case": round(replay_floor_cpu, 2),
             "empty_workflow": round(replay_empty_cpu, 2),
         },
         "rss_mb": {

@@ -100,6 +100,14 @@ FIGURES: list[tuple[str, str, str, str | None, Check | None]] = [
     ("replay_p50", "replay one full case (empty workflow) p50", "ms", "< 20 ms", lambda e, r: e < 20),
     ("replay_cpu", "CPU per replay, every thread (empty workflow)", "ms", None, None),
     (
+        "replay_floor_p50",
+        "replay one full case (floor: same shape, no engine code) p50",
+        "ms",
+        None,
+        None,
+    ),
+    ("replay_floor_cpu", "CPU per replay, every thread (floor: same shape)", "ms", None, None),
+    (
         "rss_open_cases",
         "worker RSS with the open cases (idle worker)",
         "MB",

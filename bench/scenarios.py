@@ -20,7 +20,13 @@ from temporalio.converter import DataConverter
 from temporalio.worker import Replayer, UnsandboxedWorkflowRunner
 from temporalio.worker.workflow_sandbox import SandboxedWorkflowRunner
 
-from bench.baseline import BASELINE_WORKFLOWS, EmptyWorkflow, FloorWorkflow, TrivialWorkflow
+from bench.baseline import (
+    BASELINE_WORKFLOWS,
+    EmptyWorkflow,
+    FloorCaseWorkflow,
+    FloorWorkflow,
+    TrivialWorkflow,
+)
 from bench.county import County, make_intake
 from bench.measure import bounded, latencies_ms, workflow_tasks_done
 from bench.stack import bench_fields
@@ -267,6 +273,19 @@ async def village_agreement(b: Bench) -> str:
     return case_id
 
 
+async def floor_case(b: Bench, updates: int) -> str:
+    """The replay floor's case (`BenchFloorCase`): opened with one recorded row, then `updates`
+    updates each recording one, one at a time as the full case's actions are; it completes with
+    the last. Returns its id once it has."""
+    handle = await b.client.start_workflow(
+        FloorCaseWorkflow.run, updates, id=f"floor-case-{b.run}", task_queue=b.task_queue
+    )
+    for i in range(updates):
+        await handle.execute_update(FloorCaseWorkflow.record, f"第{i + 1}次调解，双方到场")
+    await handle.result()
+    return handle.id
+
+
 async def outbox_counts(b: Bench) -> dict[str, int]:
     """Notifications written, and delivered by the worker's outbox dispatcher."""
     async with b.engine.connect() as conn:
@@ -335,3 +354,34 @@ async def replay_ms(
                 raise RuntimeError(f"replay of {history.workflow_id} failed: {result.replay_failure}")
             done.set()
     return durations
+
+
+@dataclass(frozen=True)
+class Replays:
+    """Each replay's ms and the CPU per replay (this process, every thread) of one history."""
+
+    ms: list[float]
+    cpu_ms: float
+
+
+async def replay_side_by_side(
+    histories: dict[str, WorkflowHistory],
+    times: int,
+    *,
+    sandboxed: bool,
+    converter: DataConverter,
+    rounds: int = 5,
+) -> dict[str, Replays]:
+    """`times` replays of each history, in `rounds` turns taken in alternation (so a busy
+    moment of the shared machine falls on each alike), each turn one Replayer as `replay_ms`."""
+    walls: dict[str, list[float]] = {name: [] for name in histories}
+    cpu: dict[str, float] = dict.fromkeys(histories, 0.0)
+    per_round = [times // rounds + (i < times % rounds) for i in range(rounds)]
+    for n in per_round:
+        for name, history in histories.items():
+            if n == 0:
+                continue
+            start = time.process_time()
+            walls[name] += await replay_ms(history, n, sandboxed=sandboxed, converter=converter)
+            cpu[name] += time.process_time() - start
+    return {name: Replays(walls[name], cpu[name] * 1000 / times) for name in histories}
