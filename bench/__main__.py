@@ -230,6 +230,7 @@ async def run_phases(
         rss_idle = worker.rss_mb()
         step.update(f"baseline: {args.empty} empty workflows")
         meter = CpuMeter(worker, await postmaster_pid(b.engine))
+        b.meter = meter
         cpu = meter.read()
         empty_s = await scenarios.empty_workflows(b, args.empty)
         empty_cpu = meter.since(cpu, args.empty)
@@ -317,6 +318,13 @@ async def run_phases(
         "server_cpu_per_case": (empty_cpu["server"], case_cpu["server"]),
         "postgres_cpu_per_case": (empty_cpu["postgres"] or None, case_cpu["postgres"]),
     }
+    per_update = b.update_cpu
+    if {"floor_update", "record_session"} <= set(per_update):
+        floor_cpu, action_cpu = per_update["floor_update"], per_update["record_session"]
+        values |= {
+            "action_worker_cpu_floor": (floor_cpu["worker"], action_cpu["worker"]),
+            "action_cpu_floor": (sum(floor_cpu.values()), sum(action_cpu.values())),
+        }
     if through:
         client, http, page, inbox = (ms(through[k]) for k in ("client", "http", "case_page", "inbox"))
         values |= {
@@ -386,6 +394,7 @@ async def run_phases(
             "open_cases": round(rss_open, 1),
         },
         "cpu_ms": {"per_empty_workflow": empty_cpu, "per_case_opened": case_cpu},
+        "cpu_ms_per_update": per_update,
         "outbox": outbox,
         "worker_cpu_ms": {
             "per_empty_workflow": round(empty_cpu_ms, 2),

@@ -7,7 +7,7 @@ import itertools
 import random
 import time
 import uuid
-from collections.abc import AsyncIterator, Sequence
+from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
@@ -29,7 +29,7 @@ from bench.baseline import (
 )
 from bench.county import County, make_intake
 from bench.measure import bounded, latencies_ms, workflow_tasks_done
-from bench.stack import bench_fields
+from bench.stack import CpuMeter, bench_fields
 from models.actions import (
     Accept,
     ActionInput,
@@ -71,6 +71,8 @@ class Bench:
     run: str = field(default_factory=lambda: uuid.uuid4().hex[:6])
     serial: itertools.count[int] = field(default_factory=itertools.count)
     worker_metrics: str = ""  # the worker's Prometheus endpoint: how many workflow tasks it completed
+    meter: CpuMeter | None = None  # when set, the CPU of each process per timed update (update_cpu)
+    update_cpu: dict[str, dict[str, float]] = field(default_factory=dict)
 
     def ref(self) -> str:
         return f"bench-{self.run}-{next(self.serial):07d}"
@@ -151,6 +153,18 @@ async def until_opened(engine: AsyncEngine, ids: Sequence[str], timeout: float) 
 # ---------------------------------------------------------------- latency
 
 
+async def timed_updates(
+    b: Bench, name: str, samples: int, fn: Callable[[int], Awaitable[object]]
+) -> list[float]:
+    """`latencies_ms(samples, fn)`, and the CPU ms each process spent per update meanwhile
+    (`b.update_cpu[name]`, when `b.meter` is set): the steadier figure on a shared machine."""
+    before = b.meter.read() if b.meter else None
+    times = await latencies_ms(samples, fn)
+    if b.meter and before is not None:
+        b.update_cpu[name] = b.meter.since(before, samples)
+    return times
+
+
 async def bare_round_trips(b: Bench, samples: int, workflows: int) -> tuple[list[float], list[float]]:
     """Bare update and query round trips on trivial workflows (ms), one at a time."""
     handles = [
@@ -159,8 +173,11 @@ async def bare_round_trips(b: Bench, samples: int, workflows: int) -> tuple[list
     ]
     for h in handles:  # warm: the first task of each is not a round trip of an update
         await h.execute_update(TrivialWorkflow.bump, "warm")
-    updates = await latencies_ms(
-        samples, lambda i: handles[i % workflows].execute_update(TrivialWorkflow.bump, f"note {i}")
+    updates = await timed_updates(
+        b,
+        "bare_update",
+        samples,
+        lambda i: handles[i % workflows].execute_update(TrivialWorkflow.bump, f"note {i}"),
     )
     queries = await latencies_ms(samples, lambda i: handles[i % workflows].query(TrivialWorkflow.count))
     for h in handles:
@@ -177,7 +194,9 @@ async def floor_round_trips(b: Bench, samples: int, workflows: int) -> list[floa
     ]
     for h in handles:  # warm, as for the others
         await h.execute_update(FloorWorkflow.record, "warm")
-    updates = await latencies_ms(
+    updates = await timed_updates(
+        b,
+        "floor_update",
         samples,
         lambda i: handles[i % workflows].execute_update(FloorWorkflow.record, f"第{i}次调解，双方到场"),
     )
@@ -223,7 +242,7 @@ async def engine_round_trips(b: Bench, samples: int, cases: int) -> tuple[list[f
         case_id = ids[i % cases]
         return act(b, case_id, "record_session", session(views[case_id], b, f"第{i}次调解，双方到场"))
 
-    updates = await latencies_ms(samples, record)
+    updates = await timed_updates(b, "record_session", samples, record)
     queries = await latencies_ms(samples, lambda i: view_of(b, ids[i % cases]))
     return updates, queries
 

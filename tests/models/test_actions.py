@@ -473,10 +473,12 @@ def _mutable_parts(value: object, found: dict[int, object]) -> dict[int, object]
 
 
 def test_the_private_copy_is_the_deep_copy_without_copying_what_is_frozen(at_county: CaseState) -> None:
+    accepted_at = at_county.stage.accepted_at
+    assert accepted_at is not None
     state, _ = act(
         at_county,
         Action.RECORD_AGREEMENT,
-        at_county.stage.accepted_at + timedelta(hours=2),  # type: ignore[operator]
+        accepted_at + timedelta(hours=2),
         form=AgreementForm.WRITTEN,
         terms="赔偿并道歉",
         signed_by=BOTH,
