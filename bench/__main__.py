@@ -230,6 +230,7 @@ async def run_phases(
         rss_idle = worker.rss_mb()
         step.update(f"baseline: {args.empty} empty workflows")
         meter = CpuMeter(worker, await postmaster_pid(b.engine))
+        b.meter = meter
         cpu = meter.read()
         empty_s = await scenarios.empty_workflows(b, args.empty)
         empty_cpu = meter.since(cpu, args.empty)
@@ -268,6 +269,9 @@ async def run_phases(
         full_case = b.handle(await scenarios.full_escalation(b))
         escalation = await scenarios.count_history(full_case)
         village = await scenarios.count_history(b.handle(await scenarios.village_agreement(b)))
+        step.update("floor: a case of the same shape without the engine, to the end")
+        floor_case = b.handle(await scenarios.floor_case(b, escalation.updates))
+        floor_shape = await scenarios.count_history(floor_case)
         empty_case = b.client.get_workflow_handle(f"empty-{b.run}-0")
         empty = await scenarios.count_history(empty_case)
 
@@ -275,15 +279,19 @@ async def run_phases(
         full_history = await full_case.fetch_history()
         (args.out / "four_level_escalation.json").write_text(full_history.to_json(), encoding="utf-8")
         empty_history = await empty_case.fetch_history()
+        floor_history = await floor_case.fetch_history()
+        (args.out / "floor_case.json").write_text(floor_history.to_json(), encoding="utf-8")
         outbox = await scenarios.outbox_counts(b)
         replay = {"sandboxed": args.sandboxed, "converter": b.client.data_converter}
-        with spy(os.getpid(), args.out / "replay.folded", args.profile):  # this process replays
-            cpu_s = time.process_time()
-            replay_case = await scenarios.replay_ms(full_history, args.replays, **replay)
-            replay_case_cpu = (time.process_time() - cpu_s) * 1000 / args.replays
-        cpu_s = time.process_time()
-        replay_empty = await scenarios.replay_ms(empty_history, args.replays, **replay)
-        replay_empty_cpu = (time.process_time() - cpu_s) * 1000 / args.replays
+        if args.profile:  # this process replays the full case alone, for the profile
+            with spy(os.getpid(), args.out / "replay.folded"):
+                await scenarios.replay_ms(full_history, args.replays, **replay)
+        replays = await scenarios.replay_side_by_side(
+            {"case": full_history, "floor": floor_history, "empty": empty_history}, args.replays, **replay
+        )
+        replay_case, replay_case_cpu = replays["case"].ms, replays["case"].cpu_ms
+        replay_floor, replay_floor_cpu = replays["floor"].ms, replays["floor"].cpu_ms
+        replay_empty, replay_empty_cpu = replays["empty"].ms, replays["empty"].cpu_ms
 
     scaled = await run_scale(args, b, worker, stack, env) if service.available() else {}
 
@@ -302,6 +310,8 @@ async def run_phases(
         "activities_village": (None, village.activities_per_transition),
         "replay_p50": (percentile(replay_empty, 0.5), percentile(replay_case, 0.5)),
         "replay_cpu": (replay_empty_cpu, replay_case_cpu),
+        "replay_floor_p50": (percentile(replay_floor, 0.5), percentile(replay_case, 0.5)),
+        "replay_floor_cpu": (replay_floor_cpu, replay_case_cpu),
         "rss_open_cases": (rss_idle, rss_open),
         "replay_per_task": (
             percentile(replay_empty, 0.5) / empty.workflow_tasks,
@@ -311,6 +321,13 @@ async def run_phases(
         "server_cpu_per_case": (empty_cpu["server"], case_cpu["server"]),
         "postgres_cpu_per_case": (empty_cpu["postgres"] or None, case_cpu["postgres"]),
     }
+    per_update = b.update_cpu
+    if {"floor_update", "record_session"} <= set(per_update):
+        floor_cpu, action_cpu = per_update["floor_update"], per_update["record_session"]
+        values |= {
+            "action_worker_cpu_floor": (floor_cpu["worker"], action_cpu["worker"]),
+            "action_cpu_floor": (sum(floor_cpu.values()), sum(action_cpu.values())),
+        }
     if through:
         client, http, page, inbox = (ms(through[k]) for k in ("client", "http", "case_page", "inbox"))
         values |= {
@@ -335,6 +352,12 @@ async def run_phases(
         "activities_village": f"{village.activities} activities, {village.transitions} transitions",
         "rss_open_cases": f"{n} open cases waiting on timers; after the baseline: {rss_baseline:.0f} MB",
         "replay_per_task": f"{escalation.workflow_tasks} workflow tasks (empty: {empty.workflow_tasks})",
+        "replay_floor_p50": (
+            f"floor: {floor_shape.workflow_tasks} workflow tasks, {floor_shape.updates} updates,"
+            f" {floor_shape.activities} local activities, {floor_shape.events} events; the case:"
+            f" {escalation.workflow_tasks}, {escalation.updates}, {escalation.activities},"
+            f" {escalation.events}"
+        ),
     }
     if through:
         notes["service_action_cpu"] = (
@@ -361,10 +384,16 @@ async def run_phases(
             "four_level_escalation": vars(escalation),
             "village_agreement": vars(village),
             "empty_workflow": vars(empty),
+            "floor_case": vars(floor_shape),
         },
-        "replay_ms": {"full_case": ms(replay_case), "empty_workflow": ms(replay_empty)},
+        "replay_ms": {
+            "full_case": ms(replay_case),
+            "floor_case": ms(replay_floor),
+            "empty_workflow": ms(replay_empty),
+        },
         "replay_cpu_ms": {
             "full_case": round(replay_case_cpu, 2),
+            "floor_case": round(replay_floor_cpu, 2),
             "empty_workflow": round(replay_empty_cpu, 2),
         },
         "rss_mb": {
@@ -373,6 +402,7 @@ async def run_phases(
             "open_cases": round(rss_open, 1),
         },
         "cpu_ms": {"per_empty_workflow": empty_cpu, "per_case_opened": case_cpu},
+        "cpu_ms_per_update": per_update,
         "outbox": outbox,
         "worker_cpu_ms": {
             "per_empty_workflow": round(empty_cpu_ms, 2),

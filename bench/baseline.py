@@ -75,4 +75,39 @@ class FloorWorkflow:
         self._done = True
 
 
-BASELINE_WORKFLOWS = [EmptyWorkflow, TrivialWorkflow, FloorWorkflow]
+@workflow.defn(name="BenchFloorCase")
+class FloorCaseWorkflow:
+    """The replay floor: a whole case's shape with no engine code. Its first workflow task commits
+    one row through a local activity (as a case's opening records it); each `record` update
+    commits one more the same way before it returns (as a mediator's action is recorded); it
+    completes in the workflow task of its `updates`-th update (as the case that closes on its last
+    action). So its history has the case's workflow tasks, updates and local activities, and its
+    replay the same activations, each doing the least the SDK can."""
+
+    @workflow.init
+    def __init__(self, updates: int) -> None:
+        self._updates = updates
+        self._serial = 0
+        self._recorded = 0
+
+    @workflow.run
+    async def run(self, updates: int) -> int:
+        await self._write("opened")
+        await workflow.wait_condition(lambda: self._recorded >= updates)
+        return self._recorded
+
+    @workflow.update
+    async def record(self, note: str) -> int:
+        await self._write(note)
+        self._recorded += 1
+        return self._recorded
+
+    async def _write(self, note: str) -> None:
+        self._serial += 1
+        row = FloorRow(workflow_id=workflow.info().workflow_id, n=self._serial, note=note)
+        await workflow.execute_local_activity_method(
+            FloorActivities.write, row, start_to_close_timeout=timedelta(seconds=30), retry_policy=LOCAL_RETRY
+        )
+
+
+BASELINE_WORKFLOWS = [EmptyWorkflow, TrivialWorkflow, FloorWorkflow, FloorCaseWorkflow]

@@ -1,8 +1,8 @@
 """The floor of a recorded action: a local activity that commits one row to PostgreSQL.
 
 Written the way the engine's record is (`activities/records.py`: asyncpg under the pool, one
-prepared statement, a transaction), so the floor differs from a mediator's action only in what
-the engine adds: the rule, the case view, the stage and event rows.
+prepared statement that commits on its own, one round trip), so the floor differs from a
+mediator's action only in what the engine adds: the rule, the case view, the stage and event rows.
 """
 
 from __future__ import annotations
@@ -36,8 +36,7 @@ class FloorActivities:
         async with self._engine.connect() as conn:
             pg = (await conn.get_raw_connection()).driver_connection
             assert pg is not None
-            async with pg.transaction():
-                await pg.execute(INSERT, row.workflow_id, row.n, row.note)
+            await pg.execute(INSERT, row.workflow_id, row.n, row.note)
 
 
 def floor_activities(engine: AsyncEngine) -> Sequence[Callable[..., object]]:

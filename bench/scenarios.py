@@ -7,7 +7,7 @@ import itertools
 import random
 import time
 import uuid
-from collections.abc import AsyncIterator, Sequence
+from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
@@ -20,10 +20,16 @@ from temporalio.converter import DataConverter
 from temporalio.worker import Replayer, UnsandboxedWorkflowRunner
 from temporalio.worker.workflow_sandbox import SandboxedWorkflowRunner
 
-from bench.baseline import BASELINE_WORKFLOWS, EmptyWorkflow, FloorWorkflow, TrivialWorkflow
+from bench.baseline import (
+    BASELINE_WORKFLOWS,
+    EmptyWorkflow,
+    FloorCaseWorkflow,
+    FloorWorkflow,
+    TrivialWorkflow,
+)
 from bench.county import County, make_intake
 from bench.measure import bounded, latencies_ms, workflow_tasks_done
-from bench.stack import bench_fields
+from bench.stack import CpuMeter, bench_fields
 from models.actions import (
     Accept,
     ActionInput,
@@ -70,6 +76,8 @@ class Bench:
     run: str = field(default_factory=lambda: uuid.uuid4().hex[:6])
     serial: itertools.count[int] = field(default_factory=itertools.count)
     worker_metrics: str = ""  # the worker's Prometheus endpoint: how many workflow tasks it completed
+    meter: CpuMeter | None = None  # when set, the CPU of each process per timed update (update_cpu)
+    update_cpu: dict[str, dict[str, float]] = field(default_factory=dict)
 
     def ref(self) -> str:
         return f"bench-{self.run}-{next(self.serial):07d}"
@@ -150,6 +158,18 @@ async def until_opened(engine: AsyncEngine, ids: Sequence[str], timeout: float) 
 # ---------------------------------------------------------------- latency
 
 
+async def timed_updates(
+    b: Bench, name: str, samples: int, fn: Callable[[int], Awaitable[object]]
+) -> list[float]:
+    """`latencies_ms(samples, fn)`, and the CPU ms each process spent per update meanwhile
+    (`b.update_cpu[name]`, when `b.meter` is set): the steadier figure on a shared machine."""
+    before = b.meter.read() if b.meter else None
+    times = await latencies_ms(samples, fn)
+    if b.meter and before is not None:
+        b.update_cpu[name] = b.meter.since(before, samples)
+    return times
+
+
 async def bare_round_trips(b: Bench, samples: int, workflows: int) -> tuple[list[float], list[float]]:
     """Bare update and query round trips on trivial workflows (ms), one at a time."""
     handles = [
@@ -158,8 +178,11 @@ async def bare_round_trips(b: Bench, samples: int, workflows: int) -> tuple[list
     ]
     for h in handles:  # warm: the first task of each is not a round trip of an update
         await h.execute_update(TrivialWorkflow.bump, "warm")
-    updates = await latencies_ms(
-        samples, lambda i: handles[i % workflows].execute_update(TrivialWorkflow.bump, f"note {i}")
+    updates = await timed_updates(
+        b,
+        "bare_update",
+        samples,
+        lambda i: handles[i % workflows].execute_update(TrivialWorkflow.bump, f"note {i}"),
     )
     queries = await latencies_ms(samples, lambda i: handles[i % workflows].query(TrivialWorkflow.count))
     for h in handles:
@@ -176,7 +199,9 @@ async def floor_round_trips(b: Bench, samples: int, workflows: int) -> list[floa
     ]
     for h in handles:  # warm, as for the others
         await h.execute_update(FloorWorkflow.record, "warm")
-    updates = await latencies_ms(
+    updates = await timed_updates(
+        b,
+        "floor_update",
         samples,
         lambda i: handles[i % workflows].execute_update(FloorWorkflow.record, f"第{i}次调解，双方到场"),
     )
@@ -222,7 +247,7 @@ async def engine_round_trips(b: Bench, samples: int, cases: int) -> tuple[list[f
         case_id = ids[i % cases]
         return act(b, case_id, "record_session", session(views[case_id], b, f"第{i}次调解，双方到场"))
 
-    updates = await latencies_ms(samples, record)
+    updates = await timed_updates(b, "record_session", samples, record)
     queries = await latencies_ms(samples, lambda i: view_of(b, ids[i % cases]))
     return updates, queries
 
@@ -270,6 +295,19 @@ async def village_agreement(b: Bench) -> str:
         )
     await b.handle(case_id).result()
     return case_id
+
+
+async def floor_case(b: Bench, updates: int) -> str:
+    """The replay floor's case (`BenchFloorCase`): opened with one recorded row, then `updates`
+    updates each recording one, one at a time as the full case's actions are; it completes with
+    the last. Returns its id once it has."""
+    handle = await b.client.start_workflow(
+        FloorCaseWorkflow.run, updates, id=f"floor-case-{b.run}", task_queue=b.task_queue
+    )
+    for i in range(updates):
+        await handle.execute_update(FloorCaseWorkflow.record, f"第{i + 1}次调解，双方到场")
+    await handle.result()
+    return handle.id
 
 
 async def outbox_counts(b: Bench) -> dict[str, int]:
@@ -341,3 +379,34 @@ async def replay_ms(
                 raise RuntimeError(f"replay of {history.workflow_id} failed: {result.replay_failure}")
             done.set()
     return durations
+
+
+@dataclass(frozen=True)
+class Replays:
+    """Each replay's ms and the CPU per replay (this process, every thread) of one history."""
+
+    ms: list[float]
+    cpu_ms: float
+
+
+async def replay_side_by_side(
+    histories: dict[str, WorkflowHistory],
+    times: int,
+    *,
+    sandboxed: bool,
+    converter: DataConverter,
+    rounds: int = 5,
+) -> dict[str, Replays]:
+    """`times` replays of each history, in `rounds` turns taken in alternation (so a busy
+    moment of the shared machine falls on each alike), each turn one Replayer as `replay_ms`."""
+    walls: dict[str, list[float]] = {name: [] for name in histories}
+    cpu: dict[str, float] = dict.fromkeys(histories, 0.0)
+    per_round = [times // rounds + (i < times % rounds) for i in range(rounds)]
+    for n in per_round:
+        for name, history in histories.items():
+            if n == 0:
+                continue
+            start = time.process_time()
+            walls[name] += await replay_ms(history, n, sandboxed=sandboxed, converter=converter)
+            cpu[name] += time.process_time() - start
+    return {name: Replays(walls[name], cpu[name] * 1000 / times) for name in histories}

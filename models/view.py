@@ -173,28 +173,45 @@ def next_timer_summary(state: CaseState) -> str:
 
 def current_details(state: CaseState, waiting_for: str | None = None) -> str:
     """Markdown for the Web UI's current details: where the case is and what it waits for."""
-    stage = state.stage
-    if state.closed:
-        reason = en(state.closure_reason) if state.closure_reason else "closed"
-        return f"**{state.case_no}** closed: {reason} at {stage.committee.name} ({en(stage.level)})"
-    if state.status is CaseStatus.AWAITING_ACCEPTANCE:
-        awaited = f"acceptance by {stage.committee.name}"
-    elif state.status is CaseStatus.FOLLOW_UP:
-        awaited = f"follow-up of the agreement by {stage.committee.name}"
-    else:
-        awaited = f"mediation by {', '.join(stage.mediators) or stage.committee.name}"
-    deadline = next_deadline(state)
-    lines = [
-        f"**{state.case_no}** · {en(state.intake.dispute_type)} · grid {state.intake.place.grid}",
-        f"- level: {en(stage.level)} · committee: {stage.committee.name} ({stage.committee.id})",
-        f"- status: {en(state.status)}{' · **OVERDUE**' if state.overdue else ''}",
-        f"- awaiting: {waiting_for or awaited}",
-        f"- next deadline: {cst_text(deadline)}{_provisional_mark(state, deadline)}"
-        if deadline
-        else "- no deadline",
-        f"- stage {stage.no}; allowed: {', '.join(a.value for a in allowed_actions(state)) or 'none'}",
-    ]
-    return "\n".join(lines)
+    return Details(state).text(waiting_for)
+
+
+class Details:
+    """The current details of one state, composed once: `text(waiting_for)` for what the case
+    waits for at each moment of a transition (its recording, then the next action)."""
+
+    def __init__(self, state: CaseState) -> None:
+        stage = state.stage
+        self._awaited: str | None = None
+        self._tail: list[str] = []
+        if state.closed:
+            reason = en(state.closure_reason) if state.closure_reason else "closed"
+            at = f"{stage.committee.name} ({en(stage.level)})"
+            self._head = [f"**{state.case_no}** closed: {reason} at {at}"]
+            return
+        if state.status is CaseStatus.AWAITING_ACCEPTANCE:
+            self._awaited = f"acceptance by {stage.committee.name}"
+        elif state.status is CaseStatus.FOLLOW_UP:
+            self._awaited = f"follow-up of the agreement by {stage.committee.name}"
+        else:
+            self._awaited = f"mediation by {', '.join(stage.mediators) or stage.committee.name}"
+        deadline = next_deadline(state)
+        self._head = [
+            f"**{state.case_no}** · {en(state.intake.dispute_type)} · grid {state.intake.place.grid}",
+            f"- level: {en(stage.level)} · committee: {stage.committee.name} ({stage.committee.id})",
+            f"- status: {en(state.status)}{' · **OVERDUE**' if state.overdue else ''}",
+        ]
+        self._tail = [
+            f"- next deadline: {cst_text(deadline)}{_provisional_mark(state, deadline)}"
+            if deadline
+            else "- no deadline",
+            f"- stage {stage.no}; allowed: {', '.join(a.value for a in allowed_actions(state)) or 'none'}",
+        ]
+
+    def text(self, waiting_for: str | None = None) -> str:
+        if self._awaited is None:
+            return self._head[0]
+        return "\n".join([*self._head, f"- awaiting: {waiting_for or self._awaited}", *self._tail])
 
 
 def _provisional_mark(state: CaseState, deadline: datetime) -> str:

@@ -31,7 +31,7 @@ with workflow.unsafe.imports_passed_through():
     from models.effects import Effects
     from models.enums import Action
     from models.supervision import StaffAction, StaffInput
-    from models.view import CaseView, case_view, current_details, next_timer_summary
+    from models.view import CaseView, Details, case_view, current_details, next_timer_summary
     from workflows import search_attributes
     from workflows.updates import CourtUpdates, MediatorUpdates, StaffUpdates
 
@@ -104,17 +104,20 @@ class MediationCase(MediatorUpdates, CourtUpdates, StaffUpdates):
         return self._state
 
     async def _sleep_until_due(self) -> None:
-        wake = rules.next_wakeup(self.state)
-        summary = next_timer_summary(self.state)
+        seen = self.state
+        wake = rules.next_wakeup(seen)
+        summary = next_timer_summary(seen)
 
         def woken() -> bool:
-            # an action that leaves the timer as it was (when, and what for) keeps it running
-            return (
-                self.state.closed
-                or rules.next_wakeup(self.state) != wake
-                or next_timer_summary(self.state) != summary
-                or self._history_too_long()
-            )
+            # an action that leaves the timer as it was (when, and what for) keeps it running; the
+            # SDK asks after every step of every activation, and a state is never changed in place,
+            # so each new state is looked at once
+            nonlocal seen
+            if self.state is not seen:
+                seen = self.state
+                if seen.closed or rules.next_wakeup(seen) != wake or next_timer_summary(seen) != summary:
+                    return True
+            return self._history_too_long()
 
         if wake is not None:
             delay = (wake - workflow.now()).total_seconds()
@@ -135,7 +138,8 @@ class MediationCase(MediatorUpdates, CourtUpdates, StaffUpdates):
     async def _commit(self, state: CaseState, effects: Effects, *, opening: bool = False) -> None:
         """Adopt the new state and record it; the case waits here while the database is down."""
         self._state = state
-        workflow.set_current_details(current_details(state, "recording the change in the database"))
+        details = Details(state)
+        workflow.set_current_details(details.text("recording the change in the database"))
         self._waiting_for = f"recording stage {state.stage.no} ({state.status.value}) in the database"
         change = TransitionInput(
             case_id=state.case_id, effects=effects, parties=list(state.intake.parties) if opening else []
@@ -143,11 +147,12 @@ class MediationCase(MediatorUpdates, CourtUpdates, StaffUpdates):
         committee = await self._record(change, f"record stage {state.stage.no}: {state.status.value}")
         if committee is not None and committee != self.state.stage.committee:
             self._state = rules.with_committee(self.state, committee)
+            details = Details(self.state)
         self._waiting_for = None
         changed = search_attributes.changes(self.state, workflow.info().typed_search_attributes)
         if changed:
             workflow.upsert_search_attributes(changed)
-        workflow.set_current_details(current_details(self.state))
+        workflow.set_current_details(details.text())
 
     async def _record(self, change: TransitionInput, summary: str) -> Committee | None:
         """Recorded inside the workflow task (a local activity). A database away for longer than the

@@ -69,10 +69,11 @@ def pairs(state: CaseState) -> list[SearchAttributePair[Any]]:
 def changes(state: CaseState, current: TypedSearchAttributes) -> list[SearchAttributeUpdate[Any]]:
     """The updates that bring the workflow's attributes (`current`) to what `state` says: only
     those that differ, so a session or a visit upserts nothing."""
+    values: dict[SearchAttributeKey[Any], Any] = dict(current)  # by key, as `current.get` (name and type)
     result: list[SearchAttributeUpdate[Any]] = [
-        pair.key.value_set(pair.value) for pair in pairs(state) if current.get(pair.key) != pair.value
+        pair.key.value_set(pair.value) for pair in pairs(state) if values.get(pair.key) != pair.value
     ]
-    if next_deadline(state) is None and current.get(NEXT_DEADLINE) is not None:
+    if next_deadline(state) is None and values.get(NEXT_DEADLINE) is not None:
         result.append(NEXT_DEADLINE.value_unset())
     return result
 

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
-import copy
 from datetime import datetime
+from typing import TypeVar, cast
+
+from pydantic import BaseModel
 
 from models.case import CaseState
 from models.effects import CaseEvent, Effects, Notification
@@ -11,13 +13,40 @@ from models.enums import NotificationKind
 from models.records import projection, stage_record
 from models.rules.allowed import next_deadline
 
+_T = TypeVar("_T")
+
 
 def private_copy(state: CaseState) -> CaseState:
     """A copy a transition may change. Its stages, reminders and aftercare are new objects; the
     frozen parts (intake, policy snapshot with its calendar, route, each stage's committee) are
     shared: copying them was most of a transition's cost."""
-    frozen = [state.intake, state.policy, state.route, *(s.committee for s in state.stages)]
-    return copy.deepcopy(state, {id(part): part for part in frozen})
+    return _thawed(state)
+
+
+_CONTAINERS = (BaseModel, list, dict)
+
+
+def _thawed(value: _T) -> _T:
+    """`value` with every list, dict and unfrozen model in it a new object, and frozen models and
+    scalars (str, numbers, enums, datetimes) shared. What `copy.deepcopy` gives for the state's
+    types (nothing mutable lives in a frozen model or outside a list, dict or model), without its
+    memo and pydantic's `__deepcopy__`, which made a transition's copy cost more than its rule."""
+    if isinstance(value, BaseModel):
+        if value.model_config.get("frozen"):
+            return value
+        copied = value.__copy__()  # a new __dict__ and fields-set, the values shared
+        fields = copied.__dict__
+        for name, item in fields.items():
+            if isinstance(item, _CONTAINERS):
+                fields[name] = _thawed(item)
+        return copied
+    if isinstance(value, list):
+        return cast(_T, [_thawed(item) if isinstance(item, _CONTAINERS) else item for item in value])
+    if isinstance(value, dict):
+        return cast(
+            _T, {k: _thawed(item) if isinstance(item, _CONTAINERS) else item for k, item in value.items()}
+        )
+    return value
 
 
 class Transition:

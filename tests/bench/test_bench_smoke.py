@@ -29,11 +29,25 @@ def test_quick_bench_writes_every_figure(pg_url: str, tmp_path: Path) -> None:
         assert isinstance(figure["engine"], float | int) and figure["engine"] > 0, key
         if figure["target"] is not None:
             assert figure["met"] in (True, False), key
-    for key in ("open_rate", "action_p50", "action_p50_floor", "query_p50", "replay_p50", "rss_open_cases"):
+    for key in (
+        "open_rate",
+        "action_p50",
+        "action_p50_floor",
+        "query_p50",
+        "replay_p50",
+        "replay_floor_p50",
+        "rss_open_cases",
+    ):
         assert figures[key]["baseline"] > 0 and figures[key]["ratio"] > 0, key
     histories = results["details"]["histories"]
     assert histories["four_level_escalation"]["activities"] >= 4  # one stage per level at least
     assert histories["village_agreement"]["updates"] >= 5
+    # the replay floor has the full case's shape: its workflow tasks, updates and local activities
+    case, floor = histories["four_level_escalation"], histories["floor_case"]
+    shape = ("workflow_tasks", "updates", "activities")
+    assert [floor[k] for k in shape] == [case[k] for k in shape] and floor["timers_fired"] == 0
+    assert (tmp_path / "floor_case.json").exists()
+    assert set(results["details"]["cpu_ms_per_update"]) == {"bare_update", "floor_update", "record_session"}
     assert {"cores", "memory_gib", "python", "temporal_cli"} <= set(results["machine"])
     assert "engine vs Temporal baseline" in run.stdout
     # the production path: the server holds only sealed payloads, the outbox dispatcher delivers

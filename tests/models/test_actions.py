@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import copy
 from datetime import date, timedelta
 
 import pytest
+from pydantic import BaseModel
 
 from models import rules
 from models.actions import Accept
@@ -22,6 +24,7 @@ from models.enums import (
     Outcome,
     Risk,
 )
+from models.rules.transaction import private_copy
 from tests.factories import member_of
 from tests.models.helpers import (
     T0,
@@ -452,3 +455,44 @@ def test_a_transition_shares_the_frozen_parts_and_leaves_the_old_state_alone(med
     # not copied: the intake, the policy snapshot with its calendar, the route, each committee
     assert state.intake is mediating.intake and state.policy is mediating.policy
     assert state.route is mediating.route and state.stage.committee is mediating.stage.committee
+
+
+def _mutable_parts(value: object, found: dict[int, object]) -> dict[int, object]:
+    """Every list, dict and unfrozen model reachable from `value`, by id (frozen models: skipped)."""
+    if isinstance(value, BaseModel):
+        if value.model_config.get("frozen"):
+            return found
+        found[id(value)] = value
+        for item in value.__dict__.values():
+            _mutable_parts(item, found)
+    elif isinstance(value, list | dict):
+        found[id(value)] = value
+        for item in value.values() if isinstance(value, dict) else value:
+            _mutable_parts(item, found)
+    return found
+
+
+def test_the_private_copy_is_the_deep_copy_without_copying_what_is_frozen(at_county: CaseState) -> None:
+    accepted_at = at_county.stage.accepted_at
+    assert accepted_at is not None
+    state, _ = act(
+        at_county,
+        Action.RECORD_AGREEMENT,
+        accepted_at + timedelta(hours=2),
+        form=AgreementForm.WRITTEN,
+        terms="赔偿并道歉",
+        signed_by=BOTH,
+    )
+    assert state.aftercare is not None and len(state.stages) == 4
+    copied = private_copy(state)
+    assert copied == copy.deepcopy(state) and copied.model_dump() == state.model_dump()
+    assert copied.model_fields_set == state.model_fields_set
+    original = _mutable_parts(state, {})
+    assert not set(_mutable_parts(copied, {})) & set(original)  # nothing the rules change is shared
+    copied.stage.reminders.clear()
+    copied.aftercare.visits[0].reminded = True  # type: ignore[union-attr]
+    copied.stages[0].mediators.append("M-9999")
+    assert state.stage.reminders and not state.aftercare.visits[0].reminded
+    assert "M-9999" not in state.stages[0].mediators
+    assert copied.intake is state.intake and copied.policy is state.policy and copied.route is state.route
+    assert all(a.committee is b.committee for a, b in zip(copied.stages, state.stages, strict=True))

@@ -1,0 +1,63 @@
+"""The record of a transition, written straight to PostgreSQL: every row of every table, in one
+statement, and a retried or older record changes nothing."""
+
+from __future__ import annotations
+
+import random
+from datetime import timedelta
+
+from sqlalchemy import text
+from sqlalchemy.ext.asyncio import AsyncEngine
+
+from activities.inputs import TransitionInput
+from activities.records import RecordActivities
+from models import rules
+from models.enums import Action, CaseStatus
+from tests.conftest import count
+from tests.factories import FIELDS, case_input, route
+from tests.models.helpers import T0, accept, act
+
+ROWS = {
+    "cases": "SELECT count(*) FROM cases WHERE case_id = :c",
+    "stages": "SELECT count(*) FROM stages WHERE case_id = :c",
+    "case_parties": "SELECT count(*) FROM case_parties WHERE case_id = :c",
+    "outbox": "SELECT count(*) FROM outbox WHERE case_id = :c",
+}
+
+
+async def rows(engine: AsyncEngine, case_id: str) -> dict[str, int]:
+    return {table: await count(engine, sql, c=case_id) for table, sql in ROWS.items()}
+
+
+async def test_each_transition_writes_all_its_rows_and_a_retry_or_an_older_one_changes_nothing(
+    engine: AsyncEngine,
+) -> None:
+    records = RecordActivities(engine, FIELDS)
+    case = case_input(random.randrange(900_000, 999_999))
+    opened, opening = rules.open_case(case, route(), T0)
+    first = TransitionInput(case_id=opened.case_id, effects=opening, parties=list(opened.intake.parties))
+    assert len(first.parties) >= 2 and opening.stages and opening.notifications and opening.projection
+    await records.record_transition(first)
+    await records.record_transition(first)  # a retried attempt
+    after_opening = await rows(engine, opened.case_id)
+    assert after_opening == {
+        "cases": 1,
+        "stages": 1,
+        "case_parties": len(first.parties),
+        "outbox": len(opening.notifications),
+    }
+
+    mediating, accepted = accept(opened, T0 + timedelta(hours=1))
+    escalated, handoff = act(mediating, Action.ESCALATE, T0 + timedelta(hours=2), reason="本级调解不成，上交")
+    assert len(handoff.stages) == 2 and handoff.notifications  # the old stage ended, the new one
+    for effects in (accepted, handoff):
+        await records.record_transition(TransitionInput(case_id=opened.case_id, effects=effects))
+    await records.record_transition(TransitionInput(case_id=opened.case_id, effects=accepted))  # late
+    assert await rows(engine, opened.case_id) == after_opening | {
+        "stages": 2,
+        "outbox": len(opening.notifications) + len(accepted.notifications) + len(handoff.notifications),
+    }
+    newest = "SELECT version, status, stage_no FROM cases WHERE case_id = :c"
+    async with engine.connect() as conn:
+        version, status, stage_no = (await conn.execute(text(newest), {"c": opened.case_id})).one()
+    assert (version, status, stage_no) == (escalated.version, CaseStatus.AWAITING_ACCEPTANCE.value, 2)
