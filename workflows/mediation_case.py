@@ -7,8 +7,8 @@ names mediators, court liaisons and staff act by) are declared in `workflows/upd
 A case the intake opened arrives recorded (`CaseInput.opening_recorded`: its rows were written in
 the transaction that numbered it), so its first workflow task rebuilds the opening by the same
 rule and arms the timer; a case started without it records its own opening. A transition is
-recorded by a local activity (inside the workflow task: an action is one round
-trip to the server), the wake-up timer is kept while the wake-up stays the same, and only the
+recorded by a local activity (inside the workflow task: an action is one round trip to the
+server), the wake-up timer is kept while the wake-up stays the same, and only the
 search attributes that changed are upserted. There is one version of this workflow: it has never
 run in a deployment, so no history of another version exists (README, "Changing the workflow
 while cases run").
