@@ -218,6 +218,20 @@ class CaseInput(BaseModel):
     continue_as_new_after: int | None = Field(
         default=None, ge=20, description="history length that starts a new run (default: the server's hint)"
     )
+    opened_at: AwareDatetime | None = Field(
+        default=None, description="the opening rule's clock, when the intake recorded the opening"
+    )
+    opening_recorded: bool = Field(
+        default=False,
+        description="the intake wrote the opening (rows, parties, notices) in the transaction that numbered"
+        " the case, from `route` read in that transaction at `opened_at`: the workflow only rebuilds it",
+    )
+
+    @model_validator(mode="after")
+    def _recorded_opening(self) -> CaseInput:
+        if self.opening_recorded and (self.opened_at is None or self.route is None):
+            raise ValueError("an opening recorded by the intake needs its `opened_at` and `route`")
+        return self
 
 
 class Reminder(BaseModel):

@@ -1,4 +1,12 @@
-"""Opening a case: validate, number it once, start its workflow once."""
+"""Opening a case: validate, number it once and record its opening with the number, start its
+workflow once.
+
+The opening (the case row, its first stage, the parties, the events and the handoff notice) is
+written in the transaction that numbers the case, from the route read in that transaction, by the
+rule the workflow runs (models/rules open_case; db/records.py writes it, as the record activity
+writes every transition). The workflow's input says so, with the route and the clock, and its
+first task rebuilds that state and arms its timer. The same intake again finds its number and the
+opening beside it, and starts the workflow if an earlier call stopped before it did."""
 
 from __future__ import annotations
 
@@ -7,17 +15,18 @@ from datetime import UTC, datetime
 
 from pydantic import BaseModel, Field
 from sqlalchemy import select, text
-from sqlalchemy.ext.asyncio import AsyncEngine
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 from temporalio.client import Client
 from temporalio.common import TypedSearchAttributes, WorkflowIDConflictPolicy, WorkflowIDReusePolicy
 from temporalio.exceptions import WorkflowAlreadyStartedError
 
 from crypto.fields import FieldSealer
+from db.records import RecordWriter
 from db.registry_load import county_default_policy
 from db.registry_queries import route_for
-from db.schema import case_numbers
+from db.schema import case_numbers, cases
 from models.calendar import local_day
-from models.case import CaseInput, CaseIntake
+from models.case import CaseInput, CaseIntake, CaseState, Route
 from models.intake import CLOCK_SKEW, IntakeRejected, check_intake
 from models.labels import both
 from models.policy import Policy
@@ -80,39 +89,77 @@ NEXT_NUMBER = text(
 )
 
 
-async def _numbered(engine: AsyncEngine, keys: list[str]) -> str | None:
-    async with engine.connect() as conn:
-        found = await conn.execute(
-            select(case_numbers.c.case_id).where(case_numbers.c.intake_key.in_(keys)).limit(1)
-        )
-        return found.scalar_one_or_none()
+async def _numbered(conn: AsyncConnection, keys: list[str]) -> str | None:
+    query = select(case_numbers.c.case_id).where(case_numbers.c.intake_key.in_(keys)).limit(1)
+    found = await conn.execute(query)
+    return found.scalar_one_or_none()
 
 
-async def allocate_case_number(
-    engine: AsyncEngine, intake: CaseIntake, fields: FieldSealer
-) -> tuple[str, str, bool]:
-    """(case id, case number, newly allocated). The same intake always gets the same number.
+async def _take_number(conn: AsyncConnection, intake: CaseIntake, keys: list[str]) -> tuple[str, bool]:
+    """(case id, newly allocated), in `conn`'s transaction: the caller commits a new number, with
+    what it writes beside it.
 
     Numbers run without gaps per county and year: one statement takes the next serial from
     the county's counter row (locked until commit) and records it against the intake's key; if
     the same intake was numbered meanwhile, the transaction rolls back and the counter with it.
     A counter behind the numbers already given (numbered by an older version during a rolling
     deploy) catches up with them instead of colliding."""
-    keys = intake_keys(intake, fields)
-    key = keys[0]
-    found = await _numbered(engine, keys)
-    if found is None:
-        county, year = intake.place.county, local_day(intake.reported_at).year
-        async with engine.connect() as conn, conn.begin() as tx:
-            params = {"county": county, "year": year, "key": key}
-            found = (await conn.execute(NEXT_NUMBER, params)).scalar_one_or_none()
-            if found is not None:
-                await tx.commit()
-                return found, found.removeprefix("case-"), True
-            await tx.rollback()
-        found = await _numbered(engine, keys)
-        assert found is not None, f"intake {key} neither numbered nor found"
-    return found, found.removeprefix("case-"), False
+    found = await _numbered(conn, keys)
+    if found is not None:
+        return found, False
+    params = {"county": intake.place.county, "year": local_day(intake.reported_at).year, "key": keys[0]}
+    found = (await conn.execute(NEXT_NUMBER, params)).scalar_one_or_none()
+    if found is not None:
+        return found, True
+    await conn.rollback()
+    found = await _numbered(conn, keys)
+    assert found is not None, f"intake {keys[0]} neither numbered nor found"
+    return found, False
+
+
+async def allocate_case_number(
+    engine: AsyncEngine, intake: CaseIntake, fields: FieldSealer
+) -> tuple[str, str, bool]:
+    """(case id, case number, newly allocated). The same intake always gets the same number."""
+    async with engine.connect() as conn:
+        case_id, created = await _take_number(conn, intake, intake_keys(intake, fields))
+        await conn.commit()
+    return case_id, case_id.removeprefix("case-"), created
+
+
+async def _record_opening(
+    conn: AsyncConnection, case: CaseInput, route: Route, now: datetime, fields: FieldSealer
+) -> tuple[CaseInput, CaseState | None]:
+    """Write the case's opening (its row, first stage, parties, events and notices) in `conn`'s
+    transaction, by the rule the workflow rebuilds it with; the input says so. An opening the rule
+    refuses is written by nobody: the workflow says why when it opens."""
+    try:
+        state, effects = open_rule(case, route, now)
+    except Rejected:
+        return case, None
+    pg = (await conn.get_raw_connection()).driver_connection
+    assert pg is not None
+    await RecordWriter(fields).write(pg, case.case_id, effects, case.intake.parties)
+    return case.model_copy(update={"opened_at": now, "opening_recorded": True}), state
+
+
+async def _recorded_opening(
+    conn: AsyncConnection, case: CaseInput, route: Route, now: datetime
+) -> tuple[CaseInput, CaseState | None]:
+    """The input of a case numbered before: when its opening is in PostgreSQL (its workflow may not
+    have started: the intake stopped after the commit), rebuilt from the row's clock and policy."""
+    row = (
+        await conn.execute(select(cases.c.opened_at, cases.c.policy).where(cases.c.case_id == case.case_id))
+    ).first()
+    if row is not None:
+        policy = case.policy if case.policy.name == row.policy else load_policy(row.policy)
+        recorded = {"policy": policy, "opened_at": row.opened_at, "opening_recorded": True}
+        case = case.model_copy(update=recorded)
+        now = row.opened_at
+    try:
+        return case, open_rule(case, route, now)[0]
+    except Rejected:
+        return case, None
 
 
 async def policy_for(engine: AsyncEngine, intake: CaseIntake, *, named: str | None, fallback: str) -> Policy:
@@ -149,17 +196,23 @@ async def open_case(
     """Open a case. Opening the same intake twice returns the first case and starts nothing new.
 
     Raises UnknownPlace or IntakeRejected before anything is written. `now` is the clock the
-    intake's dates are checked against (default: the wall clock); `fields` keys the duplicate check."""
+    intake's dates are checked against and the case opens at, its first deadlines counted from it
+    (default: the wall clock; on a time-skipping test server, the server's); `fields` keys the
+    duplicate check and seals the parties."""
+    now = now or datetime.now(UTC)
     async with engine.connect() as conn:
         route = await route_for(conn, intake.place)
-    now = now or datetime.now(UTC)
-    check_intake(intake, route, now)
-    case_id, case_no, created = await allocate_case_number(engine, intake, fields)
-    case = CaseInput(case_id=case_id, case_no=case_no, intake=intake, policy=policy, route=route)
-    try:  # where the case will stand once open: lists find it there at once, and it upserts nothing
-        attributes = sa.pairs(open_rule(case, route, now)[0])
-    except Rejected:  # the workflow says why when it opens
-        attributes = sa.intake_pairs(intake)
+        check_intake(intake, route, now)
+        case_id, created = await _take_number(conn, intake, intake_keys(intake, fields))
+        case_no = case_id.removeprefix("case-")
+        case = CaseInput(case_id=case_id, case_no=case_no, intake=intake, policy=policy, route=route)
+        if created:
+            case, opened = await _record_opening(conn, case, route, now, fields)
+        else:
+            case, opened = await _recorded_opening(conn, case, route, now)
+        await conn.commit()
+    # where the case stands once open: lists find it there at once, and it upserts nothing
+    attributes = sa.pairs(opened) if opened is not None else sa.intake_pairs(intake)
     try:
         await client.start_workflow(
             MediationCase.run,
@@ -170,8 +223,8 @@ async def open_case(
             id_conflict_policy=WorkflowIDConflictPolicy.USE_EXISTING,
             search_attributes=TypedSearchAttributes(attributes),
             static_summary=f"{case_no} · {intake.dispute_type.value} · grid {intake.place.grid}",
-            static_details=start_details(case_no, intake, policy),
+            static_details=start_details(case_no, intake, case.policy),
         )
     except WorkflowAlreadyStartedError:
         created = False
-    return IntakeResult(case_id=case_id, case_no=case_no, created=created, policy=policy.name)
+    return IntakeResult(case_id=case_id, case_no=case_no, created=created, policy=case.policy.name)

@@ -4,8 +4,11 @@ A thin shell around the rules in `models/`: it keeps the state, sleeps until the
 deadline, turns updates into rule calls, and records each transition. The updates themselves (the
 names mediators, court liaisons and staff act by) are declared in `workflows/updates.py`.
 
-A transition is recorded by a local activity (inside the workflow task: an action is one round
-trip to the server), the wake-up timer is kept while the wake-up stays the same, and only the
+A case the intake opened arrives recorded (`CaseInput.opening_recorded`: its rows were written in
+the transaction that numbered it), so its first workflow task rebuilds the opening by the same
+rule and arms the timer; a case started without it records its own opening. A transition is
+recorded by a local activity (inside the workflow task: an action is one round trip to the
+server), the wake-up timer is kept while the wake-up stays the same, and only the
 search attributes that changed are upserted. There is one version of this workflow: it has never
 run in a deployment, so no history of another version exists (README, "Changing the workflow
 while cases run").
@@ -71,7 +74,8 @@ class MediationCase(MediatorUpdates, CourtUpdates, StaffUpdates):
                 await workflow.wait_condition(
                     lambda: workflow.all_handlers_finished() and not self._lock.locked()
                 )
-                workflow.continue_as_new(case.model_copy(update={"resume": self.state, "route": None}))
+                fresh = {"resume": self.state, "route": None, "opening_recorded": False}
+                workflow.continue_as_new(case.model_copy(update=fresh))
             await self._sleep_until_due()
         await workflow.wait_condition(workflow.all_handlers_finished)
         return case_view(self.state)
@@ -84,6 +88,9 @@ class MediationCase(MediatorUpdates, CourtUpdates, StaffUpdates):
         return info.is_continue_as_new_suggested()
 
     async def _open(self, case: CaseInput) -> None:
+        if case.opening_recorded:
+            self._adopt_opening(case)
+            return
         route = case.route
         if route is None:
             route = await workflow.execute_activity_method(
@@ -97,6 +104,19 @@ class MediationCase(MediatorUpdates, CourtUpdates, StaffUpdates):
             opened = rules.open_case(case, route, workflow.now())
         async with self._lock:
             await self._commit(*opened, opening=True)
+
+    def _adopt_opening(self, case: CaseInput) -> None:
+        """The opening the intake recorded, rebuilt by the same rule from the same inputs (the route
+        it read and its clock, in the transaction that numbered the case): nothing to write, and the
+        committee's members are the ones that transaction read."""
+        assert case.route is not None and case.opened_at is not None
+        with _refused():
+            self._state, _ = rules.open_case(case, case.route, case.opened_at)
+        self._waiting_for = None
+        changed = search_attributes.changes(self.state, workflow.info().typed_search_attributes)
+        if changed:
+            workflow.upsert_search_attributes(changed)
+        workflow.set_current_details(current_details(self.state))
 
     @property
     def state(self) -> CaseState:

@@ -90,6 +90,7 @@ class Opened:
             POLICY,
             fields=FIELDS,
             task_queue=self.task_queue,
+            now=await self.env.get_current_time(),  # the clock the case opens at, the server's
         )
         handle = self.env.client.get_workflow_handle(result.case_id)
         self.handles.append(handle)

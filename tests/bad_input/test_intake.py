@@ -161,8 +161,10 @@ async def _one_case(
     intake's contents."""
     numbered = len(await rows(engine, "SELECT * FROM case_numbers"))
 
+    now = await env.get_current_time()
+
     async def open_(one: CaseIntake) -> IntakeResult:
-        return await open_case(env.client, engine, one, POLICY, fields=FIELDS, task_queue=task_queue)
+        return await open_case(env.client, engine, one, POLICY, fields=FIELDS, task_queue=task_queue, now=now)
 
     if at_once:
         results = list(await asyncio.gather(*(open_(one) for one in intakes)))

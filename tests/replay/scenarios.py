@@ -78,6 +78,19 @@ async def ladder_to_overdue(client: Client, env: WorkflowEnvironment, tq: str, s
     return handle.id
 
 
+async def opened_at_intake(client: Client, env: WorkflowEnvironment, tq: str, serial: int) -> str:
+    """The intake recorded the opening (the input says so): the first task writes nothing; the grid
+    accepts and escalates, and the village lets its acceptance deadline pass."""
+    case = case_input(serial).model_copy(
+        update={"opened_at": await env.get_current_time(), "opening_recorded": True}
+    )
+    handle, view = await _start(client, case, tq)
+    view, actor = await _accept(handle, view)
+    await _update(handle, "escalate", Escalate(actor=actor, reason="需村调委会介入"))
+    await env.sleep(timedelta(days=4))
+    return handle.id
+
+
 async def village_agreement_performed(client: Client, env: WorkflowEnvironment, tq: str, serial: int) -> str:
     """Grid escalates by decision; the village holds a session, agrees; both visits find it performed."""
     handle, view = await _start(client, case_input(serial), tq)
@@ -252,6 +265,7 @@ async def court_ruling_extended(client: Client, env: WorkflowEnvironment, tq: st
 
 SCENARIOS: dict[str, Scenario] = {
     "ladder_to_overdue": ladder_to_overdue,
+    "opened_at_intake": opened_at_intake,
     "village_agreement_performed": village_agreement_performed,
     "intensify_transfer_fail_at_top": intensify_transfer_fail_at_top,
     "court_returned": court_returned,
