@@ -23,23 +23,44 @@ from __future__ import annotations
 
 import math
 from collections import Counter
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from datetime import date, datetime, timedelta
-from enum import StrEnum
 from operator import attrgetter
-from typing import Any, NamedTuple
+from typing import NamedTuple
 
 from pydantic import AwareDatetime, BaseModel, ConfigDict, model_validator
 
 from models.calendar import end_of_day
 from models.enums import LEVEL_ORDER, ClosureReason, EscalationCause, Level, Outcome
+from models.performance_rows import (
+    MICROSECONDS_PER_SECOND,
+    Case,
+    Instant,
+    Stage,
+    StageRow,
+    Window,
+    case_row,
+    instant,
+    stage_row,
+    within,
+)
+from models.performance_rows import CaseFact as CaseFact  # what callers hand over
+from models.performance_rows import CaseRow as CaseRow  # what the SQL path reads
+from models.performance_rows import StageFact as StageFact
 
 ALL = "all"
 OPEN = "open"
-TIMEOUTS = (EscalationCause.ACCEPTANCE_TIMEOUT, EscalationCause.MEDIATION_TIMEOUT)
-DECISIONS = (EscalationCause.DECISION, EscalationCause.INTENSIFICATION)
+# the enumerations' values, as the rows carry them (a str compares far faster with a str than
+# with a StrEnum member, and a county's year is a quarter of a million stages)
+TIMEOUTS = frozenset({EscalationCause.ACCEPTANCE_TIMEOUT.value, EscalationCause.MEDIATION_TIMEOUT.value})
+DECISIONS = frozenset({EscalationCause.DECISION.value, EscalationCause.INTENSIFICATION.value})
+FAILURE = EscalationCause.FAILURE.value
+AGREEMENT, ESCALATED, FAILED = Outcome.AGREEMENT.value, Outcome.ESCALATED.value, Outcome.FAILED.value
+LEVELS = tuple(lv.value for lv in LEVEL_ORDER)
 PLACE_FIELDS = {6: "county", 9: "township", 12: "village"}
-SETTLED = (ClosureReason.AGREEMENT, ClosureReason.PERFORMED, ClosureReason.CONFIRMED_BY_COURT)
+SETTLED = frozenset(
+    r.value for r in (ClosureReason.AGREEMENT, ClosureReason.PERFORMED, ClosureReason.CONFIRMED_BY_COURT)
+)
 
 
 class Period(BaseModel):
@@ -85,89 +106,6 @@ class ReportQuery(BaseModel):
     def _place(self) -> ReportQuery:
         place_field(self.place)
         return self
-
-
-class CaseFact(BaseModel):
-    """What the report needs of a case row."""
-
-    case_id: str
-    channel: str
-    county: str
-    township: str
-    village: str
-    grid: str
-    closed_at: datetime | None = None
-    closure_reason: ClosureReason | None = None
-
-
-class StageFact(BaseModel):
-    """What the report needs of a stage row."""
-
-    case_id: str
-    stage_no: int
-    committee_id: str
-    level: Level
-    outcome: Outcome | None = None
-    cause: EscalationCause | None = None
-    started_at: datetime
-    accepted_at: datetime | None = None
-    deadline: datetime
-    overdue: bool = False
-    ended_at: datetime | None = None
-
-
-class CaseRow(NamedTuple):
-    """A CaseFact as the SQL path reads it: the same fields, typed by the database's schema and not
-    validated again (a county's year is 100,000 cases, and as many models would cost seconds)."""
-
-    case_id: str
-    channel: str
-    county: str
-    township: str
-    village: str
-    grid: str
-    closed_at: datetime | None
-    closure_reason: ClosureReason | None
-
-    @classmethod
-    def of(cls, values: Sequence[Any]) -> CaseRow:
-        """From the column values in the fields' order, the enumeration's value as stored."""
-        case_id, channel, county, township, village, grid, closed_at, reason = values
-        return cls(case_id, channel, county, township, village, grid, closed_at, _CLOSURES[reason])
-
-
-class StageRow(NamedTuple):
-    """A StageFact as the SQL path reads it (see CaseRow)."""
-
-    case_id: str
-    stage_no: int
-    committee_id: str
-    level: Level
-    outcome: Outcome | None
-    cause: EscalationCause | None
-    started_at: datetime
-    accepted_at: datetime | None
-    deadline: datetime
-    overdue: bool
-    ended_at: datetime | None
-
-    @classmethod
-    def of(cls, values: Sequence[Any]) -> StageRow:
-        """From the column values in the fields' order, the enumerations' values as stored."""
-        case_id, stage_no, committee_id, level, outcome, cause, *times = values
-        return cls(
-            case_id, stage_no, committee_id, _LEVELS[level], _OUTCOMES[outcome], _CAUSES[cause], *times
-        )
-
-
-def _by_value(kind: type[StrEnum]) -> dict[str | None, Any]:
-    return {None: None} | {member.value: member for member in kind}
-
-
-_LEVELS, _OUTCOMES = _by_value(Level), _by_value(Outcome)
-_CAUSES, _CLOSURES = _by_value(EscalationCause), _by_value(ClosureReason)
-Case = CaseFact | CaseRow
-Stage = StageFact | StageRow
 
 
 class LevelSettling(BaseModel):
@@ -230,90 +168,171 @@ def percentile(values: Sequence[float], q: float) -> float | None:
     return ordered[low] + (ordered[high] - ordered[low]) * (position - low)
 
 
-def _days(start: datetime, end: datetime) -> float:
-    return (end - start).total_seconds() / 86400
+def _days(start: Instant, end: Instant) -> float:
+    """Calendar days between two instants: to seconds, then to days, as
+    `(end - start).total_seconds() / 86400` does with datetimes (the same two divisions)."""
+    return (end - start) / MICROSECONDS_PER_SECOND / 86400
 
 
 def _round(value: float | None, digits: int = 2) -> float | None:
     return None if value is None else round(value, digits)
 
 
+def window(period: Period) -> Window:
+    return Window(instant(period.start), instant(period.end))
+
+
+def scope(query: ReportQuery) -> Callable[[Case], bool]:
+    """Whether a case is of the query's place (and channel)."""
+    place, code, channel = attrgetter(place_field(query.place)), query.place, query.channel
+
+    def mine(case: Case) -> bool:
+        return place(case) == code and (channel is None or case.channel == channel)
+
+    return mine
+
+
 def in_scope(case: Case, query: ReportQuery) -> bool:
-    place = getattr(case, place_field(query.place)) == query.place
-    return place and (query.channel is None or case.channel == query.channel)
+    return scope(query)(case)
+
+
+# Each definition below takes a row's values, not the row: the report applies them to a county's
+# quarter of a million stages in one loop that unpacks each row once.
+
+
+def _current(started: Instant, ended: Instant | None, period: Window) -> bool:
+    """A stage counts when it ended in the period, or is still open and started before its end."""
+    if ended is not None:
+        return within(ended, period)
+    return started < period.end
 
 
 def stage_in_period(stage: Stage, period: Period) -> bool:
-    if stage.ended_at is not None:
-        return stage.ended_at in period
-    return stage.started_at < period.end
+    row = stage_row(stage)
+    return _current(row.started_at, row.ended_at, window(period))
+
+
+def _late(overdue: bool, cause: str | None, ended: Instant | None, deadline: Instant) -> bool:
+    """Flagged overdue, ended by a timeout, or ended after its deadline."""
+    return overdue or cause in TIMEOUTS or (ended is not None and ended > deadline)
 
 
 def past_deadline(stage: Stage) -> bool:
-    late = stage.ended_at is not None and stage.ended_at > stage.deadline
-    return stage.overdue or stage.cause in TIMEOUTS or late
+    row = stage_row(stage)
+    return _late(row.overdue, row.cause, row.ended_at, row.deadline)
 
 
-def settling(cases: Iterable[Case], stages: Iterable[Stage], period: Period) -> Settling:
-    closed = {c.case_id: c for c in cases if c.closed_at is not None and c.closed_at in period}
-    reached: dict[Level, set[str]] = {level: set() for level in LEVEL_ORDER}
-    agreed: dict[Level, int] = dict.fromkeys(LEVEL_ORDER, 0)
-    settled_at: dict[str, Level] = {}
-    for stage in sorted(stages, key=attrgetter("case_id", "stage_no")):  # a later agreement wins
-        agreement = stage.outcome is Outcome.AGREEMENT
-        if agreement and stage.ended_at is not None and stage.ended_at in period:
-            agreed[stage.level] += 1
-        case = closed.get(stage.case_id)
-        if case is not None:
-            reached[stage.level].add(stage.case_id)
-            if agreement and case.closure_reason in SETTLED:
-                settled_at[stage.case_id] = stage.level
-    settled = Counter(settled_at.values())
-    low = settled[Level.GRID] + settled[Level.VILLAGE]
-    return Settling(
-        closed=len(closed),
-        settled=len(settled_at),
-        levels=[
-            LevelSettling(level=lv, reached=len(reached[lv]), settled=settled[lv], agreed=agreed[lv])
-            for lv in LEVEL_ORDER
-        ],
-        village_share=_round(low / len(closed), 4) if closed else None,
-        township_share=_round((low + settled[Level.TOWNSHIP]) / len(closed), 4) if closed else None,
-    )
+def _handed_up(outcome: str | None, cause: str | None) -> bool:
+    """Escalated (by timeout or decision), or failed below the top, which the engine records as
+    outcome `failed` with cause `failure` before the handoff."""
+    return outcome == ESCALATED or (outcome == FAILED and cause == FAILURE)
 
 
-def committee_outcomes(
-    stages: Sequence[Stage], names: Mapping[str, tuple[str, str]]
-) -> list[CommitteeOutcomes]:
-    counted = Counter(map(attrgetter("committee_id", "outcome"), stages))
-    late = Counter(s.committee_id for s in stages if past_deadline(s))
-    levels = dict(map(attrgetter("committee_id", "level"), reversed(stages)))  # of its first stage
-    rows = []
-    for committee, level in levels.items():
-        name, name_en = names.get(committee, (committee, committee))
-        outcomes = {o.value: counted[committee, o] for o in Outcome} | {OPEN: counted[committee, None]}
-        rows.append(
-            CommitteeOutcomes(
-                committee_id=committee,
-                name=name,
-                name_en=name_en,
-                level=level,
-                outcomes=outcomes,
-                past_deadline=late[committee],
-            )
+def handed_up(stage: Stage) -> bool:
+    """Whether the stage passed its case up (see `_handed_up`)."""
+    row = stage_row(stage)
+    return _handed_up(row.outcome, row.cause)
+
+
+class _Level(NamedTuple):
+    """What a level's stages of the period add up to."""
+
+    ended: list[float]  # days from handoff to outcome of the stages that ended
+    accepted: list[float]  # days from handoff to acceptance of those accepted
+    causes: list[str | None]  # the causes of those that passed their case up
+
+
+class _Tally:
+    """The report's sums, added up stage by stage."""
+
+    def __init__(self, closed: Mapping[str, str | None]) -> None:
+        self.closed = closed  # the closure reason of each case closed in the period
+        self.levels = {lv: _Level([], [], []) for lv in LEVELS}  # of the period's stages
+        self.reached: dict[str, set[str]] = {lv: set() for lv in LEVELS}  # closed cases that reached it
+        self.agreed = dict.fromkeys(LEVELS, 0)  # agreements reached in the period
+        self.last: dict[str, tuple[int, str]] = {}  # each closed case's last agreement: stage number, level
+        self.outcomes: list[tuple[str, str | None]] = []  # committee, outcome of the period's stages
+        self.first: dict[str, str] = {}  # each committee's level: that of its first stage
+        self.late: list[str] = []  # the committee of each of the period's stages past its deadline
+
+    def add(self, stages: Iterable[StageRow], ids: set[str], period: Window) -> None:
+        levels, reached, agreed, last, closed = self.levels, self.reached, self.agreed, self.last, self.closed
+        outcomes, first, late = self.outcomes, self.first, self.late
+        for (
+            case_id,
+            no,
+            committee,
+            level,
+            outcome,
+            cause,
+            started,
+            accepted,
+            deadline,
+            overdue,
+            ended,
+        ) in stages:
+            if case_id not in ids:
+                continue
+            agreement = outcome == AGREEMENT
+            if agreement and ended is not None and within(ended, period):
+                agreed[level] += 1
+            if case_id in closed:
+                reached[level].add(case_id)
+                if agreement and no >= last.get(case_id, (no,))[0]:
+                    last[case_id] = (no, level)  # a later agreement wins
+            if not _current(started, ended, period):
+                continue
+            sums = levels[level]
+            if ended is not None:
+                sums.ended.append(_days(started, ended))
+            if accepted is not None:
+                sums.accepted.append(_days(started, accepted))
+            if _handed_up(outcome, cause):
+                sums.causes.append(cause)
+            outcomes.append((committee, outcome))
+            first.setdefault(committee, level)
+            if _late(overdue, cause, ended, deadline):
+                late.append(committee)
+
+    def settling(self) -> Settling:
+        closed = self.closed
+        settled = Counter(level for case_id, (_, level) in self.last.items() if closed[case_id] in SETTLED)
+        grid, village, township = (settled[lv] for lv in LEVELS[:3])
+        return Settling(
+            closed=len(closed),
+            settled=settled.total(),
+            levels=[
+                LevelSettling(
+                    level=Level(lv),
+                    reached=len(self.reached[lv]),
+                    settled=settled[lv],
+                    agreed=self.agreed[lv],
+                )
+                for lv in LEVELS
+            ],
+            village_share=_round((grid + village) / len(closed), 4) if closed else None,
+            township_share=_round((grid + village + township) / len(closed), 4) if closed else None,
         )
-    return sorted(rows, key=lambda r: (LEVEL_ORDER.index(r.level), r.committee_id))
 
-
-def _spans(stages: Iterable[Stage]) -> tuple[list[float], list[float]]:
-    """Days from handoff to outcome of the stages that ended, and to acceptance of those accepted."""
-    ended, accepted = [], []
-    for s in stages:
-        if s.ended_at is not None:
-            ended.append(_days(s.started_at, s.ended_at))
-        if s.accepted_at is not None:
-            accepted.append(_days(s.started_at, s.accepted_at))
-    return ended, accepted
+    def committees(self, names: Mapping[str, tuple[str, str]]) -> list[CommitteeOutcomes]:
+        counted, late = Counter(self.outcomes), Counter(self.late)
+        rows = []
+        for committee, level in self.first.items():
+            name, name_en = names.get(committee, (committee, committee))
+            outcomes = {o.value: counted[committee, o.value] for o in Outcome} | {
+                OPEN: counted[committee, None]
+            }
+            rows.append(
+                CommitteeOutcomes(
+                    committee_id=committee,
+                    name=name,
+                    name_en=name_en,
+                    level=Level(level),
+                    outcomes=outcomes,
+                    past_deadline=late[committee],
+                )
+            )
+        return sorted(rows, key=lambda r: (LEVEL_ORDER.index(r.level), r.committee_id))
 
 
 def _durations(level: str, ended: list[float], accepted: list[float]) -> Durations:
@@ -329,34 +348,15 @@ def _durations(level: str, ended: list[float], accepted: list[float]) -> Duratio
     )
 
 
-def durations(stages: Sequence[Stage], level: str) -> Durations:
-    return _durations(level, *_spans(stages))
-
-
-def handed_up(stage: Stage) -> bool:
-    """Whether the stage passed its case up: escalated (by timeout or decision), or failed below
-    the top, which the engine records as outcome `failed` with cause `failure` before the handoff."""
-    return stage.outcome is Outcome.ESCALATED or (
-        stage.outcome is Outcome.FAILED and stage.cause is EscalationCause.FAILURE
-    )
-
-
-def escalations(stages: Iterable[Stage], level: str) -> Escalations:
-    causes = Counter(s.cause for s in stages if handed_up(s))
+def escalations(causes: Iterable[str | None], level: str) -> Escalations:
+    """The causes of the stages that passed their case up, counted."""
+    counted = Counter(causes)
     return Escalations(
         level=level,
-        by_timeout=sum(causes[c] for c in TIMEOUTS),
-        by_decision=sum(causes[c] for c in DECISIONS),
-        by_failure=causes[EscalationCause.FAILURE],
+        by_timeout=sum(counted[c] for c in TIMEOUTS),
+        by_decision=sum(counted[c] for c in DECISIONS),
+        by_failure=counted[FAILURE],
     )
-
-
-def by_level(stages: Iterable[Stage]) -> list[tuple[Level, list[Stage]]]:
-    """Stages grouped per level, in the ladder's order."""
-    groups: dict[Level, list[Stage]] = {lv: [] for lv in LEVEL_ORDER}
-    for stage in stages:
-        groups[stage.level].append(stage)
-    return list(groups.items())
 
 
 def build_report(
@@ -365,34 +365,41 @@ def build_report(
     stages: Iterable[Stage],
     names: Mapping[str, tuple[str, str]] | None = None,
 ) -> PerformanceReport:
-    """The report for `query`; rows outside its place, channel or period are left out here.
-    The per-level tables end with a row of all levels: the sums of theirs, and the percentiles
-    of all their stages together."""
-    scoped = [c for c in cases if in_scope(c, query)]
-    ids = {c.case_id for c in scoped}
-    mine = [s for s in stages if s.case_id in ids]
-    current = [s for s in mine if stage_in_period(s, query.period)]
-    groups = by_level(current)
-    spans = [_spans(group) for _, group in groups]
-    every = ([d for ended, _ in spans for d in ended], [d for _, accepted in spans for d in accepted])
-    escalated = [escalations(group, level.value) for level, group in groups]
-    committees = committee_outcomes(current, names or {})
+    """The report for `query`, from facts or rows; rows outside its place, channel or period are
+    left out here. The per-level tables end with a row of all levels: the sums of theirs, and the
+    percentiles of all their stages together."""
+    period, of_scope = window(query.period), scope(query)
+    scoped = [c for c in map(case_row, cases) if of_scope(c)]
+    tally = _Tally(
+        {
+            c.case_id: c.closure_reason
+            for c in scoped
+            if c.closed_at is not None and within(c.closed_at, period)
+        }
+    )
+    rows = [s if type(s) is StageRow else StageRow.of_fact(s) for s in stages]  # type: ignore[arg-type]
+    tally.add(rows, {c.case_id for c in scoped}, period)
+    levels = tally.levels
+    for level in levels.values():  # sorted once here: each sort below then runs over sorted runs
+        level.ended.sort()
+        level.accepted.sort()
+    every = _Level(
+        [d for level in levels.values() for d in level.ended],
+        [d for level in levels.values() for d in level.accepted],
+        [c for level in levels.values() for c in level.causes],
+    )
+    committees = tally.committees(names or {})
     return PerformanceReport(
         query=query,
-        settling=settling(scoped, mine, query.period),
+        settling=tally.settling(),
         committees=committees,
         durations=[
-            *(_durations(level.value, *span) for (level, _), span in zip(groups, spans, strict=True)),
-            _durations(ALL, *every),
+            *(_durations(lv, level.ended, level.accepted) for lv, level in levels.items()),
+            _durations(ALL, every.ended, every.accepted),
         ],
         escalations=[
-            *escalated,
-            Escalations(
-                level=ALL,
-                by_timeout=sum(e.by_timeout for e in escalated),
-                by_decision=sum(e.by_decision for e in escalated),
-                by_failure=sum(e.by_failure for e in escalated),
-            ),
+            *(escalations(level.causes, lv) for lv, level in levels.items()),
+            escalations(every.causes, ALL),
         ],
         past_deadline=sum(c.past_deadline for c in committees),
     )
