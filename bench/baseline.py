@@ -77,8 +77,9 @@ class FloorWorkflow:
 
 @workflow.defn(name="BenchFloorCase")
 class FloorCaseWorkflow:
-    """The replay floor: a whole case's shape with no engine code. Its first workflow task commits
-    one row through a local activity (as a case's opening records it); each `record` update
+    """The replay floor: a whole case's shape with no engine code. Its first workflow task writes
+    nothing (a case's opening is written by the intake, in the transaction that numbers it); each
+    `record` update
     commits one more the same way before it returns (as a mediator's action is recorded); it
     completes in the workflow task of its `updates`-th update (as the case that closes on its last
     action). So its history has the case's workflow tasks, updates and local activities, and its
@@ -92,7 +93,6 @@ class FloorCaseWorkflow:
 
     @workflow.run
     async def run(self, updates: int) -> int:
-        await self._write("opened")
         await workflow.wait_condition(lambda: self._recorded >= updates)
         return self._recorded
 

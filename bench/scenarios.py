@@ -298,8 +298,8 @@ async def village_agreement(b: Bench) -> str:
 
 
 async def floor_case(b: Bench, updates: int) -> str:
-    """The replay floor's case (`BenchFloorCase`): opened with one recorded row, then `updates`
-    updates each recording one, one at a time as the full case's actions are; it completes with
+    """The replay floor's case (`BenchFloorCase`): opened with nothing to write, then `updates`
+    updates each recording one row, one at a time as the full case's actions are; it completes with
     the last. Returns its id once it has."""
     handle = await b.client.start_workflow(
         FloorCaseWorkflow.run, updates, id=f"floor-case-{b.run}", task_queue=b.task_queue
