@@ -78,7 +78,7 @@ class FloorWorkflow:
 @workflow.defn(name="BenchFloorCase")
 class FloorCaseWorkflow:
     """The replay floor: a whole case's shape with no engine code. Its first workflow task writes
-    nothing (a case's opening is written by the intake, in the transaction that numbers it); each
+    nothing (a case's opening is written by the intake when it numbers it); each
     `record` update
     commits one more the same way before it returns (as a mediator's action is recorded); it
     completes in the workflow task of its `updates`-th update (as the case that closes on its last

@@ -1,7 +1,7 @@
 """A transition's rows as PostgreSQL gets them: stage rows, the case projection, the parties, the
 events and the outbox, written in the caller's transaction. The record activity writes every
-transition through here; the intake writes a case's opening through here, in the transaction
-that numbers it.
+transition through here; the intake writes a case's opening through here, right after it
+numbers it.
 
 Every write is idempotent: rows are keyed (case and stage number; notification key) and a write
 never replaces a newer version, so a retried write leaves exactly the rows one successful attempt

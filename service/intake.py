@@ -2,11 +2,14 @@
 workflow once.
 
 The opening (the case row, its first stage, the parties, the events and the handoff notice) is
-written in the transaction that numbers the case, from the route read in that transaction, by the
-rule the workflow runs (models/rules open_case; db/records.py writes it, as the record activity
-writes every transition). The workflow's input says so, with the route and the clock, and its
-first task rebuilds that state and arms its timer. The same intake again finds its number and the
-opening beside it, and starts the workflow if an earlier call stopped before it did."""
+written right after the number is committed, by the rule the workflow runs (models/rules
+open_case; db/records.py writes it, as the record activity writes every transition), in a
+transaction of its own: the county's counter row stays locked only while a number is taken, so
+openings in one county do not queue behind each other's writes. The workflow's input says so,
+with the route and the clock, and its first task rebuilds that state and arms its timer. The same
+intake again finds its number; with the opening beside it, it starts the workflow if an earlier
+call stopped before it did; without (a call stopped between the two commits), the workflow is
+started to record its own opening, as a case opened by any other starter does."""
 
 from __future__ import annotations
 
@@ -147,7 +150,9 @@ async def _recorded_opening(
     conn: AsyncConnection, case: CaseInput, route: Route, now: datetime
 ) -> tuple[CaseInput, CaseState | None]:
     """The input of a case numbered before: when its opening is in PostgreSQL (its workflow may not
-    have started: the intake stopped after the commit), rebuilt from the row's clock and policy."""
+    have started: the intake stopped after the commit), rebuilt from the row's clock and policy;
+    when it is not (the intake stopped between the number's commit and the opening's), as it is:
+    the workflow records the opening itself."""
     row = (
         await conn.execute(select(cases.c.opened_at, cases.c.policy).where(cases.c.case_id == case.case_id))
     ).first()
@@ -204,6 +209,7 @@ async def open_case(
         route = await route_for(conn, intake.place)
         check_intake(intake, route, now)
         case_id, created = await _take_number(conn, intake, intake_keys(intake, fields))
+        await conn.commit()  # the county's counter is locked while numbering only, not while writing
         case_no = case_id.removeprefix("case-")
         case = CaseInput(case_id=case_id, case_no=case_no, intake=intake, policy=policy, route=route)
         if created:

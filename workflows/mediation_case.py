@@ -4,8 +4,8 @@ A thin shell around the rules in `models/`: it keeps the state, sleeps until the
 deadline, turns updates into rule calls, and records each transition. The updates themselves (the
 names mediators, court liaisons and staff act by) are declared in `workflows/updates.py`.
 
-A case the intake opened arrives recorded (`CaseInput.opening_recorded`: its rows were written in
-the transaction that numbered it), so its first workflow task rebuilds the opening by the same
+A case the intake opened arrives recorded (`CaseInput.opening_recorded`: its rows were written
+right after it was numbered), so its first workflow task rebuilds the opening by the same
 rule and arms the timer; a case started without it records its own opening. A transition is
 recorded by a local activity (inside the workflow task: an action is one round trip to the
 server), the wake-up timer is kept while the wake-up stays the same, and only the
@@ -107,7 +107,7 @@ class MediationCase(MediatorUpdates, CourtUpdates, StaffUpdates):
 
     def _adopt_opening(self, case: CaseInput) -> None:
         """The opening the intake recorded, rebuilt by the same rule from the same inputs (the route
-        it read and its clock, in the transaction that numbered the case): nothing to write, and the
+        it read and its clock, when it numbered the case): nothing to write, and the
         committee's members are the ones that transaction read."""
         assert case.route is not None and case.opened_at is not None
         with _refused():

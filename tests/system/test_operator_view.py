@@ -69,7 +69,7 @@ async def test_a_case_page_explains_itself(dev_server: WorkflowEnvironment, pg_u
                 activities.append(text)
         assert "reminder: grid acceptance due in 4 hours" in timers
         assert "reminder: grid mediation due in 4 hours" in timers
-        # the opening was written by the intake in the transaction that numbered the case: the
+        # the opening was written by the intake when it numbered the case: the
         # first recorded activity is the acceptance
         assert activities == ["record stage 1: mediating"]
         for text in (summary, details, current, *timers, *activities):

@@ -1,4 +1,4 @@
-"""The intake records a case's opening in the transaction that numbers it: the workflow's first
+"""The intake records a case's opening right after it numbers it: the workflow's first
 task rebuilds that state by the same rule and writes nothing; the same intake again, or after a
 stop between the commit and the start, leaves one case, one set of rows and one notice."""
 
@@ -22,6 +22,7 @@ from models.effects import CaseProjection, StageRecord
 from models.records import projection, stage_record
 from models.view import case_view
 from policies import load_policy
+from service import intake as intake_module
 from service.intake import open_case
 from tests.cases import STARTED, history, rows, settle, stage_rows
 from tests.factories import FIELDS, intake
@@ -160,3 +161,46 @@ async def test_a_stop_between_the_commit_and_the_start_is_healed_by_the_same_int
     assert await _counts(engine, case_id) == written
     row = await case_row(engine, case_id)
     assert row["version"] == 1 and row["opened_at"] == now
+
+
+async def test_a_stop_between_the_number_and_the_opening_leaves_the_opening_to_the_workflow(
+    env: WorkflowEnvironment,
+    engine: AsyncEngine,
+    worker: Worker,
+    task_queue: str,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """The number is committed on its own (the county's counter is locked only while numbering);
+    an intake that stops before the opening's own commit leaves a number and no rows, and the same
+    intake again starts the workflow without the flag, which records the opening itself, once."""
+    ref = f"numbered-only-{uuid.uuid4().hex[:8]}"
+    now = await env.get_current_time()
+
+    async def stopped(*args: object, **kwargs: object) -> None:
+        raise _Stopped
+
+    with monkeypatch.context() as patched:
+        patched.setattr(intake_module, "_record_opening", stopped)
+        with pytest.raises(_Stopped):
+            await _open(env, engine, ref, task_queue, now=now)
+    (numbered,) = await rows(engine, "SELECT case_id FROM case_numbers WHERE intake_key = :k", k=f"ref:{ref}")
+    case_id = numbered["case_id"]
+    assert await _counts(engine, case_id) == {
+        "case_numbers": 1,
+        "cases": 0,
+        "stages": 0,
+        "case_parties": 0,
+        "case_events": 0,
+        "outbox": 0,
+    }
+
+    handle = await _open(env, engine, ref, task_queue, now=now + timedelta(minutes=10))
+    assert handle.id == case_id
+    await settle(handle)
+    case = await _input(env, handle)
+    assert not case.opening_recorded
+    assert MARKER in await history(handle)  # the workflow's own record of the opening
+    written = await _counts(engine, case_id)
+    assert written["cases"] == written["stages"] == 1 and written["outbox"] >= 1
+    again = await _open(env, engine, ref, task_queue, now=now + timedelta(minutes=20))
+    assert again.id == case_id and await _counts(engine, case_id) == written
