@@ -122,7 +122,11 @@ async def test_the_same_intake_twice_writes_the_opening_once(
 
 
 class _Stopped(Exception):
-    """The intake's process, gone between the commit and the workflow's start."""
+    """The intake's process, gone at the step it was patched into."""
+
+
+async def _stopped(*args: object, **kwargs: object) -> None:
+    raise _Stopped
 
 
 async def test_a_stop_between_the_commit_and_the_start_is_healed_by_the_same_intake(
@@ -135,11 +139,8 @@ async def test_a_stop_between_the_commit_and_the_start_is_healed_by_the_same_int
     ref = f"healed-{uuid.uuid4().hex[:8]}"
     now = await env.get_current_time()
 
-    async def stopped(*args: object, **kwargs: object) -> None:
-        raise _Stopped
-
     with monkeypatch.context() as patched:
-        patched.setattr(env.client, "start_workflow", stopped)
+        patched.setattr(env.client, "start_workflow", _stopped)
         with pytest.raises(_Stopped):
             await _open(env, engine, ref, task_queue, now=now)
     (numbered,) = await rows(engine, "SELECT case_id FROM case_numbers WHERE intake_key = :k", k=f"ref:{ref}")
@@ -176,11 +177,8 @@ async def test_a_stop_between_the_number_and_the_opening_leaves_the_opening_to_t
     ref = f"numbered-only-{uuid.uuid4().hex[:8]}"
     now = await env.get_current_time()
 
-    async def stopped(*args: object, **kwargs: object) -> None:
-        raise _Stopped
-
     with monkeypatch.context() as patched:
-        patched.setattr(intake_module, "_record_opening", stopped)
+        patched.setattr(intake_module, "_record_opening", _stopped)
         with pytest.raises(_Stopped):
             await _open(env, engine, ref, task_queue, now=now)
     (numbered,) = await rows(engine, "SELECT case_id FROM case_numbers WHERE intake_key = :k", k=f"ref:{ref}")
