@@ -1,15 +1,14 @@
-"""Opening a case: validate, number it once and record its opening with the number, start its
-workflow once.
+"""Opening a case: validate, number it once and record its opening once, start its workflow once.
 
-The opening (the case row, its first stage, the parties, the events and the handoff notice) is
-written right after the number is committed, by the rule the workflow runs (models/rules
-open_case; db/records.py writes it, as the record activity writes every transition), in a
-transaction of its own: the county's counter row stays locked only while a number is taken, so
-openings in one county do not queue behind each other's writes. The workflow's input says so,
-with the route and the clock, and its first task rebuilds that state and arms its timer. The same
-intake again finds its number; with the opening beside it, it starts the workflow if an earlier
-call stopped before it did; without (a call stopped between the two commits), the workflow is
-started to record its own opening, as a case opened by any other starter does."""
+The number is taken in a short transaction of its own (the county's counter row stays locked only
+while a number is taken, so openings in one county do not queue behind each other's writes). The
+opening (the case row, its first stage, the parties, the events and the handoff notice) is then
+written by the rule the workflow runs (models/rules open_case; db/records.py writes it, as the
+record activity writes every transition), under a lock of the case's number row. The workflow's
+input says so, with the route and the clock, and its first task rebuilds that state and arms its
+timer. The same intake again finds its number and the opening beside it, rebuilds the input from
+the opening's row, and starts the workflow if an earlier call stopped before it did; if that call
+stopped between the number and the opening, this one writes the opening."""
 
 from __future__ import annotations
 
@@ -29,7 +28,7 @@ from db.registry_load import county_default_policy
 from db.registry_queries import route_for
 from db.schema import case_numbers, cases
 from models.calendar import local_day
-from models.case import CaseInput, CaseIntake, CaseState, Route
+from models.case import CaseInput, CaseIntake, CaseState
 from models.intake import CLOCK_SKEW, IntakeRejected, check_intake
 from models.labels import both
 from models.policy import Policy
@@ -99,8 +98,7 @@ async def _numbered(conn: AsyncConnection, keys: list[str]) -> str | None:
 
 
 async def _take_number(conn: AsyncConnection, intake: CaseIntake, keys: list[str]) -> tuple[str, bool]:
-    """(case id, newly allocated), in `conn`'s transaction: the caller commits a new number, with
-    what it writes beside it.
+    """(case id, newly allocated), in `conn`'s transaction, which the caller commits at once.
 
     Numbers run without gaps per county and year: one statement takes the next serial from
     the county's counter row (locked until commit) and records it against the intake's key; if
@@ -123,7 +121,8 @@ async def _take_number(conn: AsyncConnection, intake: CaseIntake, keys: list[str
 async def allocate_case_number(
     engine: AsyncEngine, intake: CaseIntake, fields: FieldSealer
 ) -> tuple[str, str, bool]:
-    """(case id, case number, newly allocated). The same intake always gets the same number."""
+    """(case id, case number, newly allocated), committed. The same intake always gets the same
+    number; the county's counter is locked only while it is taken."""
     async with engine.connect() as conn:
         case_id, created = await _take_number(conn, intake, intake_keys(intake, fields))
         await conn.commit()
@@ -131,40 +130,38 @@ async def allocate_case_number(
 
 
 async def _record_opening(
-    conn: AsyncConnection, case: CaseInput, route: Route, now: datetime, fields: FieldSealer
+    engine: AsyncEngine, case: CaseInput, now: datetime, fields: FieldSealer
 ) -> tuple[CaseInput, CaseState | None]:
-    """Write the case's opening (its row, first stage, parties, events and notices) in `conn`'s
-    transaction, by the rule the workflow rebuilds it with; the input says so. An opening the rule
-    refuses is written by nobody: the workflow says why when it opens."""
-    try:
-        state, effects = open_rule(case, route, now)
-    except Rejected:
-        return case, None
-    pg = (await conn.get_raw_connection()).driver_connection
-    assert pg is not None
-    await RecordWriter(fields).write(pg, case.case_id, effects, case.intake.parties)
+    """The case's opening as PostgreSQL holds it: rebuilt from its row's clock and policy when a
+    call of the same intake wrote it before, else written now (its row, first stage, parties,
+    events and notices), by the rule the workflow rebuilds it with; the input returned says so.
+    The case's number row is locked meanwhile, so two calls of the same intake at once write it
+    once and agree on its clock. An opening the rule refuses is written by nobody: the workflow
+    says why when it opens."""
+    route = case.route
+    assert route is not None
+    async with engine.connect() as conn:
+        await conn.execute(
+            select(case_numbers.c.case_id).where(case_numbers.c.case_id == case.case_id).with_for_update()
+        )
+        row = (
+            await conn.execute(
+                select(cases.c.opened_at, cases.c.policy).where(cases.c.case_id == case.case_id)
+            )
+        ).first()
+        if row is not None:
+            policy = case.policy if case.policy.name == row.policy else load_policy(row.policy)
+            case, now = case.model_copy(update={"policy": policy}), row.opened_at
+        try:
+            state, effects = open_rule(case, route, now)
+        except Rejected:
+            return case, None
+        if row is None:
+            pg = (await conn.get_raw_connection()).driver_connection
+            assert pg is not None
+            await RecordWriter(fields).write(pg, case.case_id, effects, case.intake.parties)
+            await conn.commit()
     return case.model_copy(update={"opened_at": now, "opening_recorded": True}), state
-
-
-async def _recorded_opening(
-    conn: AsyncConnection, case: CaseInput, route: Route, now: datetime
-) -> tuple[CaseInput, CaseState | None]:
-    """The input of a case numbered before: when its opening is in PostgreSQL (its workflow may not
-    have started: the intake stopped after the commit), rebuilt from the row's clock and policy;
-    when it is not (the intake stopped between the number's commit and the opening's), as it is:
-    the workflow records the opening itself."""
-    row = (
-        await conn.execute(select(cases.c.opened_at, cases.c.policy).where(cases.c.case_id == case.case_id))
-    ).first()
-    if row is not None:
-        policy = case.policy if case.policy.name == row.policy else load_policy(row.policy)
-        recorded = {"policy": policy, "opened_at": row.opened_at, "opening_recorded": True}
-        case = case.model_copy(update=recorded)
-        now = row.opened_at
-    try:
-        return case, open_rule(case, route, now)[0]
-    except Rejected:
-        return case, None
 
 
 async def policy_for(engine: AsyncEngine, intake: CaseIntake, *, named: str | None, fallback: str) -> Policy:
@@ -207,16 +204,10 @@ async def open_case(
     now = now or datetime.now(UTC)
     async with engine.connect() as conn:
         route = await route_for(conn, intake.place)
-        check_intake(intake, route, now)
-        case_id, created = await _take_number(conn, intake, intake_keys(intake, fields))
-        await conn.commit()  # the county's counter is locked while numbering only, not while writing
-        case_no = case_id.removeprefix("case-")
-        case = CaseInput(case_id=case_id, case_no=case_no, intake=intake, policy=policy, route=route)
-        if created:
-            case, opened = await _record_opening(conn, case, route, now, fields)
-        else:
-            case, opened = await _recorded_opening(conn, case, route, now)
-        await conn.commit()
+    check_intake(intake, route, now)
+    case_id, case_no, created = await allocate_case_number(engine, intake, fields)
+    case = CaseInput(case_id=case_id, case_no=case_no, intake=intake, policy=policy, route=route)
+    case, opened = await _record_opening(engine, case, now, fields)
     # where the case stands once open: lists find it there at once, and it upserts nothing
     attributes = sa.pairs(opened) if opened is not None else sa.intake_pairs(intake)
     try:

@@ -4,6 +4,7 @@ stop between the commit and the start, leaves one case, one set of rows and one 
 
 from __future__ import annotations
 
+import asyncio
 import uuid
 from datetime import timedelta
 from typing import Any
@@ -164,7 +165,7 @@ async def test_a_stop_between_the_commit_and_the_start_is_healed_by_the_same_int
     assert row["version"] == 1 and row["opened_at"] == now
 
 
-async def test_a_stop_between_the_number_and_the_opening_leaves_the_opening_to_the_workflow(
+async def test_a_stop_between_the_number_and_the_opening_is_healed_by_the_same_intake(
     env: WorkflowEnvironment,
     engine: AsyncEngine,
     worker: Worker,
@@ -173,7 +174,8 @@ async def test_a_stop_between_the_number_and_the_opening_leaves_the_opening_to_t
 ) -> None:
     """The number is committed on its own (the county's counter is locked only while numbering);
     an intake that stops before the opening's own commit leaves a number and no rows, and the same
-    intake again starts the workflow without the flag, which records the opening itself, once."""
+    intake again writes the opening at its own clock (under the number row's lock), once, and
+    starts the workflow on it."""
     ref = f"numbered-only-{uuid.uuid4().hex[:8]}"
     now = await env.get_current_time()
 
@@ -196,9 +198,32 @@ async def test_a_stop_between_the_number_and_the_opening_leaves_the_opening_to_t
     assert handle.id == case_id
     await settle(handle)
     case = await _input(env, handle)
-    assert not case.opening_recorded
-    assert MARKER in await history(handle)  # the workflow's own record of the opening
+    assert case.opening_recorded and case.opened_at == now + timedelta(minutes=10)
+    assert MARKER not in await history(handle)
     written = await _counts(engine, case_id)
     assert written["cases"] == written["stages"] == 1 and written["outbox"] >= 1
     again = await _open(env, engine, ref, task_queue, now=now + timedelta(minutes=20))
     assert again.id == case_id and await _counts(engine, case_id) == written
+
+
+async def test_the_same_intake_twice_at_once_agrees_on_one_opening(
+    env: WorkflowEnvironment, engine: AsyncEngine, worker: Worker, task_queue: str
+) -> None:
+    """Two calls of one intake at the same moment (a double submit): the number row's lock lets one
+    write the opening and the other rebuild it from that row, so the workflow runs on the clock
+    PostgreSQL holds, whichever call started it."""
+    now = await env.get_current_time()
+    for attempt in range(3):
+        ref = f"twice-at-once-{attempt}-{uuid.uuid4().hex[:8]}"
+        first, second = await asyncio.gather(
+            _open(env, engine, ref, task_queue, now=now),
+            _open(env, engine, ref, task_queue, now=now + timedelta(minutes=5)),
+        )
+        assert first.id == second.id
+        await settle(first)
+        counts = await _counts(engine, first.id)
+        assert counts["cases"] == counts["stages"] == 1
+        case = await _input(env, first)
+        row = await case_row(engine, first.id)
+        assert case.opening_recorded and case.opened_at == row["opened_at"]
+        assert MARKER not in await history(first)
