@@ -113,10 +113,14 @@ class MediationCase(MediatorUpdates, CourtUpdates, StaffUpdates):
         with _refused():
             self._state, _ = rules.open_case(case, case.route, case.opened_at)
         self._waiting_for = None
+        self._publish(Details(self.state))
+
+    def _publish(self, details: Details) -> None:
+        """Show the adopted state: the search attributes that changed, then the current details."""
         changed = search_attributes.changes(self.state, workflow.info().typed_search_attributes)
         if changed:
             workflow.upsert_search_attributes(changed)
-        workflow.set_current_details(current_details(self.state))
+        workflow.set_current_details(details.text())
 
     @property
     def state(self) -> CaseState:
@@ -169,10 +173,7 @@ class MediationCase(MediatorUpdates, CourtUpdates, StaffUpdates):
             self._state = rules.with_committee(self.state, committee)
             details = Details(self.state)
         self._waiting_for = None
-        changed = search_attributes.changes(self.state, workflow.info().typed_search_attributes)
-        if changed:
-            workflow.upsert_search_attributes(changed)
-        workflow.set_current_details(details.text())
+        self._publish(details)
 
     async def _record(self, change: TransitionInput, summary: str) -> Committee | None:
         """Recorded inside the workflow task (a local activity). A database away for longer than the
