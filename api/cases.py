@@ -5,7 +5,7 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Header, Query, Request
 
 from api.bodies import BODIES, IntakeBody
-from front.auth import Person, Svc, client_address
+from front.auth import Actor, Person, Svc, client_address
 from models.authority import CaseOp
 from models.view import CaseView
 from policies import load_policy
@@ -69,11 +69,11 @@ def _action_route(op: CaseOp) -> None:
         body: body_type,  # type: ignore[valid-type]
         request: Request,
         key: IdempotencyKey,
-        p: Person,
-        svc: Svc,
+        who: Actor,
     ) -> CaseView:
         fields: dict[str, Any] = body.model_dump(mode="json", exclude={"actor"})  # type: ignore[attr-defined]
-        return await svc.door.act(p, case_id, op, fields, key, client_address(request))
+        door = who.services.door
+        return await door.act(who.person, case_id, op, fields, key, client_address(request), who.case)
 
     act.__name__ = f"act_{op.value}"
     router.post(

@@ -76,7 +76,7 @@ def parse(argv: list[str] | None = None) -> argparse.Namespace:
     p.add_argument("--quick", action="store_true", help="small sizes: the smoke run of the test suite")
     p.add_argument(
         "--only",
-        choices=["scale", "reports"],
+        choices=["scale", "reports", "service"],
         default=None,
         help="run only this part (results: <date>-<part>.json)",
     )
@@ -133,6 +133,8 @@ async def measure(args: argparse.Namespace) -> Results:
                 with spy(worker.pid, args.out / "worker.folded", args.profile):
                     if args.only == "scale":
                         details = await run_scale(args, b, worker, stack, extra)
+                    elif args.only == "service":
+                        details = await run_service(args, b, stack)
                     else:
                         details = await run_phases(args, b, worker, stack, extra)
         finally:
@@ -217,6 +219,65 @@ async def measure_reports(args: argparse.Namespace) -> Results:
     )
 
 
+def service_values(through: dict[str, list[float]]) -> dict[str, tuple[float | None, float]]:
+    if not through:
+        return {}
+    client, http, page, inbox = (ms(through[k]) for k in ("client", "http", "case_page", "inbox"))
+    overdue, counts = ms(through["overdue_list"]), ms(through["county_counts"])
+    floor: dict[str, tuple[float | None, float]] = {}
+    if "http_floor" in through:
+        http_floor = ms(through["http_floor"])
+        floor = {
+            "service_floor_p50": (client["p50"], http_floor["p50"]),
+            "service_action_p50_floor": (http_floor["p50"], http["p50"]),
+            "service_floor_cpu": (through["floor_cpu_ms"][0], through["cpu_ms"][1]),
+        }
+    return floor | {
+        "service_action_p50": (client["p50"], http["p50"]),
+        "service_action_p99": (client["p99"], http["p99"]),
+        "case_page_p50": (None, page["p50"]),
+        "case_page_p99": (None, page["p99"]),
+        "inbox_p50": (None, inbox["p50"]),
+        "inbox_p99": (None, inbox["p99"]),
+        "service_action_cpu": (through["cpu_ms"][0], through["cpu_ms"][1]),
+        "overdue_list_p50": (None, overdue["p50"]),
+        "overdue_list_p99": (None, overdue["p99"]),
+        "county_counts_p50": (None, counts["p50"]),
+        "county_counts_p99": (None, counts["p99"]),
+    }
+
+
+def service_notes(through: dict[str, list[float]]) -> dict[str, str]:
+    if not through:
+        return {}
+    own = through["http_client_cpu_ms"][0]
+    return {"service_action_cpu": f"the HTTP client's own CPU {own:.1f} ms per action (this process)"}
+
+
+async def run_service(
+    args: argparse.Namespace, b: scenarios.Bench, stack: tuple[str, str, str, Path]
+) -> dict[str, Any]:
+    """`--only service`: the service's round trips on `--latency-cases` cases, nothing else (to
+    work on the service; the full run takes them with the county's open cases)."""
+    with console.status("the service: an action over HTTP and through the client, the case page, the inbox"):
+        secret = service.new_secret()
+        async with (
+            service.api_process(*stack, args.out / "api.log", secret) as api,
+            service.service_process(
+                *stack, args.out / "floor-api.log", secret, "bench.floor_api"
+            ) as floor_api,
+        ):
+            profile = args.out / "api.folded" if args.profile else None
+            through = await service.service_round_trips(
+                b, api, secret, args.samples, args.latency_cases, profile, floor_api
+            )
+    return {
+        "values": service_values(through),
+        "notes": service_notes(through),
+        "latency_ms": {f"service_{k}": ms(v) for k, v in through.items()},
+    }
+
+
 async def run_phases(
     args: argparse.Namespace,
     b: scenarios.Bench,
@@ -261,10 +322,15 @@ async def run_phases(
         if service.available():
             step.update("the service: an action over HTTP and through the client, the case page, the inbox")
             secret = service.new_secret()
-            async with service.api_process(*stack, args.out / "api.log", secret) as api:
+            async with (
+                service.api_process(*stack, args.out / "api.log", secret) as api,
+                service.service_process(
+                    *stack, args.out / "floor-api.log", secret, "bench.floor_api"
+                ) as floor_api,
+            ):
                 profile = args.out / "api.folded" if args.profile else None
                 through = await service.service_round_trips(
-                    b, api, secret, args.samples, args.latency_cases, profile
+                    b, api, secret, args.samples, args.latency_cases, profile, floor_api
                 )
 
         step.update("engine: a four-level escalation and a village agreement, to the end")
@@ -330,24 +396,7 @@ async def run_phases(
             "action_worker_cpu_floor": (floor_cpu["worker"], action_cpu["worker"]),
             "action_cpu_floor": (sum(floor_cpu.values()), sum(action_cpu.values())),
         }
-    if through:
-        client, http, page, inbox = (ms(through[k]) for k in ("client", "http", "case_page", "inbox"))
-        values |= {
-            "service_action_p50": (client["p50"], http["p50"]),
-            "service_action_p99": (client["p99"], http["p99"]),
-            "case_page_p50": (None, page["p50"]),
-            "case_page_p99": (None, page["p99"]),
-            "inbox_p50": (None, inbox["p50"]),
-            "inbox_p99": (None, inbox["p99"]),
-            "service_action_cpu": (through["cpu_ms"][0], through["cpu_ms"][1]),
-        }
-        overdue, counts = ms(through["overdue_list"]), ms(through["county_counts"])
-        values |= {
-            "overdue_list_p50": (None, overdue["p50"]),
-            "overdue_list_p99": (None, overdue["p99"]),
-            "county_counts_p50": (None, counts["p50"]),
-            "county_counts_p99": (None, counts["p99"]),
-        }
+    values |= service_values(through)
     values |= scaled.get("values", {})
     notes = scaled.get("notes", {}) | {
         "activities_escalation": f"{escalation.activities} activities, {escalation.transitions} transitions",
@@ -361,10 +410,7 @@ async def run_phases(
             f" {escalation.events}"
         ),
     }
-    if through:
-        notes["service_action_cpu"] = (
-            f"the HTTP client's own CPU {through['http_client_cpu_ms'][0]:.1f} ms per action (this process)"
-        )
+    notes |= service_notes(through)
     return {
         "values": values,
         "notes": notes,

@@ -131,6 +131,27 @@ FIGURES: list[tuple[str, str, str, str | None, Check | None]] = [
     ),
     ("service_action_p99", "`record_session` over HTTP (Temporal client) p99", "ms", None, None),
     (
+        "service_floor_p50",
+        "the HTTP floor: FastAPI on uvicorn passing the body to the update, nothing else (Temporal client) p50",
+        "ms",
+        None,
+        None,
+    ),
+    (
+        "service_action_p50_floor",
+        "`record_session` over HTTP, logged in (the HTTP floor) p50",
+        "ms",
+        None,
+        None,
+    ),
+    (
+        "service_floor_cpu",
+        "CPU per `record_session` over HTTP: the service process (the HTTP floor's process)",
+        "ms",
+        None,
+        None,
+    ),
+    (
         "service_action_cpu",
         "CPU per `record_session`: the service process over HTTP (the client's process, through the client)",
         "ms",

@@ -24,6 +24,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+import aiohttp
 import httpx
 import psutil
 
@@ -62,10 +63,10 @@ async def api_process(
 
 @asynccontextmanager
 async def service_process(
-    address: str, database: str, task_queue: str, keys: Path, log: Path, secret: str
+    address: str, database: str, task_queue: str, keys: Path, log: Path, secret: str, module: str = "api"
 ) -> AsyncIterator[ServiceProcess]:
-    """`python -m api` on a free port, configured like a deployment; yielded once it answers.
-    Services started with the same `secret` accept each other's session tokens."""
+    """`python -m api` (or `module`) on a free port, configured like a deployment; yielded once it
+    answers. Services started with the same `secret` accept each other's session tokens."""
     port = free_port()
     environment = subprocess_env(
         keys,
@@ -79,7 +80,7 @@ async def service_process(
     url = f"http://127.0.0.1:{port}"
     with log.open("wb") as out:
         process = subprocess.Popen(
-            [sys.executable, "-m", "api"], cwd=ROOT, env=environment, stdout=out, stderr=out
+            [sys.executable, "-m", module], cwd=ROOT, env=environment, stdout=out, stderr=out
         )
     try:
         async with httpx.AsyncClient(base_url=url, timeout=5) as http:
@@ -128,11 +129,19 @@ async def _timed(call: Any) -> tuple[float, Any]:
 
 
 async def service_round_trips(
-    b: Bench, api: ServiceProcess, secret: str, samples: int, cases: int, profile: Path | None = None
+    b: Bench,
+    api: ServiceProcess,
+    secret: str,
+    samples: int,
+    cases: int,
+    profile: Path | None = None,
+    floor: ServiceProcess | None = None,
 ) -> dict[str, list[float]]:
-    """ms of: `record_session` through the Temporal client and through HTTP (alternating, on the same
-    accepted cases), a case page (GET /cases/{id}) and the case's committee inbox. `profile`: then
-    `samples` more actions over HTTP alone, the service process recorded by py-spy into that file."""
+    """ms of: `record_session` through the Temporal client, through the service's HTTP API and
+    through `floor`'s (bench/floor_api.py: the framework and the update alone), alternating on the
+    same accepted cases; a case page (GET /cases/{id}) and the case's committee inbox. `profile`:
+    then `samples` more actions over HTTP alone, the service process recorded by py-spy into that
+    file."""
     url = api.url
     _, ids = await open_cases(b, cases)
     views: dict[str, CaseView] = {case_id: await accept(b, case_id) for case_id in ids}
@@ -142,33 +151,53 @@ async def service_round_trips(
     found: dict[str, list[float]] = {
         "client": [],
         "http": [],
+        "http_floor": [],
         "case_page": [],
         "inbox": [],
         "overdue_list": [],
         "county_counts": [],
     }
     county = b.county.code
-    async with httpx.AsyncClient(base_url=url, timeout=30) as http:
+    # aiohttp, not httpx, times the service: the client's CPU shares this machine's two cores with
+    # the service and the server (a phone's does not), and httpx spends ~3 ms of it per request
+    timeout = aiohttp.ClientTimeout(total=30)
+    async with (
+        aiohttp.ClientSession(url, timeout=timeout) as http,
+        aiohttp.ClientSession(floor.url if floor else url, timeout=timeout) as floor_http,
+    ):
 
         async def over_http(case_id: str, note: str) -> None:
             s = session(views[case_id], b, note)
             body = s.model_dump(mode="json", exclude={"actor"})
             headers = {"Authorization": f"Bearer {by_case[case_id]}", "Idempotency-Key": uuid.uuid4().hex}
-            answer = await http.post(f"/cases/{case_id}/record_session", json=body, headers=headers)
-            if answer.status_code != 200:
-                raise RuntimeError(
-                    f"record_session through the service: {answer.status_code} {answer.text[:300]}"
-                )
+            async with http.post(f"/cases/{case_id}/record_session", json=body, headers=headers) as answer:
+                text = await answer.text()
+                if answer.status != 200:
+                    raise RuntimeError(f"record_session through the service: {answer.status} {text[:300]}")
+
+        async def over_floor(case_id: str, note: str) -> None:
+            assert floor is not None
+            body = session(views[case_id], b, note).model_dump(mode="json")  # the actor in the body
+            path = f"/cases/{case_id}/record_session"
+            async with floor_http.post(
+                path, json=body, headers={"Idempotency-Key": uuid.uuid4().hex}
+            ) as answer:
+                text = await answer.text()
+                if answer.status != 200:
+                    raise RuntimeError(f"record_session through the floor: {answer.status} {text[:300]}")
 
         async def get(path: str, case_id: str, params: dict[str, Any] | None = None) -> None:
             token = tokens[COUNTY_SUPERVISOR] if params is not None else by_case[case_id]
-            answer = await http.get(path, params=params, headers={"Authorization": f"Bearer {token}"})
-            if answer.status_code != 200:
-                raise RuntimeError(f"GET {path}: {answer.status_code} {answer.text[:300]}")
+            async with http.get(path, params=params, headers={"Authorization": f"Bearer {token}"}) as answer:
+                text = await answer.text()
+                if answer.status != 200:
+                    raise RuntimeError(f"GET {path}: {answer.status} {text[:300]}")
 
         for case_id in ids:  # warm both paths
             await act(b, case_id, "record_session", session(views[case_id], b, "warm"))
             await over_http(case_id, "warm")
+            if floor is not None:
+                await over_floor(case_id, "warm")
         for i in range(samples):
             case_id = ids[i % cases]
             note = f"第{i}次调解，双方到场"
@@ -176,6 +205,8 @@ async def service_round_trips(
                 (await _timed(act(b, case_id, "record_session", session(views[case_id], b, note))))[0]
             )
             found["http"].append((await _timed(over_http(case_id, note)))[0])
+            if floor is not None:
+                found["http_floor"].append((await _timed(over_floor(case_id, f"{note}（floor）")))[0])
             found["case_page"].append((await _timed(get(f"/cases/{case_id}", case_id)))[0])
             found["inbox"].append(
                 (await _timed(get(f"/committees/{views[case_id].committee_id}/inbox", case_id)))[0]
@@ -199,6 +230,13 @@ async def service_round_trips(
         through_client = time.process_time() - before
         found["cpu_ms"] = [1000 * through_client / samples, 1000 * service_cpu / samples]
         found["http_client_cpu_ms"] = [1000 * client_cpu / samples]
+        if floor is not None:
+            floor_cpu = _seconds(floor.pid)
+            for i in range(samples):
+                await over_floor(ids[i % cases], f"第{i}次调解（CPU, floor）")
+            found["floor_cpu_ms"] = [1000 * (_seconds(floor.pid) - floor_cpu) / samples]
+    if not found["http_floor"]:
+        del found["http_floor"]
     return found
 
 

@@ -4,10 +4,14 @@ from __future__ import annotations
 
 import logging
 import warnings
+import weakref
+from collections.abc import Mapping
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 from urllib.parse import parse_qs, urlsplit
 
+from sqlalchemy import Engine, Executable, Row, event
+from sqlalchemy.exc import DBAPIError
 from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
 
 if TYPE_CHECKING:
@@ -57,10 +61,52 @@ def make_engine(url: str, *, pool_size: int = 10) -> AsyncEngine:
 
 
 def single_statements(engine: AsyncEngine) -> AsyncEngine:
-    """The same pool, each statement committed on its own (AUTOCOMMIT): for a connection that
-    runs one read or one write, it saves the BEGIN and COMMIT (or ROLLBACK) round trips that
-    SQLAlchemy's implicit transaction would add around it."""
-    return engine.execution_options(isolation_level="AUTOCOMMIT")
+    """A pool beside `engine`'s whose connections commit each statement on its own (AUTOCOMMIT),
+    for a connection that runs one read or one write: no BEGIN and COMMIT (or ROLLBACK) round
+    trips around the statement, and no ping before it (a transactional connection's check-out
+    ping is three round trips: BEGIN, `;`, ROLLBACK). A connection the server dropped is found
+    by the statement itself: SQLAlchemy then discards every connection of the pool older than
+    it, and `first_row` reads again on a new one (a write fails once; its caller's retry, with
+    the same key, writes it). One per engine, disposed with it."""
+    found = _single.get(engine.sync_engine)
+    if found is None:
+        pool_size = getattr(engine.pool, "size", lambda: 5)()
+        found = create_async_engine(
+            engine.url,
+            isolation_level="AUTOCOMMIT",
+            pool_size=pool_size,
+            max_overflow=pool_size,
+            pool_recycle=RECYCLE_S,
+        )
+        _single[engine.sync_engine] = found
+        event.listen(engine.sync_engine, "engine_disposed", _dispose_single)
+    return found
+
+
+RECYCLE_S = 1800  # a connection idle past a firewall's or proxy's timeout is replaced, not used
+
+
+async def first_row(engine: AsyncEngine, statement: Executable, params: Mapping[str, Any]) -> Row[Any] | None:
+    """The first row of one read on `engine` (a `single_statements` pool), read again once on a
+    fresh connection if the server had dropped the one the pool gave (a restart, a failover)."""
+    try:
+        async with engine.connect() as conn:
+            return (await conn.execute(statement, params)).first()
+    except DBAPIError as err:
+        if not err.connection_invalidated:
+            raise
+    async with engine.connect() as conn:
+        return (await conn.execute(statement, params)).first()
+
+
+_single: weakref.WeakKeyDictionary[Engine, AsyncEngine] = weakref.WeakKeyDictionary()
+
+
+def _dispose_single(engine: Engine) -> None:
+    """`engine` disposed (inside AsyncEngine.dispose's greenlet): its single-statement pool too."""
+    found = _single.pop(engine, None)
+    if found is not None:
+        found.sync_engine.dispose()
 
 
 def socket_host(url: str) -> str | None:

@@ -5,12 +5,13 @@ from __future__ import annotations
 
 import secrets
 from dataclasses import dataclass
+from functools import lru_cache
 
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from clients import check_database, connect, field_sealer
 from db.engine import database_url, make_engine
-from models.authority import Principal
+from models.authority import CaseFacts, Principal
 from service.directory import Directory
 from service.door import Door
 from service.identity import ISSUER, Identity, LoginPolicy, NotAuthenticated, load_principal
@@ -26,25 +27,35 @@ class Services:
     oidc: OidcVerifier | None
     engine: AsyncEngine
 
-    async def authenticate(self, token: str) -> tuple[Principal, str | None]:
-        """(the person as the live registry has them, session id or None for an OIDC token) of a
-        bearer token, or NotAuthenticated."""
-        import jwt
-
-        try:
-            issuer = jwt.decode(token, options={"verify_signature": False}).get("iss")
-        except jwt.InvalidTokenError:
-            raise NotAuthenticated("the bearer token is not a JWT") from None
+    async def authenticate(
+        self, token: str, case_id: str | None = None
+    ) -> tuple[Principal, str | None, CaseFacts | None]:
+        """(the person as the live registry has them, session id or None for an OIDC token, and
+        the case `case_id` as its record has it, read with a session in the same statement: None
+        if not read) of a bearer token, or NotAuthenticated."""
+        issuer = _issuer(token)
         if issuer == ISSUER:
-            return await self.identity.session_principal(token)
+            return await self.identity.session_principal(token, case_id)
         if self.oidc is not None and issuer == self.oidc.config.issuer:
             person_id = await self.oidc.person(token)
             async with self.engine.connect() as conn:
                 principal = await load_principal(conn, person_id)
             if principal is None:
                 raise NotAuthenticated(f"{person_id} is not (or no longer) in the registry")
-            return principal, None
+            return principal, None, None
         raise NotAuthenticated(f"tokens of issuer {issuer!r} are not accepted")
+
+
+@lru_cache(maxsize=8192)
+def _issuer(token: str) -> object:
+    """Who issued a bearer token (unverified: it only picks the verifier). Kept per token, as its
+    requests repeat it; a token that is not a JWT raises and is not kept."""
+    import jwt
+
+    try:
+        return jwt.decode(token, options={"verify_signature": False}).get("iss")
+    except jwt.InvalidTokenError:
+        raise NotAuthenticated("the bearer token is not a JWT") from None
 
 
 def login_policy(settings: Settings) -> LoginPolicy:

@@ -41,21 +41,23 @@ async def record(
     reason: str | None = None,
     details: dict[str, Any] | None = None,
 ) -> None:
+    row = {
+        "person_id": person_id,
+        "role": role,
+        "case_id": case_id,
+        "action": action,
+        "idempotency_key": key,
+        "result": result,
+        "reason": reason[:2000] if reason else None,
+        "client": client,
+        "details": details,
+    }
     async with engine.connect() as conn:  # one statement: its own transaction (door.py's engine autocommits)
-        await conn.execute(
-            audit_log.insert().values(
-                person_id=person_id,
-                role=role,
-                case_id=case_id,
-                action=action,
-                idempotency_key=key,
-                result=result,
-                reason=reason[:2000] if reason else None,
-                client=client,
-                details=details,
-            )
-        )
+        await conn.execute(INSERT, row)
         await conn.commit()
+
+
+INSERT = audit_log.insert()  # the values come as parameters: one compiled statement for every row
 
 
 async def trail(engine: AsyncEngine, case_id: str, limit: int = 500) -> list[AuditEntry]:

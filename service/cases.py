@@ -8,16 +8,11 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from pydantic import BaseModel, Field, ValidationError
-from temporalio.api.common.v1 import WorkflowExecution as Execution
-from temporalio.api.workflowservice.v1 import DescribeWorkflowExecutionRequest
 from temporalio.client import Client, WorkflowExecution, WorkflowUpdateFailedError
-from temporalio.converter import decode_typed_search_attributes
 from temporalio.exceptions import ApplicationError
 from temporalio.service import RPCError, RPCStatusCode
 
 from models.actions import PAYLOADS, ActionInput
-from models.authority import CaseFacts
-from models.case import Place
 from models.enums import Action, CaseStatus, DisputeType, Level
 from models.supervision import STAFF_PAYLOADS, StaffAction, StaffInput
 from models.view import CaseView
@@ -77,7 +72,6 @@ CaseRows = list[CaseRow]  # `list` is also a method of Cases
 # follow-up after an agreement is the committee's work too: its visits fall due
 INBOX = [CaseStatus.AWAITING_ACCEPTANCE, CaseStatus.MEDIATING, CaseStatus.FOLLOW_UP]
 INBOX_LIMIT = 1000
-FIRST_TASK_DONE = 4  # started, task scheduled, started, completed: the case has opened
 
 
 def visibility_query(f: CaseFilter, now: datetime | None = None) -> str:
@@ -171,35 +165,6 @@ class Cases:
         except Exception as err:  # the query handler's own error (e.g. still opening)
             raise CaseError(f"cannot read case {case_id}: {_message(err)}") from None
         return view
-
-    async def holder(self, case_id: str) -> CaseFacts | None:
-        """The committee holding the case and the case's place, from the search attributes the
-        server keeps with the running case (describe: written in the same workflow task as every
-        change, not the eventually consistent list index). That is what deciding who may act needs
-        for every action but the court's; no workflow task runs for it, unlike the `state` query.
-        None while the case is still opening (its first workflow task not completed)."""
-        request = DescribeWorkflowExecutionRequest(
-            namespace=self._client.namespace, execution=Execution(workflow_id=case_id)
-        )
-        try:  # the raw call: only the search attributes are read (plain JSON, never the codec's)
-            described = await self._client.workflow_service.describe_workflow_execution(request)
-        except RPCError as err:
-            if err.status is RPCStatusCode.NOT_FOUND:
-                raise CaseNotFound(f"no case {case_id}") from None
-            raise CaseError(f"cannot read case {case_id}: {err.message}") from None
-        info = described.workflow_execution_info
-        if info.type.name != WORKFLOW_TYPE:
-            raise CaseNotFound(f"no case {case_id}")
-        if info.history_length < FIRST_TASK_DONE:
-            return None  # the query waits for the case to open (the server holds it for the first task)
-        attrs = decode_typed_search_attributes(info.search_attributes)
-        committee = attrs.get(sa.COMMITTEE)
-        codes = [attrs.get(key) for key in (sa.COUNTY, sa.TOWNSHIP, sa.VILLAGE, sa.GRID)]
-        if committee is None or None in codes:
-            return None
-        county, township, village, grid = codes
-        place = Place(county=county, township=township, village=village, grid=grid)
-        return CaseFacts(case_id=case_id, committee_id=committee, place=place, committees_held=(committee,))
 
     async def act(
         self,

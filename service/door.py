@@ -7,13 +7,13 @@ from datetime import UTC, datetime
 from typing import Any
 
 from pydantic import ValidationError
-from sqlalchemy import select
+from sqlalchemy import bindparam, select
 from sqlalchemy.ext.asyncio import AsyncEngine
 from temporalio.client import Client
 
 from activities.digest import read_digest
 from crypto.fields import FieldSealer
-from db.engine import single_statements
+from db.engine import first_row, single_statements
 from db.schema import committees
 from models.actions import PAYLOADS
 from models.authority import (
@@ -74,6 +74,9 @@ def role_of(p: Principal) -> str:
     return p.staff[0].role.value if p.staff else "none"
 
 
+JURISDICTION = select(committees.c.jurisdiction).where(committees.c.id == bindparam("committee_id"))
+
+
 class Door:
     def __init__(
         self, client: Client, engine: AsyncEngine, fields: FieldSealer, *, task_queue: str, policy: str
@@ -100,35 +103,38 @@ class Door:
         )
 
     async def _committee_jurisdiction(self, committee_id: str) -> str | None:
-        async with self._single.connect() as conn:
-            found = await conn.execute(
-                select(committees.c.jurisdiction).where(committees.c.id == committee_id)
-            )
-            return found.scalar_one_or_none()
+        row = await first_row(self._single, JURISDICTION, {"committee_id": committee_id})
+        return None if row is None else str(row.jurisdiction)
 
     # ------------------------------------------------------------ actions
 
-    async def _facts(self, case_id: str, op: CaseOp) -> CaseFacts:
-        """What deciding who may do `op` needs: the holding committee and the place from the
-        case's search attributes (no workflow task), the courts from its view. The workflow checks
-        the actor's committee again when the action arrives, so a handoff in between is refused
-        there, not acted on."""
-        if op not in COURT_ACTIONS:
-            held = await self.cases.holder(case_id)
-            if held is not None:
-                return held
+    async def _facts(self, case_id: str, op: CaseOp, held: CaseFacts | None) -> CaseFacts:
+        """What deciding who may do `op` needs: the holding committee and the place as the case's
+        record has them (`held`: read with the session, no workflow task), the courts from its
+        view. The workflow checks the actor's committee again when the action arrives, so a
+        handoff in between is refused there, not acted on."""
+        if held is not None and op not in COURT_ACTIONS:
+            return held
         return facts(await self.cases.view(case_id))
 
     async def act(
-        self, p: Principal, case_id: str, op: CaseOp, body: dict[str, Any], key: str, client: str | None
+        self,
+        p: Principal,
+        case_id: str,
+        op: CaseOp,
+        body: dict[str, Any],
+        key: str,
+        client: str | None,
+        held: CaseFacts | None = None,
     ) -> CaseView:
-        """One action on a case as the logged-in person; the body's `actor`, if any, is ignored."""
+        """One action on a case as the logged-in person; the body's `actor`, if any, is ignored.
+        `held`: the case as its record has it, if the caller read it (else the case's view)."""
         audit_kw: dict[str, Any] = {"case_id": case_id, "key": key}
         try:
             uid = update_id(op, p.person_id, key)
             target = body.get("committee_id") if op is StaffAction.REASSIGN else None
             jurisdiction = await self._committee_jurisdiction(target) if isinstance(target, str) else None
-            actor = actor_for(p, op, await self._facts(case_id, op), jurisdiction)
+            actor = actor_for(p, op, await self._facts(case_id, op, held), jurisdiction)
             audit_kw["role"] = actor.role.value
             model = STAFF_PAYLOADS[op] if isinstance(op, StaffAction) else PAYLOADS[op]
             fields = {k: v for k, v in body.items() if k != "actor"}

@@ -9,22 +9,25 @@ from __future__ import annotations
 import hashlib
 import hmac
 import secrets
+import time
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
+from functools import lru_cache
 from typing import Any
 
 import jwt
 import structlog
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
-from sqlalchemy import JSON, bindparam, func, select, update
+from sqlalchemy import JSON, Select, bindparam, func, select, update
 from sqlalchemy.dialects.postgresql import aggregate_order_by, insert
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 from crypto.fields import FieldSealer
-from db.engine import single_statements
+from db.engine import first_row, single_statements
 from db.schema import (
     accounts,
+    cases,
     committee_members,
     committees,
     login_attempts,
@@ -34,7 +37,8 @@ from db.schema import (
     sessions,
     staff_roles,
 )
-from models.authority import Membership, Principal, Staff, StaffRole
+from models.authority import CaseFacts, Membership, Principal, Staff, StaffRole
+from models.case import Place
 from models.enums import ActorRole
 
 log = structlog.get_logger("door")
@@ -138,13 +142,55 @@ def _principal(person_id: str, row: Any) -> Principal:
 
 
 PRINCIPAL = select(*_principal_columns()).where(people.c.person_id == bindparam("person_id"))
-# a session and its person, in one statement (every request runs it: built once)
-SESSION_PRINCIPAL = (
-    select(sessions.c.revoked_at, sessions.c.person_id, people.c.person_id.label("known"))
-    .add_columns(*_principal_columns())
-    .select_from(sessions.outerjoin(people, people.c.person_id == sessions.c.person_id))
-    .where(sessions.c.session_id == bindparam("session_id"))
-)
+# the case an action names: who may act on it needs where it is and which committee holds it. The
+# record of every transition writes them in the workflow task that changes them (as the search
+# attributes are); the workflow checks the actor's committee again when the action arrives.
+HELD = (cases.c.committee_id, cases.c.county, cases.c.township, cases.c.village, cases.c.grid)
+
+
+def _session_principal(*, case: bool) -> Select[Any]:
+    """A session and its person (and, `case`, the case named by `case_id`) in one statement."""
+    joined = sessions.outerjoin(people, people.c.person_id == sessions.c.person_id)
+    statement = select(sessions.c.revoked_at, sessions.c.person_id, people.c.person_id.label("known"))
+    statement = statement.add_columns(*_principal_columns())
+    if case:
+        joined = joined.outerjoin(cases, cases.c.case_id == bindparam("case_id"))
+        statement = statement.add_columns(*(c.label(f"case_{c.name}") for c in HELD))
+    return statement.select_from(joined).where(sessions.c.session_id == bindparam("session_id"))
+
+
+# every request runs one of them: built once
+SESSION_PRINCIPAL = _session_principal(case=False)
+SESSION_PRINCIPAL_CASE = _session_principal(case=True)
+
+
+def _held(case_id: str, row: Any) -> CaseFacts | None:
+    if row.case_committee_id is None:
+        return None  # no row: a case opened without the intake records its opening in its first task
+    place = Place(
+        county=row.case_county, township=row.case_township, village=row.case_village, grid=row.case_grid
+    )
+    return CaseFacts(
+        case_id=case_id,
+        committee_id=row.case_committee_id,
+        place=place,
+        committees_held=(row.case_committee_id,),
+    )
+
+
+@lru_cache(maxsize=8192)
+def _signed_claims(token: str, secret: str) -> dict[str, Any]:
+    """The claims of a session token whose signature and issuer hold (expiry checked by the
+    caller, every time): a session's token comes with each of its requests, and checking its
+    signature again each time is the same answer. Invalid tokens raise and are not kept."""
+    claims: dict[str, Any] = jwt.decode(
+        token,
+        secret,
+        algorithms=["HS256"],
+        issuer=ISSUER,
+        options={"require": ["exp", "sub", "sid"], "verify_exp": False},
+    )
+    return claims
 
 
 async def load_principal(conn: AsyncConnection, person_id: str) -> Principal | None:
@@ -176,30 +222,31 @@ class Identity:
         token = jwt.encode(claims, self.policy.secret, algorithm="HS256")
         return Session(token=token, person_id=person_id, session_id=session_id, expires_at=expires)
 
-    async def session_principal(self, token: str) -> tuple[Principal, str]:
-        """(the person as the registry has them now, session id) of a valid, unrevoked session
-        token; NotAuthenticated otherwise. The session and the person are read in one statement."""
+    async def session_principal(
+        self, token: str, case_id: str | None = None
+    ) -> tuple[Principal, str, CaseFacts | None]:
+        """(the person as the registry has them now, session id, the case `case_id` as its record
+        has it or None) of a valid, unrevoked session token; NotAuthenticated otherwise. The
+        session, the person and the case are read in one statement."""
         try:
-            claims = jwt.decode(
-                token,
-                self.policy.secret,
-                algorithms=["HS256"],
-                issuer=ISSUER,
-                options={"require": ["exp", "sub", "sid"]},
-            )
-        except jwt.ExpiredSignatureError:
-            raise NotAuthenticated("the session has expired; log in again") from None
+            claims = _signed_claims(token, self.policy.secret)
         except jwt.InvalidTokenError as err:
             raise NotAuthenticated(f"invalid session token ({err})") from None
-        async with self._single.connect() as conn:
-            row = (await conn.execute(SESSION_PRINCIPAL, {"session_id": claims["sid"]})).first()
+        if not isinstance(claims["exp"], int | float) or claims["exp"] <= time.time():
+            raise NotAuthenticated("the session has expired; log in again")
+        if case_id is None:
+            row = await first_row(self._single, SESSION_PRINCIPAL, {"session_id": claims["sid"]})
+        else:
+            params = {"session_id": claims["sid"], "case_id": case_id}
+            row = await first_row(self._single, SESSION_PRINCIPAL_CASE, params)
         if row is None or row.person_id != claims["sub"]:
             raise NotAuthenticated("unknown session; log in again")
         if row.revoked_at is not None:
             raise NotAuthenticated("the session was ended (logged out); log in again")
         if row.known is None:
             raise NotAuthenticated(f"{row.person_id} is not (or no longer) in the registry")
-        return _principal(row.person_id, row), claims["sid"]
+        held = _held(case_id, row) if case_id is not None else None
+        return _principal(row.person_id, row), claims["sid"], held
 
     async def revoke(self, session_id: str) -> None:
         async with self._engine.begin() as conn:

@@ -62,6 +62,8 @@ class MediationCase(MediatorUpdates, CourtUpdates, StaffUpdates):
         self._state: CaseState | None = None
         self._lock = asyncio.Lock()
         self._waiting_for: str | None = "the case to open"
+        if case.resume is None and case.opening_recorded:
+            self._adopt_opening(case)  # before any handler: an action sent as it opens finds it open
 
     @workflow.run
     async def run(self, case: CaseInput) -> CaseView:
@@ -88,8 +90,8 @@ class MediationCase(MediatorUpdates, CourtUpdates, StaffUpdates):
         return info.is_continue_as_new_suggested()
 
     async def _open(self, case: CaseInput) -> None:
-        if case.opening_recorded:
-            self._adopt_opening(case)
+        if case.opening_recorded:  # adopted when the workflow was made (__init__)
+            self._publish(Details(self.state))
             return
         route = case.route
         if route is None:
@@ -108,12 +110,12 @@ class MediationCase(MediatorUpdates, CourtUpdates, StaffUpdates):
     def _adopt_opening(self, case: CaseInput) -> None:
         """The opening the intake recorded, rebuilt by the same rule from the same inputs (the route
         it read and its clock, when it numbered the case): nothing to write, and the
-        committee's members are the ones that transaction read."""
+        committee's members are the ones that transaction read. No command: the first task of
+        `run` publishes it."""
         assert case.route is not None and case.opened_at is not None
         with _refused():
             self._state, _ = rules.open_case(case, case.route, case.opened_at)
         self._waiting_for = None
-        self._publish(Details(self.state))
 
     def _publish(self, details: Details) -> None:
         """Show the adopted state: the search attributes that changed, then the current details."""

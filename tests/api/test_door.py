@@ -8,15 +8,12 @@ import httpx
 import pytest
 from sqlalchemy import text
 from temporalio.api.enums.v1 import EventType
-from temporalio.common import SearchAttributePair, TypedSearchAttributes
 
 from front.services import Services
-from models.authority import CaseFacts
+from models.authority import CaseFacts, Principal
 from tests.api.conftest import bearer, token_for
 from tests.api.steps import GRID, VILLAGE, body, open_at, trace
-from tests.factories import PLACE, case_input
-from workflows import MediationCase
-from workflows import search_attributes as sa
+from tests.factories import PLACE
 
 
 async def test_a_body_naming_another_actor_changes_nothing_about_who_acts(
@@ -207,30 +204,36 @@ async def test_a_supervisor_reassigns_only_inside_the_scope(
     assert "reassigned by supervisor S-0001" in view["stages"][-2]["reason"]
 
 
-async def test_who_may_act_is_read_from_the_case_itself_once_it_has_opened(services: Services) -> None:
-    """The holding committee and the place come from the search attributes the server keeps with
-    the case (no workflow task runs for them); a case whose first task has not run yet has none
-    to trust, so the service falls back to the query, which the server holds until it opens."""
+async def test_who_may_act_is_read_with_the_session_from_the_case_record(
+    services: Services, http: httpx.AsyncClient
+) -> None:
+    """The holding committee and the place come from the case's row, read in the statement that
+    reads the session (no workflow task, no describe); it follows the case as it moves, and a case
+    with no row (its opening not recorded by the intake) falls back to the case's view."""
     case_id = await open_at(services, VILLAGE)
+    token = await token_for(services, "M-0028")
     view = await services.door.cases.view(case_id)
-    assert await services.door.cases.holder(case_id) == CaseFacts(
+    _, _, held = await services.authenticate(token, case_id)
+    assert held == CaseFacts(
         case_id=case_id, committee_id=VILLAGE, place=view.place, committees_held=(VILLAGE,)
     )
-    unopened = f"case-unopened-{uuid.uuid4().hex[:8]}"
-    opening = case_input()
-    handle = await services.door.client.start_workflow(  # set at the start as the intake sets them
-        MediationCase.run,
-        opening,
-        id=unopened,
-        task_queue=f"nobody-polls-{unopened}",
-        search_attributes=TypedSearchAttributes(
-            [*sa.intake_pairs(opening.intake), SearchAttributePair(sa.COMMITTEE, GRID)]
-        ),
+    supervisor = {"Idempotency-Key": "row-1", **bearer(await token_for(services, "S-0001"))}
+    moved = await http.post(
+        f"/cases/{case_id}/reassign",
+        json={"committee_id": "C-431199", "reason": "改派县中心"},
+        headers=supervisor,
     )
-    try:
-        assert await services.door.cases.holder(unopened) is None
-    finally:
-        await handle.terminate()
+    assert moved.status_code == 200, moved.text
+    _, _, held = await services.authenticate(token, case_id)
+    assert held is not None and held.committee_id == "C-431199"
+    unrecorded = f"case-unrecorded-{uuid.uuid4().hex[:8]}"
+    assert (await services.authenticate(token, unrecorded))[2] is None
+    answer = await http.post(
+        f"/cases/{unrecorded}/accept",
+        json={"mediator_ids": ["M-0028"]},
+        headers={"Idempotency-Key": "row-2", **bearer(token)},
+    )
+    assert answer.status_code == 404, answer.text  # the view is asked, and there is no such case
 
 
 async def test_a_handoff_between_the_service_check_and_the_action_is_refused_by_the_case(
@@ -240,14 +243,20 @@ async def test_a_handoff_between_the_service_check_and_the_action_is_refused_by_
     between (here: read while the grid held it, escalated since), the workflow's own check of the
     actor's committee refuses the action, and nothing is recorded."""
     case_id = await open_at(services, VILLAGE)
-    held = await services.door.cases.holder(case_id)
-    assert held is not None
-    stale = held.model_copy(update={"committee_id": GRID, "committees_held": (GRID,)})
+    authenticate = services.authenticate
 
-    async def read_before_the_handoff(_: str) -> CaseFacts:
-        return stale
+    async def read_before_the_handoff(
+        token: str, case_id: str | None = None
+    ) -> tuple[Principal, str | None, CaseFacts | None]:
+        principal, session_id, held = await authenticate(token, case_id)
+        assert held is not None and held.committee_id == VILLAGE
+        return (
+            principal,
+            session_id,
+            held.model_copy(update={"committee_id": GRID, "committees_held": (GRID,)}),
+        )
 
-    monkeypatch.setattr(services.door.cases, "holder", read_before_the_handoff)
+    monkeypatch.setattr(services, "authenticate", read_before_the_handoff)
     before = await trace(services, services.door.client, case_id)
     answer = await http.post(
         f"/cases/{case_id}/accept",
