@@ -132,7 +132,7 @@ FIGURES: list[tuple[str, str, str, str | None, Check | None]] = [
     ("service_action_p99", "`record_session` over HTTP (Temporal client) p99", "ms", None, None),
     (
         "service_floor_p50",
-        "the HTTP floor: FastAPI on uvicorn passing the body to the update, nothing else (Temporal client) p50",
+        "the HTTP floor: FastAPI on uvicorn passing the body to the update (Temporal client) p50",
         "ms",
         None,
         None,

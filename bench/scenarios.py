@@ -297,6 +297,9 @@ async def village_agreement(b: Bench) -> str:
     return case_id
 
 
+FIRST_TASK_DONE = 4  # started, task scheduled, started, completed
+
+
 async def floor_case(b: Bench, updates: int) -> str:
     """The replay floor's case (`BenchFloorCase`): opened with nothing to write, then `updates`
     updates each recording one row, one at a time as the full case's actions are; it completes with
@@ -304,6 +307,10 @@ async def floor_case(b: Bench, updates: int) -> str:
     handle = await b.client.start_workflow(
         FloorCaseWorkflow.run, updates, id=f"floor-case-{b.run}", task_queue=b.task_queue
     )
+    # opened first, as the full case is before its first action (else the first update may share
+    # the first workflow task, and the floor would have one task fewer than the case)
+    while (await handle.describe()).raw_description.workflow_execution_info.history_length < FIRST_TASK_DONE:
+        await asyncio.sleep(0.01)
     for i in range(updates):
         await handle.execute_update(FloorCaseWorkflow.record, f"第{i + 1}次调解，双方到场")
     await handle.result()
