@@ -1,29 +1,28 @@
 """How the levels perform, from the PostgreSQL records: the SQL fetches rows, `models.performance` counts.
 
 The query only narrows the rows down (place, channel, cases alive during the period);
-every definition of what counts is applied by `build_report`. The rows are read through the
+every definition of what counts is applied by `models.performance.count`. The rows are read through the
 driver straight into plain rows (a county's year is some 350,000 of them, with a million
 timestamps), each timestamp as the Instant the rows carry (`instant_of`): PostgreSQL turns it
 into an integer as cheaply as it sends the timestamp, where the driver would build a datetime of
 each. The cases and the stages are read on two connections at once, so that PostgreSQL reads
-the stages while the cases are turned into rows.
+the stages while the cases are turned into rows. The service counts a report in shards of its
+cases, each in a process of its own (`ReportWorkers`), and merges the shards' sums.
 """
 
 from __future__ import annotations
 
 import asyncio
-import gc
 import multiprocessing
 import os
-from collections.abc import Iterator
 from concurrent.futures import ProcessPoolExecutor
-from contextlib import contextmanager
 from functools import partial
 from typing import Any, NamedTuple
 
 from sqlalchemy import BigInteger, ColumnElement, DateTime, Select, cast, func, literal_column, or_, select
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
+from db.bulk import bulk, fetch_records
 from db.engine import make_engine
 from db.schema import cases, committees, stages
 from models.performance import (
@@ -100,44 +99,10 @@ def stage_query(query: ReportQuery, shard: Shard | None = None) -> Select[Any]:
     )
 
 
-_pause = {"reports": 0, "enabled": False}  # reports under way; whether the collector ran before them
-
-
-@contextmanager
-def _bulk() -> Iterator[None]:
-    """No cyclic garbage collection while a report reads and counts its rows. A county's year is
-    some 350,000 rows of a dozen values (none in a cycle: reference counting frees them), which
-    the collector would otherwise walk over and over as the driver decodes them and the rows are
-    built: about a second of CPU of a county's report, more than the rest of its reading. The
-    pause is process-wide and lasts as long as the report (a second or two for a county), so other
-    requests served meanwhile only have their cycles collected a little later; reports that
-    overlap keep it paused until the last of them ends, when the collector is back as it was."""
-    if not _pause["reports"]:
-        _pause["enabled"] = gc.isenabled()
-        gc.disable()
-    _pause["reports"] += 1
-    try:
-        yield
-    finally:
-        _pause["reports"] -= 1
-        if not _pause["reports"] and _pause["enabled"]:
-            gc.enable()
-
-
-async def _fetch(conn: AsyncConnection, statement: Select[Any]) -> list[Any]:
-    """The statement's rows as the driver returns them (asyncpg records), without SQLAlchemy's
-    result processing."""
-    compiled = statement.compile(dialect=conn.dialect)
-    params = [compiled.params[name] for name in compiled.positiontup or ()]
-    pg = (await conn.get_raw_connection()).driver_connection
-    assert pg is not None
-    return list(await pg.fetch(str(compiled), *params))
-
-
 async def _rows(engine: AsyncEngine, statement: Select[Any], row: type[tuple[Any, ...]]) -> list[Any]:
     """The statement's rows as `row`s (a NamedTuple of its columns, in their order)."""
     async with engine.connect() as conn:
-        found = await _fetch(conn, statement)
+        found = await fetch_records(conn, statement)
     return list(map(partial(tuple.__new__, row), found))
 
 
@@ -153,7 +118,7 @@ async def fetch_rows(
 
 async def count_shard(engine: AsyncEngine, query: ReportQuery, shard: Shard | None = None) -> Partial:
     """What the stages of the shard's cases add up to."""
-    with _bulk():
+    with bulk():
         return count(query, *await fetch_rows(engine, query, shard))
 
 

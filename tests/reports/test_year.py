@@ -19,6 +19,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 from bench.county import County, build_registry, write_registry
 from bench.stack import drop_database, fresh_database
 from bench.year import generate, year_period
+from db.bulk import bulk
 from db.schema import cases, committees, stages
 from models.performance import CaseFact, ReportQuery, StageFact, build_report, days_period, report_of
 from models.performance_partial import merge
@@ -29,7 +30,6 @@ from service.reports import (
     STAGE_COLUMNS,
     ReportWorkers,
     Shard,
-    _bulk,
     count_shard,
     instant_of,
     performance_report,
@@ -145,7 +145,7 @@ def test_days_are_the_datetime_days() -> None:
 
 def test_overlapping_reports_pause_the_collector_until_the_last_ends() -> None:
     assert gc.isenabled()
-    first, second = _bulk(), _bulk()
+    first, second = bulk(), bulk()
     first.__enter__()
     second.__enter__()
     first.__exit__(None, None, None)
@@ -154,7 +154,7 @@ def test_overlapping_reports_pause_the_collector_until_the_last_ends() -> None:
     assert gc.isenabled()
     gc.disable()
     try:
-        with _bulk():
+        with bulk():
             pass
         assert not gc.isenabled()  # left as it was found
     finally:
