@@ -35,7 +35,7 @@ def create_app(services: Services | None = None, settings: Settings | None = Non
         try:
             yield
         finally:
-            await built.engine.dispose()
+            await built.close()
 
     app = FastAPI(title="Mediation engine", version="1", description=DESCRIPTION, lifespan=lifespan)
     if services is not None:

@@ -5,7 +5,7 @@ into a database of its own, then times each read as the service serves it, for t
 for one township, a warm-up run first and then `runs` runs (p50 and max):
 
 - the performance report for the year: `GET /reports/performance` (service.reports.
-  performance_report, then the JSON the route returns);
+  performance_report, counted by the service's report processes, then the JSON the route returns);
 - the supervisor's overdue list and counts: `GET /digest` (activities.digest.read_digest, the
   PostgreSQL read behind the digest page: the overdue list, due soon, stalled, may intensify, and
   their counts; then its JSON) at the end of the year. The dashboard's counts and lists
@@ -48,7 +48,7 @@ from models.calendar import local_day
 from models.digest import STALLED_LOOKBACK, DigestScope
 from models.performance import ReportQuery
 from service.report_output import to_json
-from service.reports import case_query, performance_report, stage_query
+from service.reports import ReportWorkers, case_query, performance_report, stage_query
 
 OUT = Path(__file__).resolve().parent / "out"
 CASES, QUICK_CASES = 100_000, 2_000
@@ -71,13 +71,17 @@ class Measured:
 Read = Callable[[], Awaitable[str]]
 
 
-def reads(engine: AsyncEngine, county: str, township: str, last_day: date) -> dict[str, Read]:
-    """Each timed read, by name, as its route serves it (the JSON it returns)."""
+def reads(
+    engine: AsyncEngine, county: str, township: str, last_day: date, workers: ReportWorkers | None = None
+) -> dict[str, Read]:
+    """Each timed read, by name, as its route serves it (the JSON it returns; the reports counted
+    by the service's report processes, `workers`)."""
     period = year_period(last_day)
 
     def report(place: str) -> Read:
         async def run() -> str:
-            return to_json(await performance_report(engine, ReportQuery(place=place, period=period)))
+            query = ReportQuery(place=place, period=period)
+            return to_json(await performance_report(engine, query, workers))
 
         return run
 
@@ -157,9 +161,13 @@ async def measure_reads(
     engine: AsyncEngine, county: str, township: str, last_day: date, runs: dict[str, int]
 ) -> tuple[dict[str, list[float]], dict[str, str]]:
     seconds, answers = {}, {}
-    for name, read in reads(engine, county, township, last_day).items():
-        console.log(f"reports: timing {name}")
-        seconds[name], answers[name] = await timed(read, runs[name.split("_")[0]])
+    workers = ReportWorkers()  # as the service has them
+    try:
+        for name, read in reads(engine, county, township, last_day, workers).items():
+            console.log(f"reports: timing {name}")
+            seconds[name], answers[name] = await timed(read, runs[name.split("_")[0]])
+    finally:
+        workers.close()
     return seconds, answers
 
 

@@ -16,6 +16,7 @@ from service.directory import Directory
 from service.door import Door
 from service.identity import ISSUER, Identity, LoginPolicy, NotAuthenticated, load_principal
 from service.oidc import OidcConfig, OidcVerifier
+from service.reports import ReportWorkers
 from settings import ConfigError, Settings
 
 
@@ -26,6 +27,12 @@ class Services:
     identity: Identity
     oidc: OidcVerifier | None
     engine: AsyncEngine
+    reports: ReportWorkers | None = None  # the report processes, ended with the service (`close`)
+
+    async def close(self) -> None:
+        if self.reports is not None:
+            self.reports.close()
+        await self.engine.dispose()
 
     async def authenticate(
         self, token: str, case_id: str | None = None
@@ -93,10 +100,14 @@ async def build(settings: Settings) -> Services:
     engine = make_engine(url, pool_size=settings.db_pool_size)
     await check_database(engine, url)
     fields = field_sealer(settings)
+    reports = ReportWorkers()
     return Services(
-        door=Door(client, engine, fields, task_queue=settings.task_queue, policy=settings.policy),
+        door=Door(
+            client, engine, fields, task_queue=settings.task_queue, policy=settings.policy, reports=reports
+        ),
         directory=Directory(engine),
         identity=Identity(engine, login_policy(settings), fields),
         oidc=oidc_verifier(settings),
         engine=engine,
+        reports=reports,
     )

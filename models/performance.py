@@ -32,6 +32,7 @@ from pydantic import AwareDatetime, BaseModel, ConfigDict, model_validator
 
 from models.calendar import end_of_day
 from models.enums import LEVEL_ORDER, ClosureReason, EscalationCause, Level, Outcome
+from models.performance_partial import FirstStage, Partial
 from models.performance_rows import (
     MICROSECONDS_PER_SECOND,
     Case,
@@ -252,7 +253,7 @@ class _Tally:
         self.agreed = dict.fromkeys(LEVELS, 0)  # agreements reached in the period
         self.last: dict[str, tuple[int, str]] = {}  # each closed case's last agreement: stage number, level
         self.outcomes: list[tuple[str, str | None]] = []  # committee, outcome of the period's stages
-        self.first: dict[str, str] = {}  # each committee's level: that of its first stage
+        self.first: dict[str, FirstStage] = {}  # each committee's first stage: case, number, level
         self.late: list[str] = []  # the committee of each of the period's stages past its deadline
 
     def add(self, stages: Iterable[StageRow], ids: set[str], period: Window) -> None:
@@ -290,49 +291,64 @@ class _Tally:
             if _handed_up(outcome, cause):
                 sums.causes.append(cause)
             outcomes.append((committee, outcome))
-            first.setdefault(committee, level)
+            if committee not in first:
+                first[committee] = (case_id, no, level)
             if _late(overdue, cause, ended, deadline):
                 late.append(committee)
 
-    def settling(self) -> Settling:
-        closed = self.closed
-        settled = Counter(level for case_id, (_, level) in self.last.items() if closed[case_id] in SETTLED)
-        grid, village, township = (settled[lv] for lv in LEVELS[:3])
-        return Settling(
+    def partial(self) -> Partial:
+        closed, levels = self.closed, self.levels
+        for sums in levels.values():
+            sums.ended.sort()
+            sums.accepted.sort()
+        return Partial(
             closed=len(closed),
-            settled=settled.total(),
-            levels=[
-                LevelSettling(
-                    level=Level(lv),
-                    reached=len(self.reached[lv]),
-                    settled=settled[lv],
-                    agreed=self.agreed[lv],
-                )
-                for lv in LEVELS
-            ],
-            village_share=_round((grid + village) / len(closed), 4) if closed else None,
-            township_share=_round((grid + village + township) / len(closed), 4) if closed else None,
+            settled=Counter(level for case_id, (_, level) in self.last.items() if closed[case_id] in SETTLED),
+            reached=Counter({lv: len(ids) for lv, ids in self.reached.items()}),
+            agreed=Counter(self.agreed),
+            ended={lv: sums.ended for lv, sums in levels.items()},
+            accepted={lv: sums.accepted for lv, sums in levels.items()},
+            causes={lv: Counter(sums.causes) for lv, sums in levels.items()},
+            outcomes=Counter(self.outcomes),
+            late=Counter(self.late),
+            first=self.first,
         )
 
-    def committees(self, names: Mapping[str, tuple[str, str]]) -> list[CommitteeOutcomes]:
-        counted, late = Counter(self.outcomes), Counter(self.late)
-        rows = []
-        for committee, level in self.first.items():
-            name, name_en = names.get(committee, (committee, committee))
-            outcomes = {o.value: counted[committee, o.value] for o in Outcome} | {
-                OPEN: counted[committee, None]
-            }
-            rows.append(
-                CommitteeOutcomes(
-                    committee_id=committee,
-                    name=name,
-                    name_en=name_en,
-                    level=Level(level),
-                    outcomes=outcomes,
-                    past_deadline=late[committee],
-                )
+
+def _settling(part: Partial) -> Settling:
+    closed, settled = part.closed, part.settled
+    grid, village, township = (settled[lv] for lv in LEVELS[:3])
+    return Settling(
+        closed=closed,
+        settled=settled.total(),
+        levels=[
+            LevelSettling(
+                level=Level(lv), reached=part.reached[lv], settled=settled[lv], agreed=part.agreed[lv]
             )
-        return sorted(rows, key=lambda r: (LEVEL_ORDER.index(r.level), r.committee_id))
+            for lv in LEVELS
+        ],
+        village_share=_round((grid + village) / closed, 4) if closed else None,
+        township_share=_round((grid + village + township) / closed, 4) if closed else None,
+    )
+
+
+def _committees(part: Partial, names: Mapping[str, tuple[str, str]]) -> list[CommitteeOutcomes]:
+    counted, late = part.outcomes, part.late
+    rows = []
+    for committee, (_, _, level) in part.first.items():
+        name, name_en = names.get(committee, (committee, committee))
+        outcomes = {o.value: counted[committee, o.value] for o in Outcome} | {OPEN: counted[committee, None]}
+        rows.append(
+            CommitteeOutcomes(
+                committee_id=committee,
+                name=name,
+                name_en=name_en,
+                level=Level(level),
+                outcomes=outcomes,
+                past_deadline=late[committee],
+            )
+        )
+    return sorted(rows, key=lambda r: (LEVEL_ORDER.index(r.level), r.committee_id))
 
 
 def _durations(level: str, ended: list[float], accepted: list[float]) -> Durations:
@@ -348,26 +364,19 @@ def _durations(level: str, ended: list[float], accepted: list[float]) -> Duratio
     )
 
 
-def escalations(causes: Iterable[str | None], level: str) -> Escalations:
-    """The causes of the stages that passed their case up, counted."""
-    counted = Counter(causes)
+def escalations(counted: Mapping[str | None, int], level: str) -> Escalations:
+    """The stages that passed their case up, by cause, counted by kind of escalation."""
     return Escalations(
         level=level,
-        by_timeout=sum(counted[c] for c in TIMEOUTS),
-        by_decision=sum(counted[c] for c in DECISIONS),
-        by_failure=counted[FAILURE],
+        by_timeout=sum(counted.get(c, 0) for c in TIMEOUTS),
+        by_decision=sum(counted.get(c, 0) for c in DECISIONS),
+        by_failure=counted.get(FAILURE, 0),
     )
 
 
-def build_report(
-    query: ReportQuery,
-    cases: Iterable[Case],
-    stages: Iterable[Stage],
-    names: Mapping[str, tuple[str, str]] | None = None,
-) -> PerformanceReport:
-    """The report for `query`, from facts or rows; rows outside its place, channel or period are
-    left out here. The per-level tables end with a row of all levels: the sums of theirs, and the
-    percentiles of all their stages together."""
+def count(query: ReportQuery, cases: Iterable[Case], stages: Iterable[Stage]) -> Partial:
+    """What the stages of `query`'s cases add up to, from facts or rows; rows outside its place,
+    channel or period are left out here."""
     period, of_scope = window(query.period), scope(query)
     scoped = [c for c in map(case_row, cases) if of_scope(c)]
     tally = _Tally(
@@ -379,27 +388,38 @@ def build_report(
     )
     rows = [s if type(s) is StageRow else StageRow.of_fact(s) for s in stages]  # type: ignore[arg-type]
     tally.add(rows, {c.case_id for c in scoped}, period)
-    levels = tally.levels
-    for level in levels.values():  # sorted once here: each sort below then runs over sorted runs
-        level.ended.sort()
-        level.accepted.sort()
-    every = _Level(
-        [d for level in levels.values() for d in level.ended],
-        [d for level in levels.values() for d in level.accepted],
-        [c for level in levels.values() for c in level.causes],
-    )
-    committees = tally.committees(names or {})
+    return tally.partial()
+
+
+def report_of(
+    query: ReportQuery, part: Partial, names: Mapping[str, tuple[str, str]] | None = None
+) -> PerformanceReport:
+    """The report for `query` of what its cases add up to. The per-level tables end with a row of
+    all levels: the sums of theirs, and the percentiles of all their stages together."""
+    ended = [d for lv in LEVELS for d in part.ended[lv]]
+    accepted = [d for lv in LEVELS for d in part.accepted[lv]]
+    committees = _committees(part, names or {})
     return PerformanceReport(
         query=query,
-        settling=tally.settling(),
+        settling=_settling(part),
         committees=committees,
         durations=[
-            *(_durations(lv, level.ended, level.accepted) for lv, level in levels.items()),
-            _durations(ALL, every.ended, every.accepted),
+            *(_durations(lv, part.ended[lv], part.accepted[lv]) for lv in LEVELS),
+            _durations(ALL, ended, accepted),
         ],
         escalations=[
-            *(escalations(level.causes, lv) for lv, level in levels.items()),
-            escalations(every.causes, ALL),
+            *(escalations(part.causes[lv], lv) for lv in LEVELS),
+            escalations(sum((part.causes[lv] for lv in LEVELS), Counter()), ALL),
         ],
         past_deadline=sum(c.past_deadline for c in committees),
     )
+
+
+def build_report(
+    query: ReportQuery,
+    cases: Iterable[Case],
+    stages: Iterable[Stage],
+    names: Mapping[str, tuple[str, str]] | None = None,
+) -> PerformanceReport:
+    """The report for `query`, from facts or rows (see `count` and `report_of`)."""
+    return report_of(query, count(query, cases, stages), names)

@@ -1,28 +1,40 @@
 """How the levels perform, from the PostgreSQL records: the SQL fetches rows, `models.performance` counts.
 
 The query only narrows the rows down (place, channel, cases alive during the period);
-every definition of what counts is applied by `build_report`. The rows are read through the
+every definition of what counts is applied by `models.performance.count`. The rows are read through the
 driver straight into plain rows (a county's year is some 350,000 of them, with a million
 timestamps), each timestamp as the Instant the rows carry (`instant_of`): PostgreSQL turns it
 into an integer as cheaply as it sends the timestamp, where the driver would build a datetime of
 each. The cases and the stages are read on two connections at once, so that PostgreSQL reads
-the stages while the cases are turned into rows.
+the stages while the cases are turned into rows. The service counts a report in shards of its
+cases, each in a process of its own (`ReportWorkers`), and merges the shards' sums.
 """
 
 from __future__ import annotations
 
 import asyncio
-import gc
-from collections.abc import Iterator
-from contextlib import contextmanager
+import multiprocessing
+import os
+from concurrent.futures import ProcessPoolExecutor
 from functools import partial
-from typing import Any
+from typing import Any, NamedTuple
 
 from sqlalchemy import BigInteger, ColumnElement, DateTime, Select, cast, func, literal_column, or_, select
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
+from db.bulk import bulk, fetch_records
+from db.engine import make_engine
 from db.schema import cases, committees, stages
-from models.performance import CaseRow, PerformanceReport, ReportQuery, StageRow, build_report, place_field
+from models.performance import (
+    CaseRow,
+    PerformanceReport,
+    ReportQuery,
+    StageRow,
+    count,
+    place_field,
+    report_of,
+)
+from models.performance_partial import Partial, merge
 
 CASE_COLUMNS = CaseRow._fields
 STAGE_COLUMNS = StageRow._fields
@@ -42,8 +54,16 @@ def _columns(table: Any, names: tuple[str, ...]) -> list[ColumnElement[Any]]:
     return [instant_of(table.c[n]) if isinstance(table.c[n].type, DateTime) else table.c[n] for n in names]
 
 
-def _case_filter(query: ReportQuery) -> list[Any]:
-    """Cases of the place (and channel) that were open at some time during the period."""
+class Shard(NamedTuple):
+    """Shard `number` of `of`: the cases whose number hashes to it (PostgreSQL's hashtext)."""
+
+    number: int
+    of: int
+
+
+def _case_filter(query: ReportQuery, shard: Shard | None = None) -> list[Any]:
+    """Cases of the place (and channel) that were open at some time during the period (and of
+    the shard)."""
     where = [
         cases.c[place_field(query.place)] == query.place,
         cases.c.opened_at < query.period.end,
@@ -51,6 +71,9 @@ def _case_filter(query: ReportQuery) -> list[Any]:
     ]
     if query.channel is not None:
         where.append(cases.c.channel == query.channel)
+    if shard is not None and shard.of > 1:
+        hashed = func.hashtext(cases.c.case_id).op("&")(literal_column("2147483647"))  # 0 and up
+        where.append(func.mod(hashed, shard.of) == shard.number)
     return where
 
 
@@ -63,72 +86,92 @@ async def _names(conn: AsyncConnection, ids: set[str]) -> dict[str, tuple[str, s
     return {r.id: (r.name, r.name_en or r.id) for r in rows}
 
 
-def case_query(query: ReportQuery) -> Select[Any]:
-    return select(*_columns(cases, CASE_COLUMNS)).where(*_case_filter(query))
+def case_query(query: ReportQuery, shard: Shard | None = None) -> Select[Any]:
+    return select(*_columns(cases, CASE_COLUMNS)).where(*_case_filter(query, shard))
 
 
-def stage_query(query: ReportQuery) -> Select[Any]:
+def stage_query(query: ReportQuery, shard: Shard | None = None) -> Select[Any]:
     return (
         select(*_columns(stages, STAGE_COLUMNS))
         .join(cases, cases.c.case_id == stages.c.case_id)
-        .where(*_case_filter(query))
+        .where(*_case_filter(query, shard))
         .order_by(stages.c.case_id, stages.c.stage_no)
     )
-
-
-_pause = {"reports": 0, "enabled": False}  # reports under way; whether the collector ran before them
-
-
-@contextmanager
-def _bulk() -> Iterator[None]:
-    """No cyclic garbage collection while a report reads and counts its rows. A county's year is
-    some 350,000 rows of a dozen values (none in a cycle: reference counting frees them), which
-    the collector would otherwise walk over and over as the driver decodes them and the rows are
-    built: about a second of CPU of a county's report, more than the rest of its reading. The
-    pause is process-wide and lasts as long as the report (a second or two for a county), so other
-    requests served meanwhile only have their cycles collected a little later; reports that
-    overlap keep it paused until the last of them ends, when the collector is back as it was."""
-    if not _pause["reports"]:
-        _pause["enabled"] = gc.isenabled()
-        gc.disable()
-    _pause["reports"] += 1
-    try:
-        yield
-    finally:
-        _pause["reports"] -= 1
-        if not _pause["reports"] and _pause["enabled"]:
-            gc.enable()
-
-
-async def _fetch(conn: AsyncConnection, statement: Select[Any]) -> list[Any]:
-    """The statement's rows as the driver returns them (asyncpg records), without SQLAlchemy's
-    result processing."""
-    compiled = statement.compile(dialect=conn.dialect)
-    params = [compiled.params[name] for name in compiled.positiontup or ()]
-    pg = (await conn.get_raw_connection()).driver_connection
-    assert pg is not None
-    return list(await pg.fetch(str(compiled), *params))
 
 
 async def _rows(engine: AsyncEngine, statement: Select[Any], row: type[tuple[Any, ...]]) -> list[Any]:
     """The statement's rows as `row`s (a NamedTuple of its columns, in their order)."""
     async with engine.connect() as conn:
-        found = await _fetch(conn, statement)
+        found = await fetch_records(conn, statement)
     return list(map(partial(tuple.__new__, row), found))
 
 
 async def fetch_rows(
-    engine: AsyncEngine, query: ReportQuery
-) -> tuple[list[CaseRow], list[StageRow], dict[str, tuple[str, str]]]:
+    engine: AsyncEngine, query: ReportQuery, shard: Shard | None = None
+) -> tuple[list[CaseRow], list[StageRow]]:
+    """The cases and stages of `query` (and of the shard), each read on a connection of its own."""
     case_rows, stage_rows = await asyncio.gather(
-        _rows(engine, case_query(query), CaseRow), _rows(engine, stage_query(query), StageRow)
+        _rows(engine, case_query(query, shard), CaseRow), _rows(engine, stage_query(query, shard), StageRow)
     )
+    return case_rows, stage_rows
+
+
+async def count_shard(engine: AsyncEngine, query: ReportQuery, shard: Shard | None = None) -> Partial:
+    """What the stages of the shard's cases add up to."""
+    with bulk():
+        return count(query, *await fetch_rows(engine, query, shard))
+
+
+_process: dict[str, Any] = {}  # in a worker process: its event loop, and an engine per database
+
+
+def _start_worker() -> None:
+    _process["loop"] = asyncio.new_event_loop()
+
+
+def _count_in_worker(url: str, query: ReportQuery, shard: Shard) -> Partial:
+    """A worker process's task: count one shard, on the process's own connections to `url`."""
+    engine = _process.get(url)
+    if engine is None:
+        engine = _process[url] = make_engine(url, pool_size=2)
+    result: Partial = _process["loop"].run_until_complete(count_shard(engine, query, shard))
+    return result
+
+
+class ReportWorkers:
+    """Processes that count a report's shards side by side: a county's year is a few seconds of
+    Python to read and count, which one process does on one core. Each process counts one shard of
+    the cases (with their stages) from its own connections; the shards' sums are merged here.
+    Created once by the service (spawned processes: nothing of the service is forked into them),
+    `processes` of them (default: one per core, at most 4), ended by `close`."""
+
+    def __init__(self, processes: int | None = None) -> None:
+        self.processes = processes or min(os.cpu_count() or 1, 4)
+        self._pool = ProcessPoolExecutor(
+            self.processes, mp_context=multiprocessing.get_context("spawn"), initializer=_start_worker
+        )
+
+    async def count(self, engine: AsyncEngine, query: ReportQuery) -> Partial:
+        url = engine.url.render_as_string(hide_password=False)
+        loop = asyncio.get_running_loop()
+        shards = [Shard(n, self.processes) for n in range(self.processes)]
+        parts = await asyncio.gather(
+            *(loop.run_in_executor(self._pool, _count_in_worker, url, query, shard) for shard in shards)
+        )
+        return merge(parts)
+
+    def close(self) -> None:
+        self._pool.shutdown(wait=True, cancel_futures=True)
+
+
+async def performance_report(
+    engine: AsyncEngine, query: ReportQuery, workers: ReportWorkers | None = None
+) -> PerformanceReport:
+    """The report for `query`: counted by the `workers`' processes, or here without them."""
+    if workers is not None:
+        part = await workers.count(engine, query)
+    else:
+        part = await count_shard(engine, query)
     async with engine.connect() as conn:
-        names = await _names(conn, {s.committee_id for s in stage_rows})
-    return case_rows, stage_rows, names
-
-
-async def performance_report(engine: AsyncEngine, query: ReportQuery) -> PerformanceReport:
-    with _bulk():
-        rows = await fetch_rows(engine, query)
-        return build_report(query, *rows)
+        names = await _names(conn, set(part.first))
+    return report_of(query, part, names)

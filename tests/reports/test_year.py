@@ -19,11 +19,21 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 from bench.county import County, build_registry, write_registry
 from bench.stack import drop_database, fresh_database
 from bench.year import generate, year_period
+from db.bulk import bulk
 from db.schema import cases, committees, stages
-from models.performance import CaseFact, ReportQuery, StageFact, build_report, days_period
+from models.performance import CaseFact, ReportQuery, StageFact, build_report, days_period, report_of
+from models.performance_partial import merge
 from models.performance_rows import instant
 from service.report_output import to_json
-from service.reports import CASE_COLUMNS, STAGE_COLUMNS, _bulk, instant_of, performance_report
+from service.reports import (
+    CASE_COLUMNS,
+    STAGE_COLUMNS,
+    ReportWorkers,
+    Shard,
+    count_shard,
+    instant_of,
+    performance_report,
+)
 from tests.factories import FIELDS
 from tests.reports import reference
 
@@ -82,6 +92,25 @@ async def test_the_fast_report_is_the_straightforward_one_to_the_byte(year: Asyn
     assert report.settling.closed > 1_000 and report.past_deadline > 0  # a year's worth of figures
 
 
+async def test_the_report_counted_in_shards_by_the_report_processes_is_the_same(year: AsyncEngine) -> None:
+    """Through PostgreSQL's shards of the cases (each case in one, with its stages), merged; and as
+    the service counts it, in its report processes."""
+    whole = {query: await performance_report(year, query) for query in queries()}
+    names = {c.committee_id: (c.name, c.name_en) for r in whole.values() for c in r.committees}
+    for query in queries():
+        for of in (2, 3):
+            parts = [await count_shard(year, query, Shard(n, of)) for n in range(of)]
+            if query == queries()[0]:  # the county's year: every shard holds a share of it
+                assert all(200 < p.closed < 1_000 for p in parts)
+            assert to_json(report_of(query, merge(parts), names)) == to_json(whole[query]), (query, of)
+    workers = ReportWorkers(processes=2)
+    try:
+        for query in queries():
+            assert to_json(await performance_report(year, query, workers)) == to_json(whole[query]), query
+    finally:
+        workers.close()
+
+
 async def test_postgresql_computes_the_instants_python_does(year: AsyncEngine) -> None:
     """To the microsecond, from 1970 to 2100, where date_part's float seconds round."""
     rng = random.Random(11)
@@ -116,7 +145,7 @@ def test_days_are_the_datetime_days() -> None:
 
 def test_overlapping_reports_pause_the_collector_until_the_last_ends() -> None:
     assert gc.isenabled()
-    first, second = _bulk(), _bulk()
+    first, second = bulk(), bulk()
     first.__enter__()
     second.__enter__()
     first.__exit__(None, None, None)
@@ -125,7 +154,7 @@ def test_overlapping_reports_pause_the_collector_until_the_last_ends() -> None:
     assert gc.isenabled()
     gc.disable()
     try:
-        with _bulk():
+        with bulk():
             pass
         assert not gc.isenabled()  # left as it was found
     finally:
