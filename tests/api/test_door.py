@@ -11,9 +11,11 @@ from temporalio.api.enums.v1 import EventType
 
 from front.services import Services
 from models.authority import CaseFacts, Principal
+from policies import load_policy
+from service.intake import open_case
 from tests.api.conftest import bearer, token_for
-from tests.api.steps import GRID, VILLAGE, body, open_at, trace
-from tests.factories import PLACE
+from tests.api.steps import GRID, GRID_WORKER, VILLAGE, body, open_at, trace
+from tests.factories import FIELDS, PLACE, intake
 
 
 async def test_a_body_naming_another_actor_changes_nothing_about_who_acts(
@@ -266,3 +268,23 @@ async def test_a_handoff_between_the_service_check_and_the_action_is_refused_by_
     assert answer.status_code == 409, answer.text
     assert f"acts for committee {GRID}, but case" in answer.json()["error"]
     assert await trace(services, services.door.client, case_id) == before
+
+
+async def test_an_action_sent_as_the_case_opens_is_taken(services: Services, http: httpx.AsyncClient) -> None:
+    """The intake records the opening before it starts the workflow, and the workflow adopts it
+    when it is made, before any handler runs: an action that reaches the case before its first
+    workflow task has run is taken, not refused as "still opening"."""
+    member = {"Idempotency-Key": "as-it-opens", **bearer(await token_for(services, GRID_WORKER.id))}
+    opened = await open_case(
+        services.door.client,
+        services.engine,
+        intake(intake_ref=f"door-{uuid.uuid4().hex[:12]}"),
+        load_policy("gaotai-4x7"),
+        fields=FIELDS,
+        task_queue=services.door.task_queue,
+    )
+    answer = await http.post(
+        f"/cases/{opened.case_id}/accept", json={"mediator_ids": [GRID_WORKER.id]}, headers=member
+    )
+    assert answer.status_code == 200, answer.text
+    assert answer.json()["stages"][-1]["mediators"] == [GRID_WORKER.id]
