@@ -254,23 +254,29 @@ def service_notes(through: dict[str, list[float]]) -> dict[str, str]:
     return {"service_action_cpu": f"the HTTP client's own CPU {own:.1f} ms per action (this process)"}
 
 
+async def through_service(
+    args: argparse.Namespace, b: scenarios.Bench, stack: tuple[str, str, str, Path]
+) -> dict[str, list[float]]:
+    """The service (`python -m api`) and the HTTP floor (`bench.floor_api`) as processes of their
+    own, and the round trips timed through them and through the client."""
+    secret = service.new_secret()
+    async with (
+        service.api_process(*stack, args.out / "api.log", secret) as api,
+        service.service_process(*stack, args.out / "floor-api.log", secret, "bench.floor_api") as floor_api,
+    ):
+        profile = args.out / "api.folded" if args.profile else None
+        return await service.service_round_trips(
+            b, api, secret, args.samples, args.latency_cases, profile, floor_api
+        )
+
+
 async def run_service(
     args: argparse.Namespace, b: scenarios.Bench, stack: tuple[str, str, str, Path]
 ) -> dict[str, Any]:
     """`--only service`: the service's round trips on `--latency-cases` cases, nothing else (to
     work on the service; the full run takes them with the county's open cases)."""
     with console.status("the service: an action over HTTP and through the client, the case page, the inbox"):
-        secret = service.new_secret()
-        async with (
-            service.api_process(*stack, args.out / "api.log", secret) as api,
-            service.service_process(
-                *stack, args.out / "floor-api.log", secret, "bench.floor_api"
-            ) as floor_api,
-        ):
-            profile = args.out / "api.folded" if args.profile else None
-            through = await service.service_round_trips(
-                b, api, secret, args.samples, args.latency_cases, profile, floor_api
-            )
+        through = await through_service(args, b, stack)
     return {
         "values": service_values(through),
         "notes": service_notes(through),
@@ -321,17 +327,7 @@ async def run_phases(
         through: dict[str, list[float]] = {}
         if service.available():
             step.update("the service: an action over HTTP and through the client, the case page, the inbox")
-            secret = service.new_secret()
-            async with (
-                service.api_process(*stack, args.out / "api.log", secret) as api,
-                service.service_process(
-                    *stack, args.out / "floor-api.log", secret, "bench.floor_api"
-                ) as floor_api,
-            ):
-                profile = args.out / "api.folded" if args.profile else None
-                through = await service.service_round_trips(
-                    b, api, secret, args.samples, args.latency_cases, profile, floor_api
-                )
+            through = await through_service(args, b, stack)
 
         step.update("engine: a four-level escalation and a village agreement, to the end")
         full_case = b.handle(await scenarios.full_escalation(b))
