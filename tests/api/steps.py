@@ -60,8 +60,8 @@ async def wait_open(services: Services, case_id: str) -> CaseView:
     raise AssertionError(f"{case_id} did not open")
 
 
-async def open_at(services: Services, committee: str, step: int = 0) -> str:
-    """A fresh case held by `committee` (the grid's or the village's), brought to `step` of NEEDS."""
+async def open_unwaited(services: Services) -> str:
+    """A fresh case through the intake, its id as soon as its workflow has started."""
     result = await open_case(
         services.door.client,
         services.engine,
@@ -70,7 +70,12 @@ async def open_at(services: Services, committee: str, step: int = 0) -> str:
         fields=FIELDS,
         task_queue=services.door.task_queue,
     )
-    case_id = result.case_id
+    return result.case_id
+
+
+async def open_at(services: Services, committee: str, step: int = 0) -> str:
+    """A fresh case held by `committee` (the grid's or the village's), brought to `step` of NEEDS."""
+    case_id = await open_unwaited(services)
     await wait_open(services, case_id)
     act = services.door.cases.act
     if committee == VILLAGE:

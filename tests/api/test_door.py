@@ -11,11 +11,9 @@ from temporalio.api.enums.v1 import EventType
 
 from front.services import Services
 from models.authority import CaseFacts, Principal
-from policies import load_policy
-from service.intake import open_case
 from tests.api.conftest import bearer, token_for
-from tests.api.steps import GRID, GRID_WORKER, VILLAGE, body, open_at, trace
-from tests.factories import FIELDS, PLACE, intake
+from tests.api.steps import GRID, GRID_WORKER, VILLAGE, body, open_at, open_unwaited, trace
+from tests.factories import PLACE, intake
 
 
 async def test_a_body_naming_another_actor_changes_nothing_about_who_acts(
@@ -132,7 +130,6 @@ async def test_refusals_carry_the_reason_with_fitting_status_codes(
 async def test_a_grid_worker_opens_a_case_in_their_grid_as_its_reporter(
     services: Services, http: httpx.AsyncClient
 ) -> None:
-    from tests.factories import intake
 
     raw = intake(intake_ref="door-intake-1").model_dump(mode="json")
     raw["reporter"] = {"id": "M-0001", "role": "chair", "committee_id": "C-431199"}  # ignored
@@ -275,16 +272,9 @@ async def test_an_action_sent_as_the_case_opens_is_taken(services: Services, htt
     when it is made, before any handler runs: an action that reaches the case before its first
     workflow task has run is taken, not refused as "still opening"."""
     member = {"Idempotency-Key": "as-it-opens", **bearer(await token_for(services, GRID_WORKER.id))}
-    opened = await open_case(
-        services.door.client,
-        services.engine,
-        intake(intake_ref=f"door-{uuid.uuid4().hex[:12]}"),
-        load_policy("gaotai-4x7"),
-        fields=FIELDS,
-        task_queue=services.door.task_queue,
-    )
+    case_id = await open_unwaited(services)
     answer = await http.post(
-        f"/cases/{opened.case_id}/accept", json={"mediator_ids": [GRID_WORKER.id]}, headers=member
+        f"/cases/{case_id}/accept", json={"mediator_ids": [GRID_WORKER.id]}, headers=member
     )
     assert answer.status_code == 200, answer.text
     assert answer.json()["stages"][-1]["mediators"] == [GRID_WORKER.id]
