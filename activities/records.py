@@ -1,4 +1,5 @@
-"""Recording a transition: stage rows, the case projection and the outbox, in one transaction.
+"""Recording a transition: stage rows, the case projection, the outbox and (for an action through
+the service) its audit line, in one transaction.
 
 The rows and their statements are db/records.py's (the intake writes a case's opening with the
 same code), all of a transition's rows in one statement, as atomic as a transaction; after a
@@ -30,7 +31,8 @@ class RecordActivities:
         async with self._engine.connect() as conn:
             pg = (await conn.get_raw_connection()).driver_connection
             assert pg is not None
-            await self._writer.write(pg, change.case_id, effects, change.parties)  # one statement
+            # one statement
+            await self._writer.write(pg, change.case_id, effects, change.parties, change.audit)
             if effects.refresh_committee is None:
                 return None
             found = await load_committees(conn, ids=[effects.refresh_committee])

@@ -22,7 +22,8 @@ from typing import Any, Protocol
 import asyncpg
 from sqlalchemy import JSON, Table
 
-from db.schema import case_events, case_parties, cases, outbox, stages
+from db.schema import audit_log, case_events, case_parties, cases, outbox, stages
+from models.audit import AuditLine
 from models.case import Party
 from models.effects import CaseEvent, CaseProjection, Effects, Notification, StageRecord
 
@@ -99,6 +100,11 @@ UPSERT_STAGE = _newer_wins(stages, ["case_id", "stage_no"], [*StageRecord.model_
 INSERT_PARTIES = _keyed(case_parties, ["case_id", *Party.model_fields, "id_hash"], "ON CONFLICT DO NOTHING")
 INSERT_EVENTS = _keyed(case_events, CaseEvent.model_fields)
 INSERT_NOTICES = _keyed(outbox, ["case_id", *Notification.model_fields])
+INSERT_AUDIT = _keyed(  # one accepted line per person, action, case and key (db/schema.py's index)
+    audit_log,
+    AuditLine.model_fields,
+    "ON CONFLICT (case_id, action, person_id, idempotency_key) WHERE result = 'accepted' DO NOTHING",
+)
 
 
 class Sealer(Protocol):
@@ -128,10 +134,15 @@ class RecordWriter:
         return {**row, "at": event.at, "data": self._fields.seal_event(row["data"])}
 
     async def write(
-        self, pg: asyncpg.Connection, case_id: str, effects: Effects, parties: Sequence[Party] = ()
+        self,
+        pg: asyncpg.Connection,
+        case_id: str,
+        effects: Effects,
+        parties: Sequence[Party] = (),
+        audit: AuditLine | None = None,
     ) -> None:
-        """The rows of `effects` (and the opening's `parties`) in one statement: atomic on its own,
-        or part of the transaction `pg` is in (the intake's)."""
+        """The rows of `effects` (and the opening's `parties`, an action's `audit` line) in one
+        statement: atomic on its own, or part of the transaction `pg` is in (the intake's)."""
         version = effects.projection.version if effects.projection else 0
         fields = self._fields
         sealed_parties = [
@@ -147,6 +158,7 @@ class RecordWriter:
             (UPSERT_STAGE, [self._stage_row(r, version) for r in effects.stages]),
             (INSERT_EVENTS, [self._event_row(e) for e in effects.events]),
             (INSERT_NOTICES, notices),
+            (INSERT_AUDIT, [audit.model_dump()] if audit else []),
         ]
         shape = tuple((statement, len(rows)) for statement, rows in writes if rows)
         if shape:

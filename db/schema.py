@@ -331,6 +331,16 @@ audit_log = Table(
     Column("details", Json, nullable=True),
     Index("ix_audit_log_case", "case_id"),
     Index("ix_audit_log_person_at", "person_id", "at"),
+    # an accepted action is one line, however often its request was retried (db/records.py)
+    Index(
+        "ux_audit_log_accepted",
+        "case_id",
+        "action",
+        "person_id",
+        "idempotency_key",
+        unique=True,
+        postgresql_where=text("result = 'accepted'"),
+    ),
 )
 
 # A person's request to erase their data (PIPL Art. 47), kept as the record that it was done. It

@@ -5,6 +5,7 @@ from __future__ import annotations
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
 
 from models.aftercare import AfterInvalid, Ruling
+from models.audit import Request
 from models.calendar import Span
 from models.case import TEXT_MAX, Actor
 from models.enums import Action, AgreementForm, Level, SessionMode
@@ -18,6 +19,7 @@ class ActionInput(BaseModel):
     model_config = ConfigDict(frozen=True, extra="forbid")
 
     actor: Actor
+    request: Request | None = Field(default=None, description="set by the service: the audit trail's key")
 
 
 class Accept(ActionInput):

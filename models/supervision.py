@@ -10,6 +10,7 @@ from enum import StrEnum
 from pydantic import BaseModel, ConfigDict, Field
 
 from models.actions import ActionInput
+from models.audit import Request
 from models.case import MAX_STAGES, TEXT_MAX, Actor, CaseState
 from models.effects import Effects
 from models.enums import Action, ActorRole, CaseStatus, ClosureReason, Outcome
@@ -31,6 +32,7 @@ class Reassign(BaseModel):
     model_config = ConfigDict(frozen=True, extra="forbid")
 
     actor: Actor
+    request: Request | None = None  # set by the service (models/audit.py)
     committee_id: str = Field(min_length=1, max_length=40)
     reason: PlainText = Field(min_length=2, max_length=TEXT_MAX)
 
@@ -39,6 +41,7 @@ class CloseOverdue(BaseModel):
     model_config = ConfigDict(frozen=True, extra="forbid")
 
     actor: Actor
+    request: Request | None = None  # set by the service (models/audit.py)
     reason: PlainText = Field(min_length=2, max_length=TEXT_MAX)
 
 

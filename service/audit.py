@@ -10,9 +10,9 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from db.schema import audit_log
+from models.audit import ACCEPTED, REFUSED
 
-ACCEPTED = "accepted"
-REFUSED = "refused"
+__all__ = ["ACCEPTED", "REFUSED", "AuditEntry", "record", "trail"]
 
 
 class AuditEntry(BaseModel):

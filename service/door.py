@@ -16,6 +16,7 @@ from crypto.fields import FieldSealer
 from db.engine import first_row, single_statements
 from db.schema import committees
 from models.actions import PAYLOADS
+from models.audit import CLIENT_MAX, KEY_MAX, Request
 from models.authority import (
     COURT_ACTIONS,
     CaseFacts,
@@ -39,8 +40,6 @@ from service import audit
 from service.cases import CaseFilter, CasePage, CaseRows, Cases
 from service.intake import IntakeResult, open_case, policy_for
 from service.reports import ReportWorkers, performance_report
-
-KEY_MAX = 100
 
 
 class InvalidRequest(ValueError):
@@ -136,7 +135,11 @@ class Door:
         held: CaseFacts | None = None,
     ) -> CaseView:
         """One action on a case as the logged-in person; the body's `actor`, if any, is ignored.
-        `held`: the case as its record has it, if the caller read it (else the case's view)."""
+        `held`: the case as its record has it, if the caller read it (else the case's view).
+
+        An accepted action's audit line is written by the workflow with the action's rows, in
+        their one statement (models/audit.py): the payload carries the request. A refusal's line
+        is written here."""
         audit_kw: dict[str, Any] = {"case_id": case_id, "key": key}
         try:
             uid = update_id(op, p.person_id, key)
@@ -145,17 +148,16 @@ class Door:
             actor = actor_for(p, op, await self._facts(case_id, op, held), jurisdiction)
             audit_kw["role"] = actor.role.value
             model = STAFF_PAYLOADS[op] if isinstance(op, StaffAction) else PAYLOADS[op]
-            fields = {k: v for k, v in body.items() if k != "actor"}
+            fields = {k: v for k, v in body.items() if k not in ("actor", "request")}
+            request = Request(key=key, client=client[:CLIENT_MAX] if client else None)
             try:
-                payload = model.model_validate({**fields, "actor": actor.model_dump()})
+                payload = model.model_validate({**fields, "actor": actor, "request": request})
             except ValidationError as err:
                 raise InvalidRequest(_validation(err)) from None
-            result = await self.cases.act(case_id, op, payload, update_id=uid)
+            return await self.cases.act(case_id, op, payload, update_id=uid)
         except Exception as err:
             await self._audit(p, op.value, audit.REFUSED, client, reason=str(err), **audit_kw)
             raise
-        await self._audit(p, op.value, audit.ACCEPTED, client, **audit_kw)
-        return result
 
     async def open(
         self,

@@ -13,8 +13,8 @@ from db.migrate import upgrade_async
 from db.seed import load_registry
 
 
-async def fresh_database(pg_url: str, prefix: str) -> tuple[str, AsyncEngine]:
-    """A new database, migrated, with the demo county registry loaded."""
+async def fresh_database(pg_url: str, prefix: str, revision: str = "head") -> tuple[str, AsyncEngine]:
+    """A new database, migrated (to `revision`), with the demo county registry loaded (at head)."""
     name = f"{prefix}_{uuid.uuid4().hex[:8]}"
     admin = make_engine(pg_url, pool_size=1)
     async with admin.connect() as conn:
@@ -22,9 +22,10 @@ async def fresh_database(pg_url: str, prefix: str) -> tuple[str, AsyncEngine]:
         await conn.execute(text(f'CREATE DATABASE "{name}"'))
     await admin.dispose()
     url = pg_url.replace("/postgres?", f"/{name}?") if "/postgres?" in pg_url else pg_url + name
-    await upgrade_async(url)
+    await upgrade_async(url, revision)
     engine = make_engine(url, pool_size=2)
-    await load_registry(engine)
+    if revision == "head":
+        await load_registry(engine)
     return url, engine
 
 

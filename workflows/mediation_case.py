@@ -27,9 +27,10 @@ with workflow.unsafe.imports_passed_through():
     from activities.inputs import TransitionInput
     from activities.records import RecordActivities
     from activities.registry import RegistryActivities
-    from models import amendment, rules, supervision
+    from models import amendment, audit, rules, supervision
     from models.actions import ActionInput
     from models.amendment import CalendarAmendment
+    from models.audit import AuditLine
     from models.case import CaseInput, CaseState, Committee
     from models.effects import Effects
     from models.enums import Action
@@ -161,14 +162,20 @@ class MediationCase(MediatorUpdates, CourtUpdates, StaffUpdates):
             if due is not None:
                 await self._commit(*due)
 
-    async def _commit(self, state: CaseState, effects: Effects, *, opening: bool = False) -> None:
-        """Adopt the new state and record it; the case waits here while the database is down."""
+    async def _commit(
+        self, state: CaseState, effects: Effects, *, opening: bool = False, line: AuditLine | None = None
+    ) -> None:
+        """Adopt the new state and record it (with an action's audit `line`); the case waits here
+        while the database is down."""
         self._state = state
         details = Details(state)
         workflow.set_current_details(details.text("recording the change in the database"))
         self._waiting_for = f"recording stage {state.stage.no} ({state.status.value}) in the database"
         change = TransitionInput(
-            case_id=state.case_id, effects=effects, parties=list(state.intake.parties) if opening else []
+            case_id=state.case_id,
+            effects=effects,
+            parties=list(state.intake.parties) if opening else [],
+            audit=line,
         )
         committee = await self._record(change, f"record stage {state.stage.no}: {state.status.value}")
         if committee is not None and committee != self.state.stage.committee:
@@ -213,8 +220,9 @@ class MediationCase(MediatorUpdates, CourtUpdates, StaffUpdates):
         async with self._lock:
             with _refused():
                 state, effects = rules.apply(self.state, action, payload, workflow.now())
-            if effects.to_record:
-                await self._commit(state, effects)
+            line = audit.accepted(state.case_id, action.value, payload.actor, payload.request)
+            if effects.to_record or line is not None:
+                await self._commit(state, effects, line=line)
             else:
                 self._state = state
                 workflow.set_current_details(current_details(state))
@@ -229,7 +237,8 @@ class MediationCase(MediatorUpdates, CourtUpdates, StaffUpdates):
         async with self._lock:
             with _refused():
                 state, effects = supervision.apply(self.state, action, payload, workflow.now())
-            await self._commit(state, effects)
+            line = audit.accepted(state.case_id, action.value, payload.actor, payload.request)
+            await self._commit(state, effects, line=line)
         return case_view(self.state)
 
     def _check_amendment(self, payload: CalendarAmendment) -> None:

@@ -11,12 +11,14 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 
 from activities.inputs import TransitionInput
 from activities.records import RecordActivities
-from models import rules
-from models.enums import Action, CaseStatus
+from models import audit, rules
+from models.case import Actor
+from models.enums import Action, ActorRole, CaseStatus
 from tests.conftest import count
 from tests.factories import FIELDS, case_input, route
 from tests.models.helpers import T0, accept, act
 
+GRID_WORKER = Actor(id="M-0028", role=ActorRole.GRID_WORKER, committee_id="C-431199001001-G01")
 ROWS = {
     "cases": "SELECT count(*) FROM cases WHERE case_id = :c",
     "stages": "SELECT count(*) FROM stages WHERE case_id = :c",
@@ -61,3 +63,33 @@ async def test_each_transition_writes_all_its_rows_and_a_retry_or_an_older_one_c
     async with engine.connect() as conn:
         version, status, stage_no = (await conn.execute(text(newest), {"c": opened.case_id})).one()
     assert (version, status, stage_no) == (escalated.version, CaseStatus.AWAITING_ACCEPTANCE.value, 2)
+
+
+async def test_an_actions_audit_line_is_written_with_its_rows_once_however_often_retried(
+    engine: AsyncEngine,
+) -> None:
+    records = RecordActivities(engine, FIELDS)
+    case = case_input(random.randrange(900_000, 999_999))
+    opened, opening = rules.open_case(case, route(), T0)
+    await records.record_transition(TransitionInput(case_id=opened.case_id, effects=opening))
+    _, accepted = accept(opened, T0 + timedelta(hours=1))
+    line = audit.accepted(opened.case_id, "accept", GRID_WORKER, audit.Request(key="k-1", client="10.0.0.7"))
+    assert line is not None
+    change = TransitionInput(case_id=opened.case_id, effects=accepted, audit=line)
+    await records.record_transition(change)
+    await records.record_transition(change)  # the activity run again after it had committed
+    again = audit.accepted(opened.case_id, "accept", GRID_WORKER, audit.Request(key="k-2"))
+    await records.record_transition(TransitionInput(case_id=opened.case_id, effects=accepted, audit=again))
+    async with engine.connect() as conn:
+        found = await conn.execute(
+            text(
+                "SELECT person_id, role, action, idempotency_key, result, client FROM audit_log"
+                " WHERE case_id = :c ORDER BY id"
+            ),
+            {"c": opened.case_id},
+        )
+        lines = [tuple(r) for r in found]
+    assert lines == [
+        ("M-0028", "grid_worker", "accept", "k-1", "accepted", "10.0.0.7"),
+        ("M-0028", "grid_worker", "accept", "k-2", "accepted", None),
+    ]

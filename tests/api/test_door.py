@@ -90,6 +90,42 @@ async def test_the_same_idempotency_key_twice_records_once(
     )
     assert other.status_code == 200
     assert await _sessions(services, case_id) == 2
+    # the audit trail: one accepted line per key, the retry's included (written with the record)
+    async with services.engine.connect() as conn:
+        found = await conn.execute(
+            text(
+                "SELECT person_id, role, idempotency_key, client FROM audit_log"
+                " WHERE case_id = :c AND action = 'record_session' AND result = 'accepted' ORDER BY id"
+            ),
+            {"c": case_id},
+        )
+        lines = [tuple(r) for r in found]
+    assert lines == [
+        ("M-0025", "chair", "session-1", "127.0.0.1"),
+        ("M-0025", "chair", "session-2", "127.0.0.1"),
+    ]
+
+
+async def test_a_body_naming_another_request_changes_nothing_the_audit_trail_records(
+    services: Services, http: httpx.AsyncClient
+) -> None:
+    case_id = await open_at(services, VILLAGE, step=1)
+    forged = {"key": "someone-elses", "client": "10.9.9.9"}
+    answer = await http.post(
+        f"/cases/{case_id}/record_session",
+        json={**body("record_session", VILLAGE), "request": forged},
+        headers={"Idempotency-Key": "own-key", **bearer(await token_for(services, "M-0025"))},
+    )
+    assert answer.status_code == 200, answer.text
+    async with services.engine.connect() as conn:
+        found = await conn.execute(
+            text(
+                "SELECT idempotency_key, client FROM audit_log"
+                " WHERE case_id = :c AND action = 'record_session'"
+            ),
+            {"c": case_id},
+        )
+        assert [tuple(r) for r in found] == [("own-key", "127.0.0.1")]
 
 
 async def _sessions(services: Services, case_id: str) -> int:
