@@ -16,9 +16,11 @@ import asyncio
 import multiprocessing
 import os
 from concurrent.futures import ProcessPoolExecutor
+from concurrent.futures.process import BrokenProcessPool
 from functools import partial
 from typing import Any, NamedTuple
 
+import structlog
 from sqlalchemy import BigInteger, ColumnElement, DateTime, Select, cast, func, literal_column, or_, select
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
@@ -36,6 +38,7 @@ from models.performance import (
 )
 from models.performance_partial import Partial, merge
 
+log = structlog.get_logger("reports")
 CASE_COLUMNS = CaseRow._fields
 STAGE_COLUMNS = StageRow._fields
 
@@ -147,16 +150,33 @@ class ReportWorkers:
 
     def __init__(self, processes: int | None = None) -> None:
         self.processes = processes or min(os.cpu_count() or 1, 4)
-        self._pool = ProcessPoolExecutor(
+        self._pool = self._new_pool()
+
+    def _new_pool(self) -> ProcessPoolExecutor:
+        return ProcessPoolExecutor(
             self.processes, mp_context=multiprocessing.get_context("spawn"), initializer=_start_worker
         )
 
     async def count(self, engine: AsyncEngine, query: ReportQuery) -> Partial:
+        """The shards' merged sums. A process that died (killed, out of memory) breaks its pool:
+        the report is counted again on a fresh one, once, so one death costs one report its
+        processes' start rather than failing every report until the service restarts."""
+        pool = self._pool
+        try:
+            return await self._count(pool, engine, query)
+        except BrokenProcessPool:
+            if self._pool is pool:  # the first report to find it broken replaces it
+                log.warning("a report process died: starting new ones", processes=self.processes)
+                pool.shutdown(wait=False, cancel_futures=True)
+                self._pool = self._new_pool()
+            return await self._count(self._pool, engine, query)
+
+    async def _count(self, pool: ProcessPoolExecutor, engine: AsyncEngine, query: ReportQuery) -> Partial:
         url = engine.url.render_as_string(hide_password=False)
         loop = asyncio.get_running_loop()
         shards = [Shard(n, self.processes) for n in range(self.processes)]
         parts = await asyncio.gather(
-            *(loop.run_in_executor(self._pool, _count_in_worker, url, query, shard) for shard in shards)
+            *(loop.run_in_executor(pool, _count_in_worker, url, query, shard) for shard in shards)
         )
         return merge(parts)
 

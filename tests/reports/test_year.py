@@ -7,7 +7,9 @@ reference.py, which counts stage by stage over datetimes as the report did befor
 from __future__ import annotations
 
 import gc
+import os
 import random
+import signal
 from collections.abc import AsyncIterator
 from datetime import UTC, date, datetime, timedelta
 
@@ -107,6 +109,15 @@ async def test_the_report_counted_in_shards_by_the_report_processes_is_the_same(
     try:
         for query in queries():
             assert to_json(await performance_report(year, query, workers)) == to_json(whole[query]), query
+        # a report process killed (out of memory, an operator): the next report is still counted
+        processes = list(workers._pool._processes.values())  # type: ignore[union-attr]
+        assert processes
+        for process in processes:
+            assert process.pid is not None
+            os.kill(process.pid, signal.SIGKILL)
+            process.join(10)
+        county_year = queries()[0]
+        assert to_json(await performance_report(year, county_year, workers)) == to_json(whole[county_year])
     finally:
         workers.close()
 
