@@ -24,15 +24,23 @@ from __future__ import annotations
 import math
 from collections import Counter
 from collections.abc import Callable, Iterable, Mapping, Sequence
-from datetime import date, datetime, timedelta
 from operator import attrgetter
 from typing import NamedTuple
 
-from pydantic import AwareDatetime, BaseModel, ConfigDict, model_validator
-
-from models.calendar import end_of_day
 from models.enums import LEVEL_ORDER, ClosureReason, EscalationCause, Level, Outcome
 from models.performance_partial import FirstStage, Partial
+
+# the report's shapes live in models/performance_report.py; callers find them here too
+from models.performance_report import CommitteeOutcomes as CommitteeOutcomes
+from models.performance_report import Durations as Durations
+from models.performance_report import Escalations as Escalations
+from models.performance_report import LevelSettling as LevelSettling
+from models.performance_report import PerformanceReport as PerformanceReport
+from models.performance_report import Period as Period
+from models.performance_report import ReportQuery as ReportQuery
+from models.performance_report import Settling as Settling
+from models.performance_report import days_period as days_period
+from models.performance_report import place_field as place_field
 from models.performance_rows import (
     MICROSECONDS_PER_SECOND,
     Case,
@@ -58,105 +66,9 @@ DECISIONS = frozenset({EscalationCause.DECISION.value, EscalationCause.INTENSIFI
 FAILURE = EscalationCause.FAILURE.value
 AGREEMENT, ESCALATED, FAILED = Outcome.AGREEMENT.value, Outcome.ESCALATED.value, Outcome.FAILED.value
 LEVELS = tuple(lv.value for lv in LEVEL_ORDER)
-PLACE_FIELDS = {6: "county", 9: "township", 12: "village"}
 SETTLED = frozenset(
     r.value for r in (ClosureReason.AGREEMENT, ClosureReason.PERFORMED, ClosureReason.CONFIRMED_BY_COURT)
 )
-
-
-class Period(BaseModel):
-    """`[start, end)`."""
-
-    model_config = ConfigDict(frozen=True)
-
-    start: AwareDatetime
-    end: AwareDatetime
-
-    @model_validator(mode="after")
-    def _ordered(self) -> Period:
-        if self.end <= self.start:
-            raise ValueError("a period must end after it starts")
-        return self
-
-    def __contains__(self, instant: datetime) -> bool:
-        return self.start <= instant < self.end
-
-
-def days_period(first: date, last: date) -> Period:
-    """Whole days in China time, both included."""
-    return Period(start=end_of_day(first - timedelta(days=1)), end=end_of_day(last))
-
-
-def place_field(code: str) -> str:
-    """Which column of a case a place code matches: county, township, village or grid."""
-    if "-G" in code:
-        return "grid"
-    if len(code) not in PLACE_FIELDS or not code.isdigit():
-        raise ValueError(f"{code!r} is not a county (6 digits), township (9), village (12) or grid code")
-    return PLACE_FIELDS[len(code)]
-
-
-class ReportQuery(BaseModel):
-    model_config = ConfigDict(frozen=True)
-
-    place: str
-    period: Period
-    channel: str | None = None
-
-    @model_validator(mode="after")
-    def _place(self) -> ReportQuery:
-        place_field(self.place)
-        return self
-
-
-class LevelSettling(BaseModel):
-    level: Level
-    reached: int
-    settled: int
-    agreed: int
-
-
-class Settling(BaseModel):
-    closed: int
-    settled: int
-    levels: list[LevelSettling]
-    village_share: float | None
-    township_share: float | None
-
-
-class CommitteeOutcomes(BaseModel):
-    committee_id: str
-    name: str
-    name_en: str
-    level: Level
-    outcomes: dict[str, int]
-    past_deadline: int
-
-
-class Durations(BaseModel):
-    level: str
-    stages: int
-    median_days: float | None
-    p90_days: float | None
-    accepted: int
-    median_days_to_accept: float | None
-    p90_days_to_accept: float | None
-
-
-class Escalations(BaseModel):
-    level: str
-    by_timeout: int
-    by_decision: int
-    by_failure: int
-
-
-class PerformanceReport(BaseModel):
-    query: ReportQuery
-    settling: Settling
-    committees: list[CommitteeOutcomes]
-    durations: list[Durations]
-    escalations: list[Escalations]
-    past_deadline: int
 
 
 def percentile(values: Sequence[float], q: float) -> float | None:
