@@ -28,10 +28,12 @@ from models.actions import (
     Transfer,
 )
 from models.amendment import CalendarAmendment
+from models.audit import Request
 from models.calendar import local_day
 from models.case import Actor, CaseInput
 from models.court import CourtReferral
 from models.enums import ActorRole, AgreementForm, Channel, DisputeType, Level
+from models.supervision import Reassign
 from models.view import CaseView
 from tests.durability.helpers import opened
 from tests.factories import case_input, with_holiday
@@ -263,6 +265,29 @@ async def court_ruling_extended(client: Client, env: WorkflowEnvironment, tq: st
     return handle.id
 
 
+async def through_the_service(client: Client, env: WorkflowEnvironment, tq: str, serial: int) -> str:
+    """Actions as the service sends them, each with its request (the audit line written with the
+    record): the grid accepts and holds a session, a supervisor reassigns the case to the village,
+    whose acceptance deadline then passes."""
+    handle, view = await _start(client, case_input(serial), tq)
+    actor = _actor(view, await _members(view))
+
+    def request(n: int) -> Request:
+        return Request(key=f"key-{n}", client="10.0.0.7")
+
+    view = await _update(handle, "accept", Accept(actor=actor, mediator_ids=[actor.id], request=request(1)))
+    now = await env.get_current_time()
+    session = RecordSession(actor=actor, held_at=now, attendees=BOTH, notes="双方到场", request=request(2))
+    await _update(handle, "record_session", session)
+    supervisor = Actor(id="S-0001", role=ActorRole.SUPERVISOR, committee_id="431199")
+    reassign = Reassign(
+        actor=supervisor, committee_id="C-431199001001", reason="改由村调委会调解", request=request(3)
+    )
+    await _update(handle, "reassign", reassign)
+    await env.sleep(timedelta(days=4))
+    return handle.id
+
+
 SCENARIOS: dict[str, Scenario] = {
     "ladder_to_overdue": ladder_to_overdue,
     "opened_at_intake": opened_at_intake,
@@ -275,4 +300,5 @@ SCENARIOS: dict[str, Scenario] = {
     "court_refused": court_refused,
     "county_flagged": county_flagged,
     "court_ruling_extended": court_ruling_extended,
+    "through_the_service": through_the_service,
 }
