@@ -16,6 +16,7 @@ from models.case import Actor
 
 ACCEPTED = "accepted"
 REFUSED = "refused"
+UNANSWERED = "unanswered"  # failed on the way (the server unreachable): the action may have been taken
 KEY_MAX = 100
 CLIENT_MAX = 64
 

@@ -10,9 +10,9 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from db.schema import audit_log
-from models.audit import ACCEPTED, REFUSED
+from models.audit import ACCEPTED, REFUSED, UNANSWERED
 
-__all__ = ["ACCEPTED", "REFUSED", "AuditEntry", "record", "trail"]
+__all__ = ["ACCEPTED", "REFUSED", "UNANSWERED", "AuditEntry", "record", "trail"]
 
 
 class AuditEntry(BaseModel):

@@ -37,7 +37,7 @@ from models.performance import PerformanceReport, ReportQuery
 from models.supervision import STAFF_PAYLOADS, StaffAction
 from models.view import CaseView
 from service import audit
-from service.cases import CaseFilter, CasePage, CaseRows, Cases
+from service.cases import CaseError, CaseFilter, CasePage, CaseRows, Cases
 from service.intake import IntakeResult, open_case, policy_for
 from service.reports import ReportWorkers, performance_report
 
@@ -156,7 +156,11 @@ class Door:
                 raise InvalidRequest(_validation(err)) from None
             return await self.cases.act(case_id, op, payload, update_id=uid)
         except Exception as err:
-            await self._audit(p, op.value, audit.REFUSED, client, reason=str(err), **audit_kw)
+            # a refusal changed nothing; any other failure (the server unreachable, a timeout) may
+            # come after the case took the action, whose accepted line then stands beside this one
+            refused = isinstance(err, (CaseError, Forbidden, ValueError))
+            result = audit.REFUSED if refused else audit.UNANSWERED
+            await self._audit(p, op.value, result, client, reason=str(err) or type(err).__name__, **audit_kw)
             raise
 
     async def open(

@@ -11,6 +11,7 @@ from temporalio.api.enums.v1 import EventType
 
 from front.services import Services
 from models.authority import CaseFacts, Principal
+from models.enums import Action
 from tests.api.conftest import bearer, token_for
 from tests.api.steps import GRID, GRID_WORKER, VILLAGE, body, open_at, open_unwaited, trace
 from tests.factories import PLACE, intake
@@ -298,3 +299,27 @@ async def test_an_action_sent_as_the_case_opens_is_taken(services: Services, htt
     )
     assert answer.status_code == 200, answer.text
     assert answer.json()["stages"][-1]["mediators"] == [GRID_WORKER.id]
+
+
+async def test_an_action_whose_answer_is_lost_is_audited_as_unanswered_not_refused(
+    services: Services, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    case_id = await open_at(services, VILLAGE, step=1)
+    taken = services.door.cases.act
+
+    async def lost(*args: object, **kwargs: object) -> None:
+        await taken(*args, **kwargs)  # type: ignore[arg-type]
+        raise RuntimeError("connection to the Temporal server lost")
+
+    monkeypatch.setattr(services.door.cases, "act", lost)
+    principal, _, _ = await services.authenticate(await token_for(services, "M-0025"))
+    with pytest.raises(RuntimeError):
+        await services.door.act(
+            principal, case_id, Action.RECORD_SESSION, body("record_session", VILLAGE), "lost-1", "10.0.0.9"
+        )
+    async with services.engine.connect() as conn:
+        found = await conn.execute(
+            text("SELECT result FROM audit_log WHERE case_id = :c AND action = 'record_session' ORDER BY id"),
+            {"c": case_id},
+        )
+        assert [r.result for r in found] == ["accepted", "unanswered"]
