@@ -71,7 +71,7 @@ def _action_route(op: CaseOp) -> None:
         key: IdempotencyKey,
         who: Actor,
     ) -> CaseView:
-        fields: dict[str, Any] = body.model_dump(mode="json", exclude={"actor", "request"})  # type: ignore[attr-defined]
+        fields: dict[str, Any] = body.model_dump(mode="json")  # type: ignore[attr-defined]  # door drops actor, request
         door = who.services.door
         return await door.act(who.person, case_id, op, fields, key, client_address(request), who.case)
 

@@ -41,6 +41,8 @@ from service.cases import CaseError, CaseFilter, CasePage, CaseRows, Cases
 from service.intake import IntakeResult, open_case, policy_for
 from service.reports import ReportWorkers, performance_report
 
+SET_HERE = frozenset({"actor", "request"})  # a body's are ignored: who acts, and the request they came in
+
 
 class InvalidRequest(ValueError):
     """Data the service will not act on (422); the message says what is wrong."""
@@ -148,7 +150,7 @@ class Door:
             actor = actor_for(p, op, await self._facts(case_id, op, held), jurisdiction)
             audit_kw["role"] = actor.role.value
             model = STAFF_PAYLOADS[op] if isinstance(op, StaffAction) else PAYLOADS[op]
-            fields = {k: v for k, v in body.items() if k not in ("actor", "request")}
+            fields = {k: v for k, v in body.items() if k not in SET_HERE}
             request = Request(key=key, client=client[:CLIENT_MAX] if client else None)
             try:
                 payload = model.model_validate({**fields, "actor": actor, "request": request})
