@@ -317,12 +317,16 @@ async def run_phases(
         # the same, until the notices are sent: what the dispatcher does after the openings counts
         sent_cpu = meter.since(cpu, n)
 
-        step.update("baseline: bare update and query round trips")
-        bare_update, bare_query = await scenarios.bare_round_trips(b, args.samples, args.latency_cases)
-        step.update("floor: an update that commits one row through a local activity")
-        floor = await scenarios.floor_round_trips(b, args.samples, args.latency_cases)
-        step.update("engine: record_session and state query round trips")
-        action, query = await scenarios.engine_round_trips(b, args.samples, args.latency_cases)
+        step.update(
+            "actions: the bare update, the floor, the floor with the action's payloads and record_session,"
+            f" in {scenarios.ROUNDS} turns"
+        )
+        timed = await scenarios.action_round_trips(b, args.samples, args.latency_cases)
+        updates = timed.updates
+        bare_update, floor, floor_view = (
+            updates[k] for k in ("bare_update", "floor_update", "floor_view_update")
+        )
+        action, bare_query, query = updates["record_session"], timed.bare_query, timed.state_query
 
         through: dict[str, list[float]] = {}
         if service.available():
@@ -360,10 +364,13 @@ async def run_phases(
     scaled = await run_scale(args, b, worker, stack, env) if service.available() else {}
 
     a, q, bu, bq, fl = ms(action), ms(query), ms(bare_update), ms(bare_query), ms(floor)
+    fv = ms(floor_view)
     values = {
         "open_rate": (args.empty / empty_s, n / open_s),
         "action_p50_floor": (fl["p50"], a["p50"]),
         "action_p99_floor": (fl["p99"], a["p99"]),
+        "action_p50_floor_view": (fv["p50"], a["p50"]),
+        "action_p99_floor_view": (fv["p99"], a["p99"]),
         "action_p50": (bu["p50"], a["p50"]),
         "action_p99": (bu["p99"], a["p99"]),
         "query_p50": (bq["p50"], q["p50"]),
@@ -392,6 +399,12 @@ async def run_phases(
             "action_worker_cpu_floor": (floor_cpu["worker"], action_cpu["worker"]),
             "action_cpu_floor": (sum(floor_cpu.values()), sum(action_cpu.values())),
         }
+    if {"floor_view_update", "record_session"} <= set(per_update):
+        view_cpu, action_cpu = per_update["floor_view_update"], per_update["record_session"]
+        values |= {
+            "action_worker_cpu_floor_view": (view_cpu["worker"], action_cpu["worker"]),
+            "action_cpu_floor_view": (sum(view_cpu.values()), sum(action_cpu.values())),
+        }
     values |= service_values(through)
     values |= scaled.get("values", {})
     notes = scaled.get("notes", {}) | {
@@ -416,9 +429,11 @@ async def run_phases(
             "outbox_drained_after_opening": round(drained[0], 1),
         },
         "outbox_pending_before_latencies": drained[1],
+        "action_turns": scenarios.ROUNDS,
         "latency_ms": {
             "bare_update": bu,
             "floor_update": fl,
+            "floor_view_update": fv,
             "bare_query": bq,
             "record_session": a,
             "state_query": q,

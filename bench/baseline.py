@@ -8,6 +8,8 @@ from temporalio import workflow
 
 with workflow.unsafe.imports_passed_through():
     from bench.floor import FloorActivities, FloorRow
+    from models.actions import RecordSession
+    from models.view import CaseView
     from workflows.mediation_case import LOCAL_RETRY
 
 
@@ -75,6 +77,44 @@ class FloorWorkflow:
         self._done = True
 
 
+@workflow.defn(name="BenchFloorView")
+class FloorViewWorkflow:
+    """The floor carrying what a mediator's action carries, and nothing of the engine's code: its
+    `record` update takes a mediator's `RecordSession`, commits one row (its notes) through a local
+    activity with a summary of the engine's length, and returns the case view it was started
+    with. So the part of an action's cost that is these payloads (the mediator's input, the
+    operator's summary, the view the phone is answered with) is apart from the engine's rules,
+    rows and state."""
+
+    @workflow.init
+    def __init__(self, view: CaseView) -> None:
+        self._view = view
+        self._count = 0
+        self._done = False
+
+    @workflow.run
+    async def run(self, view: CaseView) -> int:
+        await workflow.wait_condition(lambda: self._done)
+        return self._count
+
+    @workflow.update
+    async def record(self, payload: RecordSession) -> CaseView:
+        self._count += 1
+        row = FloorRow(workflow_id=workflow.info().workflow_id, n=self._count, note=payload.notes)
+        await workflow.execute_local_activity_method(
+            FloorActivities.write,
+            row,
+            start_to_close_timeout=timedelta(seconds=30),
+            retry_policy=LOCAL_RETRY,
+            summary=f"record stage {self._view.stages[-1].no}: {self._view.status.value}",
+        )
+        return self._view
+
+    @workflow.signal
+    def finish(self) -> None:
+        self._done = True
+
+
 @workflow.defn(name="BenchFloorCase")
 class FloorCaseWorkflow:
     """The replay floor: a whole case's shape with no engine code. Its first workflow task writes
@@ -110,4 +150,4 @@ class FloorCaseWorkflow:
         )
 
 
-BASELINE_WORKFLOWS = [EmptyWorkflow, TrivialWorkflow, FloorWorkflow, FloorCaseWorkflow]
+BASELINE_WORKFLOWS = [EmptyWorkflow, TrivialWorkflow, FloorWorkflow, FloorViewWorkflow, FloorCaseWorkflow]

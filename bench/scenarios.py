@@ -24,6 +24,7 @@ from bench.baseline import (
     BASELINE_WORKFLOWS,
     EmptyWorkflow,
     FloorCaseWorkflow,
+    FloorViewWorkflow,
     FloorWorkflow,
     TrivialWorkflow,
 )
@@ -158,57 +159,108 @@ async def until_opened(engine: AsyncEngine, ids: Sequence[str], timeout: float) 
 # ---------------------------------------------------------------- latency
 
 
-async def timed_updates(
-    b: Bench, name: str, samples: int, fn: Callable[[int], Awaitable[object]]
-) -> list[float]:
-    """`latencies_ms(samples, fn)`, and the CPU ms each process spent per update meanwhile
-    (`b.update_cpu[name]`, when `b.meter` is set): the steadier figure on a shared machine."""
-    before = b.meter.read() if b.meter else None
-    times = await latencies_ms(samples, fn)
-    if b.meter and before is not None:
-        b.update_cpu[name] = b.meter.since(before, samples)
-    return times
+ROUNDS = 3  # the action figures' turns (action_round_trips)
 
 
-async def bare_round_trips(b: Bench, samples: int, workflows: int) -> tuple[list[float], list[float]]:
-    """Bare update and query round trips on trivial workflows (ms), one at a time."""
-    handles = [
+@dataclass
+class Updates:
+    """One kind of timed update: `call(i)` makes the i-th; its latencies and CPU as timed so far."""
+
+    name: str
+    call: Callable[[int], Awaitable[object]]
+    times: list[float] = field(default_factory=list)
+    cpu_s: dict[str, float] = field(default_factory=dict)
+
+    async def turn(self, b: Bench, first: int, samples: int) -> None:
+        before = b.meter.read() if b.meter else None
+        self.times += await latencies_ms(samples, lambda i: self.call(first + i))
+        if b.meter and before is not None:
+            after = b.meter.read()
+            for k, v in after.items():
+                self.cpu_s[k] = self.cpu_s.get(k, 0.0) + v - before[k]
+
+    def cpu_ms(self) -> dict[str, float]:
+        return {k: round(v * 1000 / len(self.times), 2) for k, v in self.cpu_s.items()}
+
+
+@dataclass
+class ActionTimes:
+    updates: dict[str, list[float]]  # bare_update, floor_update, floor_view_update, record_session
+    bare_query: list[float]
+    state_query: list[float]
+
+
+async def action_round_trips(b: Bench, samples: int, workflows: int, rounds: int = ROUNDS) -> ActionTimes:
+    """A mediator's `record_session` beside the bare update, the floor (an update committing one
+    row through a local activity) and the floor carrying the action's payloads (FloorViewWorkflow),
+    each on `workflows` workflows (cases), one call at a time (ms), and the bare and `state`
+    queries. The updates are timed in `rounds` turns, one kind after another in each turn, so a
+    machine that speeds up or slows down during the run moves every kind alike; the CPU each
+    process spent per update is in `b.update_cpu`."""
+    trivial = [
         await b.client.start_workflow(TrivialWorkflow.run, id=f"trivial-{b.run}-{i}", task_queue=b.task_queue)
         for i in range(workflows)
     ]
-    for h in handles:  # warm: the first task of each is not a round trip of an update
-        await h.execute_update(TrivialWorkflow.bump, "warm")
-    updates = await timed_updates(
-        b,
-        "bare_update",
-        samples,
-        lambda i: handles[i % workflows].execute_update(TrivialWorkflow.bump, f"note {i}"),
-    )
-    queries = await latencies_ms(samples, lambda i: handles[i % workflows].query(TrivialWorkflow.count))
-    for h in handles:
-        await h.signal(TrivialWorkflow.finish)
-        await h.result()
-    return updates, queries
-
-
-async def floor_round_trips(b: Bench, samples: int, workflows: int) -> list[float]:
-    """The floor of a recorded action: an update that commits one row through a local activity (ms)."""
-    handles = [
+    floors = [
         await b.client.start_workflow(FloorWorkflow.run, id=f"floor-{b.run}-{i}", task_queue=b.task_queue)
         for i in range(workflows)
     ]
-    for h in handles:  # warm, as for the others
-        await h.execute_update(FloorWorkflow.record, "warm")
-    updates = await timed_updates(
-        b,
-        "floor_update",
-        samples,
-        lambda i: handles[i % workflows].execute_update(FloorWorkflow.record, f"第{i}次调解，双方到场"),
-    )
+    _, ids = await open_cases(b, workflows)
+    views = {case_id: await accept(b, case_id) for case_id in ids}
+    # warm: the first task of each is not a round trip of an update
+    for t in trivial:
+        await t.execute_update(TrivialWorkflow.bump, "warm")
+    for f in floors:
+        await f.execute_update(FloorWorkflow.record, "warm")
+    for case_id, view in views.items():
+        views[case_id] = await act(b, case_id, "record_session", session(view, b, "warm"))
+    shown = views[ids[0]]  # a case's view as an action returns it, for the floor that carries it
+    floor_views = [
+        await b.client.start_workflow(
+            FloorViewWorkflow.run, shown, id=f"floor-view-{b.run}-{i}", task_queue=b.task_queue
+        )
+        for i in range(workflows)
+    ]
+    for v in floor_views:
+        await v.execute_update(FloorViewWorkflow.record, session(shown, b, "warm"))
+    # the openings' and acceptances' notices sent first: the dispatcher shares the worker's
+    # process, and sending them while the actions are timed would count it in the engine's figure
+    await until_outbox_drained(b, timeout=60.0)
+
+    def record(i: int) -> Any:
+        case_id = ids[i % workflows]
+        return act(b, case_id, "record_session", session(views[case_id], b, f"第{i}次调解，双方到场"))
+
+    kinds = [
+        Updates(
+            "bare_update", lambda i: trivial[i % workflows].execute_update(TrivialWorkflow.bump, f"note {i}")
+        ),
+        Updates(
+            "floor_update",
+            lambda i: floors[i % workflows].execute_update(FloorWorkflow.record, f"第{i}次调解，双方到场"),
+        ),
+        Updates(
+            "floor_view_update",
+            lambda i: floor_views[i % workflows].execute_update(
+                FloorViewWorkflow.record, session(shown, b, f"第{i}次调解，双方到场")
+            ),
+        ),
+        Updates("record_session", record),
+    ]
+    share = [samples // rounds + (1 if r < samples % rounds else 0) for r in range(rounds)]
+    for r, n in enumerate(share):
+        for kind in kinds:
+            await kind.turn(b, sum(share[:r]), n)
+    for kind in kinds:
+        if kind.cpu_s:
+            b.update_cpu[kind.name] = kind.cpu_ms()
+    bare_query = await latencies_ms(samples, lambda i: trivial[i % workflows].query(TrivialWorkflow.count))
+    state_query = await latencies_ms(samples, lambda i: view_of(b, ids[i % workflows]))
+    handles: list[WorkflowHandle[Any, int]] = [*trivial, *floors, *floor_views]
     for h in handles:
-        await h.signal(FloorWorkflow.finish)
+        await h.signal("finish")
         await h.result()
-    return updates
+    return ActionTimes({k.name: k.times for k in kinds}, bare_query, state_query)
 
 
 async def act(b: Bench, case_id: str, action: str, payload: ActionInput) -> CaseView:
@@ -234,25 +286,6 @@ def session(view: CaseView, b: Bench, note: str) -> RecordSession:
         attendees=[p["party_id"] for p in view.parties],
         notes=note,
     )
-
-
-async def engine_round_trips(b: Bench, samples: int, cases: int) -> tuple[list[float], list[float]]:
-    """A mediator's `record_session` and a supervisor's `state` query on accepted cases (ms)."""
-    _, ids = await open_cases(b, cases)
-    views = {case_id: await accept(b, case_id) for case_id in ids}
-    for case_id, view in views.items():  # warm, as for the baseline
-        await act(b, case_id, "record_session", session(view, b, "warm"))
-    # the openings' and acceptances' notices sent first: the dispatcher shares the worker's
-    # process, and sending them while the actions are timed would count it in the engine's figure
-    await until_outbox_drained(b, timeout=60.0)
-
-    def record(i: int) -> Any:
-        case_id = ids[i % cases]
-        return act(b, case_id, "record_session", session(views[case_id], b, f"第{i}次调解，双方到场"))
-
-    updates = await timed_updates(b, "record_session", samples, record)
-    queries = await latencies_ms(samples, lambda i: view_of(b, ids[i % cases]))
-    return updates, queries
 
 
 # ---------------------------------------------------------------- whole cases
