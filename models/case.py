@@ -221,6 +221,11 @@ class CaseInput(BaseModel):
     opened_at: AwareDatetime | None = Field(
         default=None, description="the opening rule's clock, when the intake recorded the opening"
     )
+    applied_updates: list[str] = Field(
+        default_factory=list,
+        description="set by the workflow when it continues as new: the ids of the last updates it applied,"
+        " so a client's retry of one of them (the same update id) is answered, not applied again",
+    )
     opening_recorded: bool = Field(
         default=False,
         description="the intake wrote the opening (rows, parties, notices) in the transaction that numbered"

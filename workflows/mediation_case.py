@@ -9,7 +9,9 @@ right after it was numbered), so its first workflow task rebuilds the opening by
 rule and arms the timer; a case started without it records its own opening. A transition is
 recorded by a local activity (inside the workflow task: an action is one round trip to the
 server), the wake-up timer is kept while the wake-up stays the same, and only the
-search attributes that changed are upserted. There is one version of this workflow: it has never
+search attributes that changed are upserted. A long case continues as new with its state and
+the ids of the last updates it applied, so a client's retry with the same id is answered in the new
+run as the server answers it within one (`_repeated`). There is one version of this workflow: it has never
 run in a deployment, so no history of another version exists (README, "Changing the workflow
 while cases run").
 """
@@ -44,6 +46,9 @@ TASK_QUEUE = "mediation"
 DB_RETRY = RetryPolicy(initial_interval=timedelta(seconds=1), maximum_interval=timedelta(minutes=1))
 # a blip of the database is retried inside the workflow task, about 7 s; longer, by DB_RETRY
 LOCAL_RETRY = RetryPolicy(initial_interval=timedelta(seconds=0.5), maximum_attempts=5)
+# the server answers a repeated update id itself within a run, not across continue-as-new: a new
+# run is handed the ids of the last updates applied before it (a client retries within minutes)
+APPLIED_KEPT = 200
 
 
 @contextmanager
@@ -63,6 +68,8 @@ class MediationCase(MediatorUpdates, CourtUpdates, StaffUpdates):
         self._state: CaseState | None = None
         self._lock = asyncio.Lock()
         self._waiting_for: str | None = "the case to open"
+        self._applied = list(case.applied_updates)  # update ids, oldest first
+        self._before_this_run = frozenset(case.applied_updates)
         if case.resume is None and case.opening_recorded:
             self._adopt_opening(case)  # before any handler: an action sent as it opens finds it open
 
@@ -77,7 +84,12 @@ class MediationCase(MediatorUpdates, CourtUpdates, StaffUpdates):
                 await workflow.wait_condition(
                     lambda: workflow.all_handlers_finished() and not self._lock.locked()
                 )
-                fresh = {"resume": self.state, "route": None, "opening_recorded": False}
+                fresh = {
+                    "resume": self.state,
+                    "route": None,
+                    "opening_recorded": False,
+                    "applied_updates": self._applied[-APPLIED_KEPT:],
+                }
                 workflow.continue_as_new(case.model_copy(update=fresh))
             await self._sleep_until_due()
         await workflow.wait_condition(workflow.all_handlers_finished)
@@ -212,11 +224,28 @@ class MediationCase(MediatorUpdates, CourtUpdates, StaffUpdates):
             raise ApplicationError("the case is still opening; try again in a moment", type="NotReady")
         return self._state
 
+    def _repeated(self) -> bool:
+        """Whether the update being handled was applied by the run this one continues (the same
+        update id): its retry is answered with the case as it is, not checked or applied again."""
+        info = workflow.current_update_info()
+        return info is not None and info.id in self._before_this_run
+
+    def _applied_now(self) -> None:
+        info = workflow.current_update_info()
+        if info is not None:
+            self._applied.append(info.id)
+            if len(self._applied) > 2 * APPLIED_KEPT:  # a long run keeps the last ones only
+                del self._applied[:-APPLIED_KEPT]
+
     def _check(self, action: Action, payload: ActionInput) -> None:
+        if self._repeated():
+            return
         with _refused():
             rules.check(self._ready(), action, payload, workflow.now())
 
     async def _act(self, action: Action, payload: ActionInput) -> CaseView:
+        if self._repeated():
+            return case_view(self.state)
         async with self._lock:
             with _refused():
                 state, effects = rules.apply(self.state, action, payload, workflow.now())
@@ -226,31 +255,42 @@ class MediationCase(MediatorUpdates, CourtUpdates, StaffUpdates):
             else:
                 self._state = state
                 workflow.set_current_details(current_details(state))
+            self._applied_now()
         return case_view(self.state)
 
     def _check_staff(self, action: StaffAction, payload: StaffInput) -> None:
+        if self._repeated():
+            return
         with _refused():
             supervision.check(self._ready(), action, payload)
 
     async def _staff(self, action: StaffAction, payload: StaffInput) -> CaseView:
         """A supervisor's action (models/supervision.py): always a transition to record."""
+        if self._repeated():
+            return case_view(self.state)
         async with self._lock:
             with _refused():
                 state, effects = supervision.apply(self.state, action, payload, workflow.now())
             line = audit.accepted(state.case_id, action.value, payload.actor, payload.request)
             await self._commit(state, effects, line=line)
+            self._applied_now()
         return case_view(self.state)
 
     def _check_amendment(self, payload: CalendarAmendment) -> None:
+        if self._repeated():
+            return
         with _refused():
             amendment.check(self._ready(), payload)
 
     async def _amend(self, payload: CalendarAmendment) -> CaseView:
         """An operator's amended calendar (models/amendment.py): deadlines not yet passed move."""
+        if self._repeated():
+            return case_view(self.state)
         async with self._lock:
             with _refused():
                 state, effects = amendment.apply(self.state, payload, workflow.now())
             await self._commit(state, effects)
+            self._applied_now()
         return case_view(self.state)
 
     @workflow.query(name="state")
