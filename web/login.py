@@ -8,7 +8,7 @@ from urllib.parse import quote
 from fastapi import APIRouter, Depends, Request
 from starlette.responses import RedirectResponse, Response
 
-from front.auth import COOKIE, Svc, client_address, issue_session, person
+from front.auth import COOKIE, Acting, Svc, acting, client_address, issue_session, person
 from models.authority import Principal, StaffRole
 from models.page_text import LANGUAGES
 from service.identity import LoginRefused, NotAuthenticated, Session, TooManyAttempts
@@ -27,7 +27,21 @@ async def page_person(request: Request, svc: Svc) -> Principal:
     return found
 
 
+async def page_acting(case_id: str, request: Request) -> Acting:
+    """The logged-in person acting on the case of the path, from the session cookie, with the
+    case as its record has it: the session, the person and the case in one statement, as the
+    service's action routes read them (`front.auth.acting`), so who may act is decided from the
+    case's row on both doors, not from a query of the workflow."""
+    try:
+        found = await acting(case_id, request, None)
+    except NotAuthenticated as err:
+        raise LoginNeeded(str(err)) from None
+    request.state.principal = found.person
+    return found
+
+
 Me = Annotated[Principal, Depends(page_person)]
+ActingHere = Annotated[Acting, Depends(page_acting)]
 
 
 def safe_next(target: str | None) -> str:

@@ -17,7 +17,7 @@ from service.cases import INBOX, CaseRow, by_deadline
 from service.door import facts
 from web import reads
 from web.forms import action_body, intake_body
-from web.login import Me
+from web.login import ActingHere, Me
 from web.render import checked_form, page
 
 router = APIRouter(prefix="/app", include_in_schema=False)
@@ -96,13 +96,15 @@ def _op(name: str) -> CaseOp:
 
 
 @router.post("/cases/{case_id}/do/{name}")
-async def act(request: Request, case_id: str, name: str, p: Me, svc: Svc) -> Response:
-    """One action as the logged-in person; the form's key is the idempotency key (the update id)."""
+async def act(request: Request, case_id: str, name: str, who: ActingHere) -> Response:
+    """One action as the logged-in person; the form's key is the idempotency key (the update id).
+    Who may act is decided from the case's row, read with the session (as the service's routes)."""
     form = await checked_form(request)
+    p, svc = who.person, who.services
     try:
         op = _op(name)
         key = str(form.get("key", ""))
-        await svc.door.act(p, case_id, op, action_body(op, form), key, client_address(request))
+        await svc.door.act(p, case_id, op, action_body(op, form), key, client_address(request), who.case)
     except Exception as err:
         status = status_of(err)
         if status == 500:

@@ -10,14 +10,16 @@ from playwright.async_api import Browser, expect
 from sqlalchemy import text
 
 from front.services import Services
+from models.authority import CaseFacts, Principal
 from models.calendar import Span, Unit
 from models.court import CourtReferral
 from models.enums import Channel, Risk
 from policies import load_policy
+from service.identity import set_password
 from service.intake import open_case
-from tests.api.steps import COURT, VILLAGE, open_at, trace, wait_open
+from tests.api.steps import COURT, GRID, GRID_WORKER, VILLAGE, open_at, trace, wait_open
 from tests.factories import FIELDS, PARTIES, intake
-from tests.pages.conftest import POLICY, check_page, login_password, new_phone, reload_until
+from tests.pages.conftest import PASSWORD, POLICY, check_page, login_password, new_phone, reload_until
 from web.reads import TRACK_FAILURES
 
 pytestmark = pytest.mark.browser
@@ -209,6 +211,47 @@ async def test_a_form_posted_twice_records_its_action_once(
             text("SELECT count(*) FROM case_events WHERE case_id = :c AND kind = 'session'"), {"c": case_id}
         )
         assert found.scalar_one() == 1
+    await context.close()
+
+
+async def test_a_phone_decides_who_may_act_from_the_case_row_read_with_the_session(
+    browser: Browser, site: str, pages_services: Services, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The phone's action reads the case's holding committee with the session, as the service's
+    routes do (not from a query of the workflow): a row read while the grid held the case (made
+    stale here) decides the actor's committee, and the case's own check refuses the action on the
+    page, with nothing recorded. Were the page to ask the workflow, its view (the village holds
+    the case) would have the grid worker refused by the service (403), not by the case (409)."""
+    case_id = await open_at(pages_services, VILLAGE)
+    async with pages_services.engine.begin() as conn:
+        await set_password(conn, GRID_WORKER.id, PASSWORD)
+    context = await new_phone(browser, site)
+    page = await context.new_page()
+    await login_password(page, GRID_WORKER.id)
+    await page.goto(f"/app/cases/{case_id}")
+    fields: dict[str, str | float | bool] = {
+        "csrf": await page.locator("[name=csrf]").first.input_value(),  # the phone's, on every form
+        "key": "stale-row-1",
+        "mediator_ids": GRID_WORKER.id,
+    }
+    authenticate = pages_services.authenticate
+
+    async def read_before_the_handoff(
+        token: str, case_id: str | None = None
+    ) -> tuple[Principal, str | None, CaseFacts | None]:
+        principal, session_id, held = await authenticate(token, case_id)
+        if held is None:
+            return principal, session_id, held
+        assert held.committee_id == VILLAGE
+        stale = held.model_copy(update={"committee_id": GRID, "committees_held": (GRID,)})
+        return principal, session_id, stale
+
+    monkeypatch.setattr(pages_services, "authenticate", read_before_the_handoff)
+    before = await trace(pages_services, pages_services.door.client, case_id)
+    sent = await page.request.post(f"/app/cases/{case_id}/do/accept", form=fields)
+    assert sent.status == 409, await sent.text()
+    assert f"acts for committee {GRID}, but case" in await sent.text()
+    assert await trace(pages_services, pages_services.door.client, case_id) == before
     await context.close()
 
 
