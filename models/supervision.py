@@ -7,11 +7,10 @@ from __future__ import annotations
 from datetime import datetime
 from enum import StrEnum
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import Field
 
 from models.actions import ActionInput
-from models.audit import Request
-from models.case import MAX_STAGES, TEXT_MAX, Actor, CaseState
+from models.case import MAX_STAGES, TEXT_MAX, CaseState
 from models.effects import Effects
 from models.enums import Action, ActorRole, CaseStatus, ClosureReason, Outcome
 from models.rules.allowed import Rejected
@@ -28,20 +27,12 @@ class StaffAction(StrEnum):
     CLOSE_OVERDUE = "close_overdue"
 
 
-class Reassign(BaseModel):
-    model_config = ConfigDict(frozen=True, extra="forbid")
-
-    actor: Actor
-    request: Request | None = None  # set by the service (models/audit.py)
+class Reassign(ActionInput):
     committee_id: str = Field(min_length=1, max_length=40)
     reason: PlainText = Field(min_length=2, max_length=TEXT_MAX)
 
 
-class CloseOverdue(BaseModel):
-    model_config = ConfigDict(frozen=True, extra="forbid")
-
-    actor: Actor
-    request: Request | None = None  # set by the service (models/audit.py)
+class CloseOverdue(ActionInput):
     reason: PlainText = Field(min_length=2, max_length=TEXT_MAX)
 
 
