@@ -32,7 +32,7 @@ from temporalio.testing import WorkflowEnvironment
 
 from bench.county import County, build_registry, write_registry
 from bench.profile import spy
-from bench.results import machine
+from bench.results import machine, source_commit
 from bench.simulate.clock import (
     CalendarGap,
     check_covered,
@@ -153,6 +153,9 @@ async def simulate(args: argparse.Namespace, out: Path) -> dict[str, Any]:
         "calendar": {"name": policy.calendar.name, "years": policy.calendar.years},
         "params": params.model_dump(mode="json"),
         "machine": machine(),
+        "commit": source_commit(),
+        "settings": {"servers": args.servers, "workers": args.workers, "concurrency": args.concurrency},
+        "profiled": bool(args.profile),  # py-spy attached to each worker (its own CPU not counted)
     }
     keys, converter = production_codec(out)
     moment = server_start(start)
