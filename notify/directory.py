@@ -11,6 +11,7 @@ edit reaches the next attempt, and a party's phone is read only then (through
 
 from __future__ import annotations
 
+from collections.abc import Collection
 from dataclasses import dataclass
 
 from sqlalchemy import select
@@ -122,6 +123,30 @@ async def contact(conn: AsyncConnection, ref: str) -> Contact | None:
     else:
         return None
     return None if row is None else Contact(phone=row.phone, email=row.email, language=row.language)
+
+
+async def contacts(conn: AsyncConnection, refs: Collection[str]) -> dict[str, Contact | None]:
+    """`contact` of each reference, the people's in one statement and the agencies' in another
+    (a dispatcher's batch); a party's phone is read one by one, through `party_phone`."""
+    ids: dict[str, dict[str, str]] = {"person": {}, "agency": {}}
+    found: dict[str, Contact | None] = {}
+    for ref in refs:
+        kind, _, rest = ref.partition(":")
+        if kind in ids:
+            ids[kind][rest] = ref
+        else:
+            found[ref] = await contact(conn, ref)
+    for kind, table, key in (("person", people, people.c.person_id), ("agency", agencies, agencies.c.id)):
+        if not ids[kind]:
+            continue
+        rows = await conn.execute(
+            select(key.label("id"), table.c.phone, table.c.email, table.c.language).where(
+                key.in_(list(ids[kind]))
+            )
+        )
+        reached = {row.id: Contact(phone=row.phone, email=row.email, language=row.language) for row in rows}
+        found |= {ref: reached.get(rest) for rest, ref in ids[kind].items()}
+    return found
 
 
 async def party_phone(conn: AsyncConnection, case_id: str, party_id: str) -> str | None:

@@ -7,6 +7,8 @@ delivery is claimed, sent OUTSIDE any lock, then marked.
    committed before anything is sent; so two dispatchers never hold the same delivery, and a
    dispatcher that dies mid-send leaves it `sending` until the lease runs out, when it is
    claimed again *in doubt* (an SMS is then looked up by its token before being sent again).
+   A claimed batch's messages and contacts are read on one connection, each message once (a
+   committee's members share one), in a statement for the messages and one for the people.
 3. mark: sent; or back to `pending` after an exponential backoff (capped); or `failed` after the
    last attempt or an error that retrying cannot mend, with its last error, for an operator
    (service/outbox.py, `mediation outbox --failed`).
@@ -31,8 +33,8 @@ from db.schema import deliveries, outbox
 from models.labels import EMAIL_FOOTER
 from models.notices import email_subject, language, params, sms_text, template_key, texts
 from notify import metrics
-from notify.directory import Unresolved, contact, kind_of, resolve
-from notify.messages import Message, read_message
+from notify.directory import Contact, Unresolved, contacts, kind_of, resolve
+from notify.messages import Message, read_messages
 from notify.senders import AmbiguousError, Outgoing, PermanentError, Sender
 
 log = structlog.get_logger("notify")
@@ -174,7 +176,9 @@ class Dispatcher:
         """Expand new messages and send what is due; returns how many deliveries were attempted."""
         await self.expand()
         claims = await self.claim()
-        await asyncio.gather(*(self._deliver(c) for c in claims))
+        if claims:
+            prepared = await self._outgoings(claims)
+            await asyncio.gather(*(self._deliver(c, prepared[c.id]) for c in claims))
         return len(claims)
 
     async def expand(self, batch: int = 100) -> int:
@@ -188,13 +192,14 @@ class Dispatcher:
                     {"batch": batch},
                 )
             ).all()
-            for row in rows:
-                await conn.execute(
-                    insert(deliveries).values(await self._deliveries(conn, row)).on_conflict_do_nothing()
-                )
-                await conn.execute(
-                    update(outbox).where(outbox.c.id == row.id).values(expanded_at=text("now()"))
-                )
+            if not rows:
+                return 0
+            owed = [d for row in rows for d in await self._deliveries(conn, row)]
+            # every row's deliveries in one statement, the rows marked in another (one transaction)
+            await conn.execute(insert(deliveries).values(owed).on_conflict_do_nothing())
+            await conn.execute(
+                update(outbox).where(outbox.c.id.in_([r.id for r in rows])).values(expanded_at=text("now()"))
+            )
         return len(rows)
 
     async def _deliveries(self, conn: Any, row: Any) -> list[dict[str, object]]:
@@ -235,14 +240,17 @@ class Dispatcher:
             taken = (await conn.execute(TAKE, {"ids": allowed, "lease": policy.claim_s})).all()
         return [Claim(**r._mapping) for r in taken]
 
-    async def _deliver(self, claim: Claim) -> None:
+    async def _deliver(self, claim: Claim, prepared: Outgoing | Exception) -> None:
+        """Send one claimed delivery (`prepared`: its message as it goes out, or why it cannot)."""
         try:
             sender = self._senders.get(claim.channel)
             if sender is None:
                 raise PermanentError(
                     f"channel {claim.channel!r} is not set up on this worker (NOTIFY_CHANNELS)"
                 )
-            outgoing = await self._outgoing(claim)
+            if isinstance(prepared, Exception):
+                raise prepared
+            outgoing = prepared
             started = time.monotonic()
             ref = await asyncio.wait_for(sender.send(outgoing), timeout=self.policy.send_timeout_s)
             metrics.SEND_SECONDS.labels(claim.channel).observe(time.monotonic() - started)
@@ -252,17 +260,32 @@ class Dispatcher:
         await self._sent(claim, outgoing, ref)
 
     async def _outgoing(self, claim: Claim) -> Outgoing:
-        async with self._engine.connect() as conn:
-            message = await read_message(conn, claim.outbox_id)
-            reach = await contact(conn, claim.recipient)
+        found = (await self._outgoings([claim]))[claim.id]
+        if isinstance(found, Exception):
+            raise found
+        return found
+
+    async def _outgoings(self, claims: list[Claim]) -> dict[int, Outgoing | Exception]:
+        """Each claim's message as it goes out, or why it cannot: the batch's messages and
+        contacts read on one connection, once each (a committee's members share one message).
+        A read that fails is each claim's error, so each is retried after its backoff."""
+        try:
+            async with self._engine.connect() as conn:
+                messages = await read_messages(conn, {c.outbox_id for c in claims})
+                reaches = await contacts(conn, {c.recipient for c in claims})
+        except Exception as err:
+            return {c.id: err for c in claims}
+        return {c.id: self._composed(c, messages.get(c.outbox_id), reaches.get(c.recipient)) for c in claims}
+
+    def _composed(self, claim: Claim, message: Message | None, reach: Contact | None) -> Outgoing | Exception:
         if message is None:
-            raise PermanentError(f"outbox row {claim.outbox_id} is gone")
+            return PermanentError(f"outbox row {claim.outbox_id} is gone")
         if reach is None:
-            raise PermanentError(f"{claim.recipient} is no longer in the directory")
+            return PermanentError(f"{claim.recipient} is no longer in the directory")
         address = {"sms": reach.phone, "email": reach.email}.get(claim.channel)
         if claim.channel in ("sms", "email") and not address:
             what = "phone number" if claim.channel == "sms" else "email address"
-            raise PermanentError(f"{claim.recipient} has no {what} in the directory")
+            return PermanentError(f"{claim.recipient} has no {what} in the directory")
         return self.render(message, claim, address, reach.language)
 
     def render(self, message: Message, claim: Claim, address: str | None, preferred: str) -> Outgoing:

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Collection
 from datetime import datetime
+from typing import Any
 
 from pydantic import BaseModel
 from sqlalchemy import select
@@ -35,13 +37,22 @@ COLUMNS = (
 
 
 async def read_message(conn: AsyncConnection, outbox_id: int) -> Message | None:
-    row = (
-        await conn.execute(
-            select(*COLUMNS, outbox.c.subject, outbox.c.body, outbox.c.facts).where(outbox.c.id == outbox_id)
+    return (await read_messages(conn, [outbox_id])).get(outbox_id)
+
+
+async def read_messages(conn: AsyncConnection, outbox_ids: Collection[int]) -> dict[int, Message]:
+    """The messages of `outbox_ids` that are there, by id, in one statement (a dispatcher's batch)."""
+    if not outbox_ids:
+        return {}
+    rows = await conn.execute(
+        select(*COLUMNS, outbox.c.subject, outbox.c.body, outbox.c.facts).where(
+            outbox.c.id.in_(list(outbox_ids))
         )
-    ).first()
-    if row is None:
-        return None
+    )
+    return {row.id: _opened(row) for row in rows}
+
+
+def _opened(row: Any) -> Message:
     opened = open_notice({"subject": row.subject, "body": row.body})
     return Message(
         id=row.id,

@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-from sqlalchemy import text
+from sqlalchemy import event, text
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from notify.dispatcher import DeliveryPolicy
 from notify.senders import LogSender, Outgoing
 from service import outbox as operator
-from tests.notify.helpers import dispatcher, drain, put, rows
+from tests.notify.helpers import dispatcher, drain, members, put, rows
 
 
 class Recording(LogSender):
@@ -105,3 +105,42 @@ async def test_operators_cancel_what_cannot_be_sent_and_are_refused_what_is_not_
         assert str(err) == f"cannot be retried: {failed.id} is cancelled; only failed deliveries can"
     else:
         raise AssertionError("a cancelled delivery was retried")
+
+
+async def test_a_batch_reads_its_messages_and_contacts_once_each_on_one_connection(
+    notify_db: tuple[str, AsyncEngine],
+) -> None:
+    """A committee's handoff is one message with a delivery per member: the dispatcher reads a
+    claimed batch's messages in one statement (the shared one once) and the people's contacts in
+    another, and every member still gets the message at their own address."""
+    _, engine = notify_db
+    await put(engine, "case-batch/handoff", "handoff", "committee:C-431199001", case_no="B1")
+    await put(engine, "case-batch/reminder", "reminder", "supervisor:431199", case_no="B2")
+    channel = Recording()
+    run = dispatcher(engine, {"*": ["email"]}, {"email": channel}, DeliveryPolicy(batch=50))
+    await run.expand()
+    statements: list[str] = []
+
+    def seen(conn: object, cursor: object, statement: str, *args: object) -> None:
+        statements.append(statement)
+
+    event.listen(engine.sync_engine, "before_cursor_execute", seen)
+    try:
+        assert await run.run_once() == len(channel.sent)
+    finally:
+        event.remove(engine.sync_engine, "before_cursor_execute", seen)
+    addresses = await members(engine, "C-431199001")
+    supervisors = await rows(
+        engine,
+        "SELECT p.person_id, p.email FROM staff_roles s JOIN people p ON p.person_id = s.person_id"
+        " WHERE s.role = 'supervisor' AND s.scope = '431199'",
+    )
+    assert len(addresses) >= 2 and supervisors
+    expected = {(f"person:{m}", e, "case-batch/handoff") for m, e in addresses.items()} | {
+        (f"person:{r['person_id']}", r["email"], "case-batch/reminder") for r in supervisors
+    }
+    assert {(o.recipient, o.address, o.message_key) for o in channel.sent} == expected
+    bodies = [s for s in statements if "outbox.body" in s]
+    contacts = [s for s in statements if "people.email" in s]
+    assert len(bodies) == 1, bodies
+    assert len(contacts) == 1, contacts

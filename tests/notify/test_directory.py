@@ -6,7 +6,7 @@ import pytest
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from notify.directory import Contact, Unresolved, contact, resolve
+from notify.directory import Contact, Unresolved, contact, contacts, resolve
 
 CASE = "case-431199-2026-000009"
 
@@ -42,3 +42,24 @@ async def test_agencies_by_the_case_township_and_dispute_type(notify_db: tuple[s
         for unknown in ("court:某某法院", "supervisor:999999", "party:P1", "fax:123"):
             with pytest.raises(Unresolved):
                 await resolve(conn, unknown, CASE)
+
+
+async def test_a_batch_of_references_reaches_each_as_one_at_a_time_would(
+    notify_db: tuple[str, AsyncEngine],
+) -> None:
+    """`contacts` (a dispatcher's batch: people in one statement, agencies in another) answers
+    every reference as `contact` does, the ones that left the directory and unknown kinds None."""
+    _, engine = notify_db
+    refs = [
+        "agency:A-DEP-labour",
+        "agency:A-GONE",
+        "person:S-0002",
+        "person:O-0001",
+        "person:M-9999",
+        "fax:1",
+    ]
+    async with engine.connect() as conn:
+        one_by_one = {ref: await contact(conn, ref) for ref in refs}
+        assert await contacts(conn, refs) == one_by_one
+        assert await contacts(conn, []) == {}
+    assert one_by_one["person:S-0002"] is not None and one_by_one["agency:A-GONE"] is None
