@@ -275,7 +275,13 @@ class Dispatcher:
                 reaches = await contacts(conn, {c.recipient for c in claims})
         except Exception as err:
             return {c.id: err for c in claims}
-        return {c.id: self._composed(c, messages.get(c.outbox_id), reaches.get(c.recipient)) for c in claims}
+        found: dict[int, Outgoing | Exception] = {}
+        for c in claims:
+            try:  # a message that cannot be rendered fails its own delivery, not the batch
+                found[c.id] = self._composed(c, messages.get(c.outbox_id), reaches.get(c.recipient))
+            except Exception as err:
+                found[c.id] = err
+        return found
 
     def _composed(self, claim: Claim, message: Message | None, reach: Contact | None) -> Outgoing | Exception:
         if message is None:

@@ -144,3 +144,21 @@ async def test_a_batch_reads_its_messages_and_contacts_once_each_on_one_connecti
     contacts = [s for s in statements if "people.email" in s]
     assert len(bodies) == 1, bodies
     assert len(contacts) == 1, contacts
+
+
+async def test_a_message_that_cannot_be_rendered_fails_alone_and_the_rest_of_its_batch_goes_out(
+    notify_db: tuple[str, AsyncEngine],
+) -> None:
+    """The batch's messages are read together, but each is rendered on its own: one whose facts
+    cannot be rendered (a deadline that is no time) is retried and then failed with its error,
+    and the message claimed beside it is sent."""
+    _, engine = notify_db
+    await put(engine, "case-bad/reminder", "reminder", "supervisor:431199", case_no="B1", due="not a time")
+    await put(engine, "case-good/reminder", "reminder", "supervisor:431199", case_no="B2")
+    channel = Recording()
+    run = dispatcher(engine, {"*": ["log"]}, {"log": channel})
+    await drain(run)
+    assert {o.message_key for o in channel.sent} == {"case-good/reminder"}
+    failed = await operator.failed(engine)
+    assert failed and all("isoformat" in f.last_error for f in failed), failed
+    assert {f.attempts for f in failed} == {3}
