@@ -160,5 +160,5 @@ async def test_a_message_that_cannot_be_rendered_fails_alone_and_the_rest_of_its
     await drain(run)
     assert {o.message_key for o in channel.sent} == {"case-good/reminder"}
     failed = await operator.failed(engine)
-    assert failed and all("isoformat" in f.last_error for f in failed), failed
+    assert failed and all("isoformat" in (f.last_error or "") for f in failed), failed
     assert {f.attempts for f in failed} == {3}
