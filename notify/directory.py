@@ -103,39 +103,24 @@ async def _agencies(conn: AsyncConnection, kind_county: str, case_id: str) -> li
 
 async def contact(conn: AsyncConnection, ref: str) -> Contact | None:
     """How to reach a reference now; None if it has left the directory (or the case)."""
-    kind, _, rest = ref.partition(":")
-    if kind == "person":
-        row = (
-            await conn.execute(
-                select(people.c.phone, people.c.email, people.c.language).where(people.c.person_id == rest)
-            )
-        ).first()
-    elif kind == "agency":
-        row = (
-            await conn.execute(
-                select(agencies.c.phone, agencies.c.email, agencies.c.language).where(agencies.c.id == rest)
-            )
-        ).first()
-    elif kind == "party":
-        case_id, _, party_id = rest.rpartition(":")
-        phone = await party_phone(conn, case_id, party_id)
-        return None if phone is None else Contact(phone=phone, email=None, language="zh")
-    else:
-        return None
-    return None if row is None else Contact(phone=row.phone, email=row.email, language=row.language)
+    return (await contacts(conn, [ref]))[ref]
 
 
 async def contacts(conn: AsyncConnection, refs: Collection[str]) -> dict[str, Contact | None]:
-    """`contact` of each reference, the people's in one statement and the agencies' in another
-    (a dispatcher's batch); a party's phone is read one by one, through `party_phone`."""
+    """`contact` of each reference: the people's in one statement and the agencies' in another
+    (a dispatcher's batch); a party's phone one by one, through `party_phone`; unknown kinds None."""
     ids: dict[str, dict[str, str]] = {"person": {}, "agency": {}}
     found: dict[str, Contact | None] = {}
     for ref in refs:
         kind, _, rest = ref.partition(":")
         if kind in ids:
             ids[kind][rest] = ref
+        elif kind == "party":
+            case_id, _, party_id = rest.rpartition(":")
+            phone = await party_phone(conn, case_id, party_id)
+            found[ref] = None if phone is None else Contact(phone=phone, email=None, language="zh")
         else:
-            found[ref] = await contact(conn, ref)
+            found[ref] = None
     for kind, table, key in (("person", people, people.c.person_id), ("agency", agencies, agencies.c.id)):
         if not ids[kind]:
             continue

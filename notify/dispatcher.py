@@ -277,21 +277,21 @@ class Dispatcher:
             return {c.id: err for c in claims}
         found: dict[int, Outgoing | Exception] = {}
         for c in claims:
-            try:  # a message that cannot be rendered fails its own delivery, not the batch
+            try:  # a message that cannot go out fails its own delivery, not the batch
                 found[c.id] = self._composed(c, messages.get(c.outbox_id), reaches.get(c.recipient))
             except Exception as err:
                 found[c.id] = err
         return found
 
-    def _composed(self, claim: Claim, message: Message | None, reach: Contact | None) -> Outgoing | Exception:
+    def _composed(self, claim: Claim, message: Message | None, reach: Contact | None) -> Outgoing:
         if message is None:
-            return PermanentError(f"outbox row {claim.outbox_id} is gone")
+            raise PermanentError(f"outbox row {claim.outbox_id} is gone")
         if reach is None:
-            return PermanentError(f"{claim.recipient} is no longer in the directory")
+            raise PermanentError(f"{claim.recipient} is no longer in the directory")
         address = {"sms": reach.phone, "email": reach.email}.get(claim.channel)
         if claim.channel in ("sms", "email") and not address:
             what = "phone number" if claim.channel == "sms" else "email address"
-            return PermanentError(f"{claim.recipient} has no {what} in the directory")
+            raise PermanentError(f"{claim.recipient} has no {what} in the directory")
         return self.render(message, claim, address, reach.language)
 
     def render(self, message: Message, claim: Claim, address: str | None, preferred: str) -> Outgoing:

@@ -36,10 +36,6 @@ COLUMNS = (
 )
 
 
-async def read_message(conn: AsyncConnection, outbox_id: int) -> Message | None:
-    return (await read_messages(conn, [outbox_id])).get(outbox_id)
-
-
 async def read_messages(conn: AsyncConnection, outbox_ids: Collection[int]) -> dict[int, Message]:
     """The messages of `outbox_ids` that are there, by id, in one statement (a dispatcher's batch)."""
     if not outbox_ids:
