@@ -106,8 +106,8 @@ def apply(state: CaseState, amendment: CalendarAmendment, now: datetime) -> tupl
                 stage.acceptance_deadline = new
             else:
                 stage.mediation_deadline = new
-                if stage.extensions:
-                    stage.extensions[-1].new_deadline = new
+                if stage.extensions:  # as granted, and the deadline it now gives (an extension is frozen)
+                    stage.extensions[-1] = stage.extensions[-1].model_copy(update={"new_deadline": new})
             stage.reminders = [r for r in stage.reminders if r.sent or r.deadline is not kind] + (
                 rules.plan_reminders(case, stage.level, kind, new, now)
             )

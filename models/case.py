@@ -247,6 +247,10 @@ class Reminder(BaseModel):
 
 
 class Session(BaseModel):
+    """A session as recorded; never changed after (frozen: a transition shares it, not copies it)."""
+
+    model_config = ConfigDict(frozen=True)
+
     held_at: datetime
     mode: SessionMode
     attendees: list[str]
@@ -255,6 +259,10 @@ class Session(BaseModel):
 
 
 class Extension(BaseModel):
+    """An extension as granted; never changed after."""
+
+    model_config = ConfigDict(frozen=True)
+
     by: Span
     granted_at: datetime
     consenting_parties: list[str]
@@ -263,6 +271,10 @@ class Extension(BaseModel):
 
 
 class Agreement(BaseModel):
+    """An agreement as reached; never changed after (a new one replaces it)."""
+
+    model_config = ConfigDict(frozen=True)
+
     form: AgreementForm
     terms: str
     signed_by: list[str]

@@ -9,6 +9,7 @@ import pytest
 
 from models import amendment, rules
 from models.amendment import CalendarAmendment
+from models.calendar import Span, Unit
 from models.enums import Action, DeadlineKind, Level, NotificationKind
 from models.holidays import HolidayPeriod, YearNotice
 from policies.calendar_files import read_calendar_file
@@ -135,3 +136,22 @@ def test_a_closed_case_is_not_amended() -> None:
     closed, _ = act(state, Action.WITHDRAW, cst(date(2026, 12, 30), 9), party_id="P1", reason="已和解")
     with pytest.raises(rules.Rejected, match="is closed"):
         amendment.check(closed, SENT)
+
+
+def test_an_extended_mediation_deadline_moves_with_the_extension_that_set_it() -> None:
+    state = mediating()
+    extended, _ = act(
+        state,
+        Action.EXTEND,
+        cst(date(2026, 12, 30), 9),
+        by=Span(amount=2, unit=Unit.WORKING_DAYS),
+        consenting_parties=["P1", "P2"],
+        reason="双方同意延长",
+    )
+    before = extended.stage.mediation_deadline
+    assert before is not None and extended.stage.extensions[-1].new_deadline == before
+    amended, _ = amendment.apply(extended, SENT, cst(date(2026, 12, 30), 10))
+    moved = amended.stage.mediation_deadline
+    assert moved is not None and moved > before  # New Year's Day no longer counted as a working day
+    assert amended.stage.extensions[-1].new_deadline == moved
+    assert extended.stage.extensions[-1].new_deadline == before  # the state it was applied to, unchanged

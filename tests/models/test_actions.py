@@ -6,7 +6,7 @@ import copy
 from datetime import date, timedelta
 
 import pytest
-from pydantic import BaseModel
+from pydantic import BaseModel, ValidationError
 
 from models import rules
 from models.actions import Accept
@@ -496,3 +496,18 @@ def test_the_private_copy_is_the_deep_copy_without_copying_what_is_frozen(at_cou
     assert "M-9999" not in state.stages[0].mediators
     assert copied.intake is state.intake and copied.policy is state.policy and copied.route is state.route
     assert all(a.committee is b.committee for a, b in zip(copied.stages, state.stages, strict=True))
+
+
+def test_a_transition_shares_what_is_recorded_so_its_copy_does_not_grow_with_the_sessions(
+    mediating: CaseState,
+) -> None:
+    state = mediating
+    for n in range(30):
+        held_at = LATER - timedelta(minutes=n)
+        state, _ = act(state, Action.RECORD_SESSION, LATER, held_at=held_at, attendees=BOTH, notes="面谈")
+    copied = private_copy(state)
+    assert len(copied.stage.sessions) == 30 and copied.stage.sessions is not state.stage.sessions
+    assert all(a is b for a, b in zip(copied.stage.sessions, state.stage.sessions, strict=True))
+    with pytest.raises(ValidationError, match="frozen"):
+        copied.stage.sessions[0].notes = "改写"  # type: ignore[misc]  # what is recorded stays as it was
+    assert copied == copy.deepcopy(state)
