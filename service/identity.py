@@ -24,7 +24,7 @@ from sqlalchemy.dialects.postgresql import aggregate_order_by, insert
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 from crypto.fields import FieldSealer
-from db.engine import first_row, single_statements
+from db.reads import reads
 from db.schema import (
     accounts,
     cases,
@@ -204,7 +204,7 @@ class Identity:
 
     def __init__(self, engine: AsyncEngine, policy: LoginPolicy, fields: FieldSealer) -> None:
         self._engine = engine
-        self._single = single_statements(engine)
+        self._reads = reads(engine)  # the session read, on asyncpg's pool (db/reads.py)
         self.policy = policy
         self._fields = fields
 
@@ -235,10 +235,10 @@ class Identity:
         if not isinstance(claims["exp"], int | float) or claims["exp"] <= time.time():
             raise NotAuthenticated("the session has expired; log in again")
         if case_id is None:
-            row = await first_row(self._single, SESSION_PRINCIPAL, {"session_id": claims["sid"]})
+            row = await self._reads.first(SESSION_PRINCIPAL, {"session_id": claims["sid"]})
         else:
             params = {"session_id": claims["sid"], "case_id": case_id}
-            row = await first_row(self._single, SESSION_PRINCIPAL_CASE, params)
+            row = await self._reads.first(SESSION_PRINCIPAL_CASE, params)
         if row is None or row.person_id != claims["sub"]:
             raise NotAuthenticated("unknown session; log in again")
         if row.revoked_at is not None:
