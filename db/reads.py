@@ -1,9 +1,9 @@
 """One-statement reads on asyncpg's own pool, beside an engine: the read every authenticated
 request makes (its session, its person and, for an action, the case), and nothing that writes.
 
-Through SQLAlchemy's pool such a read cost ~0.3 ms of CPU besides the statement (a greenlet, the
-pool's check-out and return, the result's rows); on asyncpg's pool ~0.05 (bench: 3,000 reads of
-the session statement each way, CPU of the reading process). The statements stay SQLAlchemy Core,
+Through SQLAlchemy's pool the session read cost the reading process 0.29 ms of CPU (a greenlet,
+the pool's check-out and return, the result's rows); here 0.11 (3,000 reads each way, twice,
+in turns, against the embedded PostgreSQL: the read finds no session). The statements stay SQLAlchemy Core,
 compiled once for asyncpg (positional parameters); their JSON columns are decoded as SQLAlchemy
 would. A read sets no session state, so a connection goes back to the pool without asyncpg's
 reset query (one round trip less). A connection the server dropped is found by the read itself,
@@ -13,6 +13,7 @@ which is then read again once on a new connection (as `db.engine.first_row` does
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import json
 import weakref
 from collections.abc import Mapping
@@ -20,19 +21,30 @@ from typing import Any
 
 import asyncpg
 from sqlalchemy import JSON, Engine, Select, event
+from sqlalchemy.engine.interfaces import Dialect
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 APPLICATION = "mediation reads"  # its connections, as pg_stat_activity names them
-# what a dropped connection raises from a read: the read is then made again on a new connection
+# what a connection the server dropped raises from a read (the read is then made again once on a
+# new connection); an error of the read itself (a bad argument, an SQL error) is not retried
 DROPPED = (
+    asyncpg.exceptions.ConnectionDoesNotExistError,
     asyncpg.PostgresConnectionError,
-    asyncpg.InterfaceError,
-    asyncpg.InternalClientError,  # a connection the server ended while it sat in the pool
     asyncpg.exceptions.AdminShutdownError,
     asyncpg.exceptions.CrashShutdownError,
     asyncpg.exceptions.IdleSessionTimeoutError,
-    ConnectionError,
+    asyncpg.InternalClientError,  # a connection the server ended as the read began
+    OSError,
 )
+# SQLAlchemy's own options in a database URL, and asyncpg's names for those it passes on
+SQLALCHEMY_ONLY = ("prepared_statement_name_func", "async_fallback")
+RENAMED = {"prepared_statement_cache_size": "statement_cache_size"}
+
+
+def _dropped(err: BaseException) -> bool:
+    # a connection found closed as the read began (SQLAlchemy's asyncpg dialect reads it so too)
+    closed = isinstance(err, asyncpg.InterfaceError) and "connection is closed" in str(err)
+    return closed or isinstance(err, DROPPED)
 
 
 class Row(dict[str, Any]):
@@ -48,8 +60,8 @@ class Row(dict[str, Any]):
 class _Compiled:
     """A statement as asyncpg runs it: its SQL, its parameters' order and its JSON columns."""
 
-    def __init__(self, statement: Select[Any], engine: AsyncEngine) -> None:
-        compiled = statement.compile(dialect=engine.dialect)
+    def __init__(self, statement: Select[Any], dialect: Dialect) -> None:
+        compiled = statement.compile(dialect=dialect)
         self.sql = str(compiled)
         self.order = list(compiled.positiontup or ())
         self.json = [str(c.key) for c in statement.selected_columns if isinstance(c.type, JSON)]
@@ -68,9 +80,14 @@ class Reads:
     """`first(statement, params)`: the first row of one read, or None."""
 
     def __init__(self, engine: AsyncEngine) -> None:
-        self._engine = engine
-        url = engine.url.set(drivername="postgresql")
-        self._dsn = url.render_as_string(hide_password=False)
+        self._dialect = engine.dialect  # not the engine: `reads` keeps one per engine, weakly
+        _, options = engine.dialect.create_connect_args(engine.url)  # as SQLAlchemy connects
+        for name in SQLALCHEMY_ONLY:
+            options.pop(name, None)
+        for name, renamed in RENAMED.items():
+            if name in options:
+                options[renamed] = options.pop(name)
+        self._options: dict[str, Any] = dict(options)
         self._size = getattr(engine.pool, "size", lambda: 5)()
         self._pool: asyncpg.Pool | None = None
         self._opening = asyncio.Lock()
@@ -80,19 +97,17 @@ class Reads:
         if self._pool is None:
             async with self._opening:
                 if self._pool is None:
+                    settings = {"application_name": APPLICATION, **self._options.get("server_settings", {})}
+                    options = {**self._options, "server_settings": settings}
                     self._pool = await asyncpg.create_pool(
-                        self._dsn,
-                        min_size=0,
-                        max_size=self._size,
-                        reset=_nothing_to_reset,
-                        server_settings={"application_name": APPLICATION},
+                        min_size=0, max_size=self._size, reset=_nothing_to_reset, **options
                     )
         return self._pool
 
     def _statement(self, statement: Select[Any]) -> _Compiled:
         found = self._compiled.get(id(statement))
         if found is None or found[0] is not statement:
-            found = (statement, _Compiled(statement, self._engine))
+            found = (statement, _Compiled(statement, self._dialect))
             self._compiled[id(statement)] = found
         return found[1]
 
@@ -102,8 +117,10 @@ class Reads:
         pool = await self._ready()
         try:
             return compiled.row(await _fetchrow(pool, compiled.sql, args))
-        except DROPPED:
-            return compiled.row(await _fetchrow(pool, compiled.sql, args))
+        except Exception as err:
+            if not _dropped(err):
+                raise
+        return compiled.row(await _fetchrow(pool, compiled.sql, args))
 
     def terminate(self) -> None:
         """Close every connection now (the engine beside it is disposed)."""
@@ -116,8 +133,10 @@ async def _fetchrow(pool: asyncpg.Pool, sql: str, args: list[Any]) -> asyncpg.Re
     async with pool.acquire() as conn:
         try:
             return await conn.fetchrow(sql, *args)
-        except DROPPED:
-            conn.terminate()  # not back into the pool: the next acquire opens a new connection
+        except Exception as err:
+            if _dropped(err):  # not back into the pool, if asyncpg has not already let it go
+                with contextlib.suppress(asyncpg.InterfaceError):
+                    conn.terminate()
             raise
 
 
@@ -139,6 +158,8 @@ _reads: weakref.WeakKeyDictionary[Engine, Reads] = weakref.WeakKeyDictionary()
 
 
 def _terminate(engine: Engine) -> None:
-    found = _reads.pop(engine, None)
+    """Kept beside the engine: a disposed engine can be used again, and so can its reads (a new
+    pool, closed at the next dispose)."""
+    found = _reads.get(engine)
     if found is not None:
         found.terminate()

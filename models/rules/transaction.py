@@ -29,8 +29,10 @@ _CONTAINERS = (BaseModel, list, dict)
 def _thawed(value: _T) -> _T:
     """`value` with every list, dict and unfrozen model in it a new object, and frozen models and
     scalars (str, numbers, enums, datetimes) shared. What `copy.deepcopy` gives for the state's
-    types (nothing mutable lives in a frozen model or outside a list, dict or model), without its
-    memo and pydantic's `__deepcopy__`, which made a transition's copy cost more than its rule."""
+    types, without its memo and pydantic's `__deepcopy__` (which made a transition's copy cost more
+    than its rule): nothing mutable lives outside a list, dict or model, and a frozen model is
+    shared whole, the lists in it too (a recorded session's attendees, an agreement's signers),
+    which no rule changes: a frozen model is replaced, never changed."""
     if isinstance(value, BaseModel):
         if value.model_config.get("frozen"):
             return value
