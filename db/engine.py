@@ -70,17 +70,23 @@ def single_statements(engine: AsyncEngine) -> AsyncEngine:
     the same key, writes it). One per engine, disposed with it."""
     found = _single.get(engine.sync_engine)
     if found is None:
-        pool_size = getattr(engine.pool, "size", lambda: 5)()
+        size = pool_size_of(engine)
         found = create_async_engine(
             engine.url,
             isolation_level="AUTOCOMMIT",
-            pool_size=pool_size,
-            max_overflow=pool_size,
+            pool_size=size,
+            max_overflow=size,
             pool_recycle=RECYCLE_S,
         )
         _single[engine.sync_engine] = found
         event.listen(engine.sync_engine, "engine_disposed", _dispose_single)
     return found
+
+
+def pool_size_of(engine: AsyncEngine) -> int:
+    """The size of `engine`'s pool, for a pool kept beside it (5, SQLAlchemy's default, if it has none)."""
+    size: int = getattr(engine.pool, "size", lambda: 5)()
+    return size
 
 
 RECYCLE_S = 1800  # a connection idle past a firewall's or proxy's timeout is replaced, not used

@@ -2,12 +2,14 @@
 request makes (its session, its person and, for an action, the case), and nothing that writes.
 
 Through SQLAlchemy's pool the session read cost the reading process 0.29 ms of CPU (a greenlet,
-the pool's check-out and return, the result's rows); here 0.11 (3,000 reads each way, twice,
-in turns, against the embedded PostgreSQL: the read finds no session). The statements stay SQLAlchemy Core,
-compiled once for asyncpg (positional parameters); their JSON columns are decoded as SQLAlchemy
-would. A read sets no session state, so a connection goes back to the pool without asyncpg's
-reset query (one round trip less). A connection the server dropped is found by the read itself,
-which is then read again once on a new connection (as `db.engine.first_row` does).
+the pool's check-out and return, the result's rows); here 0.11 (3,000 reads each way, twice, in
+turns, against the embedded PostgreSQL: the read finds no session). The statements stay
+SQLAlchemy Core, compiled once for asyncpg (positional parameters); their JSON columns are
+decoded as SQLAlchemy would. A read sets no session state, so a connection goes back to the
+pool without asyncpg's reset query (one round trip less). A connection the server dropped is
+found by the read itself, which is then read again once on a new connection (as
+`db.engine.first_row` does on `db.engine.single_statements`, the same kind of pool beside an
+engine, on SQLAlchemy, for the service's one-statement writes).
 """
 
 from __future__ import annotations
@@ -23,6 +25,8 @@ import asyncpg
 from sqlalchemy import JSON, Engine, Select, event
 from sqlalchemy.engine.interfaces import Dialect
 from sqlalchemy.ext.asyncio import AsyncEngine
+
+from db.engine import pool_size_of
 
 APPLICATION = "mediation reads"  # its connections, as pg_stat_activity names them
 # what a connection the server dropped raises from a read (the read is then made again once on a
@@ -88,7 +92,7 @@ class Reads:
             if name in options:
                 options[renamed] = options.pop(name)
         self._options: dict[str, Any] = dict(options)
-        self._size = getattr(engine.pool, "size", lambda: 5)()
+        self._size = pool_size_of(engine)
         self._pool: asyncpg.Pool | None = None
         self._opening = asyncio.Lock()
         self._compiled: dict[int, tuple[Select[Any], _Compiled]] = {}
