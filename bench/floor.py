@@ -1,7 +1,8 @@
 """The floor of a recorded action: a local activity that commits one row to PostgreSQL.
 
-Written the way the engine's record is (`activities/records.py`: asyncpg under the pool, one
-prepared statement that commits on its own, one round trip), so the floor differs from a
+Written the way the engine's record is (`activities/records.py`: asyncpg under the
+single-statement pool, `db.engine.single_statements`, one prepared statement that commits on its
+own, one round trip with no ping before it), so the floor differs from a
 mediator's action only in what the engine adds: the rule, the case view, the stage and event rows.
 """
 
@@ -12,6 +13,8 @@ from collections.abc import Callable, Sequence
 from pydantic import BaseModel
 from sqlalchemy.ext.asyncio import AsyncEngine
 from temporalio import activity
+
+from db.engine import single_statements
 
 TABLE = "bench_floor"
 CREATE = (
@@ -29,7 +32,7 @@ class FloorRow(BaseModel):
 
 class FloorActivities:
     def __init__(self, engine: AsyncEngine) -> None:
-        self._engine = engine
+        self._engine = single_statements(engine)
 
     @activity.defn(name="bench_floor_write")
     async def write(self, row: FloorRow) -> None:

@@ -45,8 +45,10 @@ SQLALCHEMY_ONLY = ("prepared_statement_name_func", "async_fallback")
 RENAMED = {"prepared_statement_cache_size": "statement_cache_size"}
 
 
-def _dropped(err: BaseException) -> bool:
-    # a connection found closed as the read began (SQLAlchemy's asyncpg dialect reads it so too)
+def dropped(err: BaseException) -> bool:
+    """Whether `err` says the server dropped the connection (a restart, a failover), not that
+    the statement failed: a connection found closed as it began (SQLAlchemy's asyncpg dialect
+    reads it so too)."""
     closed = isinstance(err, asyncpg.InterfaceError) and "connection is closed" in str(err)
     return closed or isinstance(err, DROPPED)
 
@@ -122,7 +124,7 @@ class Reads:
         try:
             return compiled.row(await _fetchrow(pool, compiled.sql, args))
         except Exception as err:
-            if not _dropped(err):
+            if not dropped(err):
                 raise
         return compiled.row(await _fetchrow(pool, compiled.sql, args))
 
@@ -138,7 +140,7 @@ async def _fetchrow(pool: asyncpg.Pool, sql: str, args: list[Any]) -> asyncpg.Re
         try:
             return await conn.fetchrow(sql, *args)
         except Exception as err:
-            if _dropped(err):  # not back into the pool, if asyncpg has not already let it go
+            if dropped(err):  # not back into the pool, if asyncpg has not already let it go
                 with contextlib.suppress(asyncpg.InterfaceError):
                     conn.terminate()
             raise
