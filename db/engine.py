@@ -67,7 +67,9 @@ def single_statements(engine: AsyncEngine) -> AsyncEngine:
     ping is three round trips: BEGIN, `;`, ROLLBACK). A connection the server dropped is found
     by the statement itself: SQLAlchemy then discards every connection of the pool older than
     it, and `first_row` reads again on a new one (a write fails once; its caller's retry, with
-    the same key, writes it). One per engine, disposed with it."""
+    the same key, writes it). A statement sent to the driver connection itself is not seen by
+    SQLAlchemy, so its caller discards them (`activities.records`). One per engine, disposed
+    with it."""
     found = _single.get(engine.sync_engine)
     if found is None:
         size = pool_size_of(engine)
