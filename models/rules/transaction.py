@@ -2,8 +2,13 @@
 
 from __future__ import annotations
 
-from datetime import datetime
-from typing import TypeVar, cast
+import functools
+from collections.abc import Callable
+from datetime import date, datetime, timedelta
+from enum import Enum
+from functools import partial
+from types import NoneType, UnionType
+from typing import Any, TypeVar, Union, cast, get_args, get_origin
 
 from pydantic import BaseModel
 
@@ -18,12 +23,13 @@ _T = TypeVar("_T")
 
 def private_copy(state: CaseState) -> CaseState:
     """A copy a transition may change. Its stages, reminders and aftercare are new objects; the
-    frozen parts (intake, policy snapshot with its calendar, route, each stage's committee) are
-    shared: copying them was most of a transition's cost."""
+    frozen parts (intake, policy snapshot with its calendar, route, each stage's committee, each
+    recorded session) are shared: copying them was most of a transition's cost."""
     return _thawed(state)
 
 
-_CONTAINERS = (BaseModel, list, dict)
+Copier = Callable[[Any], Any]
+_IMMUTABLE = (str, int, float, bool, bytes, datetime, date, timedelta, Enum, NoneType)
 
 
 def _thawed(value: _T) -> _T:
@@ -32,16 +38,10 @@ def _thawed(value: _T) -> _T:
     types, without its memo and pydantic's `__deepcopy__` (which made a transition's copy cost more
     than its rule): nothing mutable lives outside a list, dict or model, and a frozen model is
     shared whole, the lists in it too (a recorded session's attendees, an agreement's signers),
-    which no rule changes: a frozen model is replaced, never changed."""
+    which no rule changes: a frozen model is replaced, never changed. A model is copied by its
+    class's plan (`_plan`), so the fields that can only hold what is shared are not looked at."""
     if isinstance(value, BaseModel):
-        if value.model_config.get("frozen"):
-            return value
-        copied = value.__copy__()  # a new __dict__ and fields-set, the values shared
-        fields = copied.__dict__
-        for name, item in fields.items():
-            if isinstance(item, _CONTAINERS):
-                fields[name] = _thawed(item)
-        return copied
+        return cast(_T, _model(value))
     if isinstance(value, list):
         return cast(_T, [_thawed(item) if isinstance(item, _CONTAINERS) else item for item in value])
     if isinstance(value, dict):
@@ -49,6 +49,57 @@ def _thawed(value: _T) -> _T:
             _T, {k: _thawed(item) if isinstance(item, _CONTAINERS) else item for k, item in value.items()}
         )
     return value
+
+
+_CONTAINERS = (BaseModel, list, dict)
+
+
+def _model(value: BaseModel) -> BaseModel:
+    plan = _plan(type(value))
+    if plan is None:  # frozen: shared
+        return value
+    copied = value.__copy__()  # a new __dict__ and fields-set, the values shared
+    fields = copied.__dict__
+    for name, copier in plan:
+        item = fields[name]
+        if item is not None:
+            fields[name] = copier(item)
+    return copied
+
+
+@functools.cache
+def _plan(model: type[BaseModel]) -> tuple[tuple[str, Copier], ...] | None:
+    """How to copy a model of this class: each field that can hold something mutable, with its
+    copier from the field's type; None for a frozen class (shared whole)."""
+    if model.model_config.get("frozen"):
+        return None
+    plan = ((name, _copier(info.annotation)) for name, info in model.model_fields.items())
+    return tuple((name, copier) for name, copier in plan if copier is not None)
+
+
+def _copier(annotation: Any) -> Copier | None:
+    """The copy of a value of type `annotation`: None when it is shared (a scalar, a frozen
+    model), a shallow `list` or `dict` when what they hold is, and `_thawed` (by what the value
+    holds) for any type not known here."""
+    origin, args = get_origin(annotation), get_args(annotation)
+    if origin in (Union, UnionType):
+        copiers = {_copier(arg) for arg in args}
+        if copiers == {None}:
+            return None
+        return copiers.pop() if len(copiers) == 1 else _thawed  # X | None: None is never copied
+    if origin is list and len(args) == 1:
+        item = _copier(args[0])
+        return list if item is None else partial(_each, item)
+    if isinstance(annotation, type):
+        if issubclass(annotation, BaseModel):
+            return None if annotation.model_config.get("frozen") else _model
+        if issubclass(annotation, _IMMUTABLE):
+            return None
+    return _thawed
+
+
+def _each(copier: Copier, items: list[Any]) -> list[Any]:
+    return [copier(item) for item in items]
 
 
 class Transition:

@@ -11,7 +11,7 @@ from pydantic import BaseModel, ValidationError
 from models import rules
 from models.actions import Accept
 from models.calendar import Span, Unit
-from models.case import Actor, CaseState
+from models.case import Actor, CaseState, Session, Stage
 from models.enums import (
     Action,
     ActorRole,
@@ -24,7 +24,7 @@ from models.enums import (
     Outcome,
     Risk,
 )
-from models.rules.transaction import private_copy
+from models.rules.transaction import _plan, _thawed, private_copy
 from tests.factories import member_of
 from tests.models.helpers import (
     T0,
@@ -511,3 +511,29 @@ def test_a_transition_shares_what_is_recorded_so_its_copy_does_not_grow_with_the
     with pytest.raises(ValidationError, match="frozen"):
         copied.stage.sessions[0].notes = "改写"  # type: ignore[misc]  # what is recorded stays as it was
     assert copied == copy.deepcopy(state)
+
+
+def test_the_copy_follows_each_class_plan_and_looks_at_no_frozen_or_scalar_field() -> None:
+    plan = dict(_plan(CaseState) or ())
+    assert not {"intake", "policy", "route", "case_id", "opened_at", "status", "version"} & set(plan)
+    assert {"stages", "aftercare"} <= set(plan)
+    assert _plan(Session) is None  # frozen: shared whole
+    stage = dict(_plan(Stage) or ())
+    assert stage["sessions"] is list and stage["extensions"] is list  # frozen items: the list copied alone
+    assert "committee" not in stage and "agreement" not in stage
+
+
+class _Loose(BaseModel):
+    """A model with fields whose types the plan does not know: copied by what they hold."""
+
+    anything: object = None
+    table: dict[str, list[int]] = {}
+
+
+def test_a_field_of_a_type_the_plan_does_not_know_is_copied_by_what_it_holds() -> None:
+    loose = _Loose(anything={"a": [1, 2]}, table={"t": [3]})
+    copied = _thawed(loose)
+    assert copied == loose
+    assert isinstance(copied.anything, dict) and isinstance(loose.anything, dict)
+    assert copied.anything is not loose.anything and copied.anything["a"] is not loose.anything["a"]
+    assert copied.table["t"] is not loose.table["t"]
