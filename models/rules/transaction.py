@@ -82,11 +82,11 @@ def _copier(annotation: Any) -> Copier | None:
     model), a shallow `list` or `dict` when what they hold is, and `_thawed` (by what the value
     holds) for any type not known here."""
     origin, args = get_origin(annotation), get_args(annotation)
-    if origin in (Union, UnionType):
-        copiers = {_copier(arg) for arg in args}
-        if copiers == {None}:
+    if origin in (Union, UnionType):  # X | None: None is never copied
+        copiers = {_copier(arg) for arg in args if arg is not NoneType} - {None}
+        if not copiers:
             return None
-        return copiers.pop() if len(copiers) == 1 else _thawed  # X | None: None is never copied
+        return copiers.pop() if len(copiers) == 1 else _thawed
     if origin is list and len(args) == 1:
         item = _copier(args[0])
         return list if item is None else partial(_each, item)

@@ -24,7 +24,7 @@ from models.enums import (
     Outcome,
     Risk,
 )
-from models.rules.transaction import _plan, _thawed, private_copy
+from models.rules.transaction import _model, _plan, _thawed, private_copy
 from tests.factories import member_of
 from tests.models.helpers import (
     T0,
@@ -517,6 +517,7 @@ def test_the_copy_follows_each_class_plan_and_looks_at_no_frozen_or_scalar_field
     plan = dict(_plan(CaseState) or ())
     assert not {"intake", "policy", "route", "case_id", "opened_at", "status", "version"} & set(plan)
     assert {"stages", "aftercare"} <= set(plan)
+    assert plan["aftercare"] is _model  # `Aftercare | None`: by its class's plan, not by what it holds
     assert _plan(Session) is None  # frozen: shared whole
     stage = dict(_plan(Stage) or ())
     assert stage["sessions"] is list and stage["extensions"] is list  # frozen items: the list copied alone
