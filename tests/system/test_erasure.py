@@ -15,7 +15,7 @@ from typing import Any
 import pytest_asyncio
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncEngine
-from temporalio.client import ScheduleActionStartWorkflow
+from temporalio.client import Client, ScheduleActionExecutionStartWorkflow, ScheduleActionStartWorkflow
 from temporalio.testing import WorkflowEnvironment
 from temporalio.worker import Worker
 
@@ -84,6 +84,30 @@ async def until(engine: AsyncEngine, sql: str, **params: Any) -> None:
     raise AssertionError(f"never true: {sql} {params}")
 
 
+async def sweep_now(client: Client) -> None:
+    """Trigger the erasure schedule and wait until the sweep it starts has finished, while this
+    test's worker still runs. The schedule skips a trigger while a sweep of it runs (overlap SKIP),
+    so a sweep left running on a queue whose worker is gone, its last workflow task not yet taken,
+    made the next test's trigger start nothing."""
+    schedule = client.get_schedule_handle(ERASURE_SCHEDULE_ID)
+
+    async def started() -> list[ScheduleActionExecutionStartWorkflow]:
+        actions = (await schedule.describe()).info.recent_actions
+        return [a.action for a in actions if isinstance(a.action, ScheduleActionExecutionStartWorkflow)]
+
+    earlier = {a.first_execution_run_id for a in await started()}
+    await schedule.trigger()
+    for _ in range(300):
+        new = [a for a in await started() if a.first_execution_run_id not in earlier]
+        if new:
+            await client.get_workflow_handle(
+                new[0].workflow_id, run_id=new[0].first_execution_run_id
+            ).result()
+            return
+        await asyncio.sleep(0.1)
+    raise AssertionError("the erasure schedule started no sweep (one still running?)")
+
+
 def mediation(url: str, env: WorkflowEnvironment, *args: str) -> subprocess.CompletedProcess[str]:
     variables = keyed(
         {**os.environ, "DATABASE_URL": url, "TEMPORAL_ADDRESS": env.client.service_client.config.target_host}
@@ -135,7 +159,7 @@ async def test_the_daily_schedule_erases_cases_past_retention_and_keeps_their_st
     assert isinstance(action, ScheduleActionStartWorkflow)
     (sweep,) = await dev_server.client.data_converter.decode(action.args, [ErasureSweep])
     assert sweep == ErasureSweep(retain_days=DEFAULT_RETENTION_DAYS)
-    await schedule.trigger()
+    await sweep_now(dev_server.client)
     await until(engine, "SELECT 1 FROM cases WHERE case_id = :c AND erased_at IS NOT NULL", c=old.id)
 
     assert await rows(engine, "SELECT * FROM case_parties WHERE case_id = :c", c=old.id) == []
@@ -192,8 +216,8 @@ async def test_a_persons_erasure_request_is_recorded_and_finished_when_their_ope
 
     await close(waiting)
     await settle(waiting)
-    schedule = await ensure_erasure_schedule(dev_server.client, queue, DEFAULT_RETENTION_DAYS)
-    await dev_server.client.get_schedule_handle(schedule).trigger()
+    await ensure_erasure_schedule(dev_server.client, queue, DEFAULT_RETENTION_DAYS)
+    await sweep_now(dev_server.client)
     await until(engine, "SELECT 1 FROM erasure_requests WHERE done_at IS NOT NULL")
     request = await one(engine, "SELECT erased, pending FROM erasure_requests")
     assert request == {"erased": sorted([done.id, waiting.id]), "pending": []}
