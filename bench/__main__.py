@@ -319,7 +319,7 @@ async def run_phases(
 
         step.update(
             "actions: the bare update, the floor, the floor with the action's payloads and record_session,"
-            f" in {scenarios.ROUNDS} turns"
+            f" in {scenarios.turns(args.samples)} turns"
         )
         timed = await scenarios.action_round_trips(b, args.samples, args.latency_cases)
         updates = timed.updates
@@ -429,7 +429,7 @@ async def run_phases(
             "outbox_drained_after_opening": round(drained[0], 1),
         },
         "outbox_pending_before_latencies": drained[1],
-        "action_turns": scenarios.ROUNDS,
+        "action_turns": scenarios.turns(args.samples),
         "latency_ms": {
             "bare_update": bu,
             "floor_update": fl,

@@ -165,6 +165,11 @@ async def until_opened(engine: AsyncEngine, ids: Sequence[str], timeout: float) 
 ROUNDS = 100
 
 
+def turns(samples: int, rounds: int = ROUNDS) -> int:
+    """The turns `samples` updates of each kind are timed in: one update of each kind at least."""
+    return max(1, min(rounds, samples))
+
+
 @dataclass
 class Updates:
     """One kind of timed update: `call(i)` makes the i-th; its latencies and CPU as timed so far."""
@@ -250,7 +255,7 @@ async def action_round_trips(b: Bench, samples: int, workflows: int, rounds: int
         ),
         Updates("record_session", record),
     ]
-    rounds = max(1, min(rounds, samples))  # a turn has one update of each kind at least
+    rounds = turns(samples, rounds)
     share = [samples // rounds + (1 if r < samples % rounds else 0) for r in range(rounds)]
     for r, n in enumerate(share):
         for kind in kinds:

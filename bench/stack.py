@@ -267,15 +267,15 @@ class CpuMeter:
         )
 
     def read(self) -> dict[str, float]:
-        started = time.process_time()
+        started = time.thread_time()  # this thread's: the client's own threads run on meanwhile
         found = {
             "worker": self._seconds([self._worker]),
             "server": self._seconds(self._server),
             "postgres": self._postgres(),
         }
-        own = self.own_s + time.process_time() - started  # this read's cost so far, and earlier reads'
+        own = self.own_s + time.thread_time() - started  # this read's cost so far, and earlier reads'
         found["client"] = self._seconds([self._me]) - own
-        self.own_s += time.process_time() - started
+        self.own_s += time.thread_time() - started
         return found
 
     def since(self, before: dict[str, float], per: int) -> dict[str, float]:

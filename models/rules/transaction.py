@@ -7,6 +7,7 @@ from collections.abc import Callable
 from datetime import date, datetime, timedelta
 from enum import Enum
 from functools import partial
+from operator import itemgetter
 from types import NoneType, UnionType
 from typing import Any, TypeVar, Union, cast, get_args, get_origin
 
@@ -79,17 +80,17 @@ def _plan(model: type[BaseModel]) -> tuple[tuple[str, Copier], ...] | None:
 
 def _copier(annotation: Any) -> Copier | None:
     """The copy of a value of type `annotation`: None when it is shared (a scalar, a frozen
-    model), a shallow `list` or `dict` when what they hold is, and `_thawed` (by what the value
-    holds) for any type not known here."""
+    model), a shallow copy of a list when what it holds is, and `_thawed` (by what the value
+    holds) for any type not known here, a union of two types or more besides None too. A field
+    typed as a frozen class holds that class: no model of models/ unfreezes a frozen one in a
+    subclass (tests/models/test_actions.py checks every one)."""
     origin, args = get_origin(annotation), get_args(annotation)
-    if origin in (Union, UnionType):  # X | None: None is never copied
-        copiers = {_copier(arg) for arg in args if arg is not NoneType} - {None}
-        if not copiers:
-            return None
-        return copiers.pop() if len(copiers) == 1 else _thawed
+    if origin in (Union, UnionType):
+        kinds = [arg for arg in args if arg is not NoneType]
+        return _copier(kinds[0]) if len(kinds) == 1 else _thawed  # X | None: None is never copied
     if origin is list and len(args) == 1:
         item = _copier(args[0])
-        return list if item is None else partial(_each, item)
+        return _SHALLOW if item is None else partial(_each, item)
     if isinstance(annotation, type):
         if issubclass(annotation, BaseModel):
             return None if annotation.model_config.get("frozen") else _model
@@ -98,8 +99,12 @@ def _copier(annotation: Any) -> Copier | None:
     return _thawed
 
 
+_SHALLOW: Copier = itemgetter(slice(None))  # a list's copy (a tuple assigned in its place: itself)
+
+
 def _each(copier: Copier, items: list[Any]) -> list[Any]:
-    return [copier(item) for item in items]
+    copied = [copier(item) for item in items]
+    return copied if isinstance(items, list) else type(items)(copied)
 
 
 class Transition:

@@ -54,7 +54,7 @@ def test_quick_bench_writes_every_figure(pg_url: str, tmp_path: Path) -> None:
         "floor_view_update",
         "record_session",
     }
-    assert results["details"]["action_turns"] >= 2  # the kinds of update timed in turns, one after another
+    assert results["details"]["action_turns"] == 20  # --quick: 20 of each kind, in turns of one of each
     assert {"cores", "memory_gib", "python", "temporal_cli"} <= set(results["machine"])
     assert "engine vs Temporal baseline" in run.stdout
     # the production path: the server holds only sealed payloads, the outbox dispatcher delivers

@@ -3,11 +3,14 @@
 from __future__ import annotations
 
 import copy
+import importlib
+import pkgutil
 from datetime import date, timedelta
 
 import pytest
 from pydantic import BaseModel, ValidationError
 
+import models
 from models import rules
 from models.actions import Accept
 from models.calendar import Span, Unit
@@ -24,7 +27,7 @@ from models.enums import (
     Outcome,
     Risk,
 )
-from models.rules.transaction import _model, _plan, _thawed, private_copy
+from models.rules.transaction import _SHALLOW, _copier, _model, _plan, _thawed, private_copy
 from tests.factories import member_of
 from tests.models.helpers import (
     T0,
@@ -520,7 +523,7 @@ def test_the_copy_follows_each_class_plan_and_looks_at_no_frozen_or_scalar_field
     assert plan["aftercare"] is _model  # `Aftercare | None`: by its class's plan, not by what it holds
     assert _plan(Session) is None  # frozen: shared whole
     stage = dict(_plan(Stage) or ())
-    assert stage["sessions"] is list and stage["extensions"] is list  # frozen items: the list copied alone
+    assert stage["sessions"] is _SHALLOW and stage["extensions"] is _SHALLOW  # frozen items: the list alone
     assert "committee" not in stage and "agreement" not in stage
 
 
@@ -538,3 +541,28 @@ def test_a_field_of_a_type_the_plan_does_not_know_is_copied_by_what_it_holds() -
     assert isinstance(copied.anything, dict) and isinstance(loose.anything, dict)
     assert copied.anything is not loose.anything and copied.anything["a"] is not loose.anything["a"]
     assert copied.table["t"] is not loose.table["t"]
+
+
+def test_a_union_of_more_than_one_type_besides_none_is_copied_by_what_it_holds() -> None:
+    assert _copier(str | list[str]) is _thawed and _copier(int | Stage | None) is _thawed
+    assert _copier(Stage | None) is _model and _copier(Session | None) is None
+
+
+def _subclasses(cls: type[BaseModel]) -> list[type[BaseModel]]:
+    return [sub for direct in cls.__subclasses__() for sub in (direct, *_subclasses(direct))]
+
+
+def test_no_model_unfreezes_a_frozen_one_in_a_subclass() -> None:
+    """The copy shares a field typed as a frozen class without looking at it (`_copier`)."""
+    from pathlib import Path
+
+    for info in pkgutil.walk_packages([str(Path(models.__file__).parent)], "models."):
+        importlib.import_module(info.name)
+    frozen = [
+        c
+        for c in _subclasses(BaseModel)
+        if c.__module__.startswith("models.") and c.model_config.get("frozen")
+    ]
+    assert Session in frozen and len(frozen) > 10
+    unfrozen = [(c, s) for c in frozen for s in _subclasses(c) if not s.model_config.get("frozen")]
+    assert unfrozen == []
