@@ -32,6 +32,7 @@ from datetime import date
 from pathlib import Path
 from typing import Any
 
+import psutil
 from rich.console import Console
 from sqlalchemy import Select, text
 from sqlalchemy.ext.asyncio import AsyncEngine
@@ -40,7 +41,16 @@ from activities.digest import open_cases_query, read_digest, timed_out_query
 from bench.county import County, build_registry, write_registry
 from bench.measure import percentile
 from bench.results import figures
-from bench.stack import bench_fields, drop_database, fresh_database, postgres
+from bench.stack import (
+    bench_fields,
+    cpu_seconds,
+    drop_database,
+    fresh_database,
+    machine_seconds,
+    postgres,
+    postgres_seconds,
+    postmaster_pid,
+)
 from bench.year import POLICY, generate, year_period
 from crypto.fields import FieldSealer
 from db.migrate import upgrade_async
@@ -101,15 +111,48 @@ def reads(
     }
 
 
-async def timed(read: Read, runs: int) -> tuple[list[float], str]:
-    """Seconds of each of `runs` runs after a warm-up, and what the read answered."""
+class ReadCpu:
+    """CPU seconds of the reads: this benchmark's processes (this one, the report processes it
+    started, its PostgreSQL server) and the whole machine, busy and stolen (`machine_seconds`): the
+    machine's busy CPU less the benchmark's is what else ran on its cores meanwhile."""
+
+    def __init__(self, postmaster: int | None) -> None:
+        self._me = psutil.Process()
+        self._postmaster = psutil.Process(postmaster) if postmaster else None
+
+    def read(self) -> dict[str, float]:
+        me, postmaster = self._me, self._postmaster
+        server = set()  # an embedded server's processes, counted as PostgreSQL's, not as children
+        if postmaster is not None:
+            server = {postmaster.pid, *(p.pid for p in postmaster.children(recursive=True))}
+        times = me.cpu_times()
+        children = [p for p in me.children(recursive=True) if p.pid not in server]
+        own = times.user + times.system + times.children_user + times.children_system
+        own += cpu_seconds(children) + postgres_seconds(postmaster)
+        busy, steal = machine_seconds()
+        return {"own": own, "busy": busy, "steal": steal}
+
+    def per_run(self, before: dict[str, float], runs: int) -> dict[str, float]:
+        """Seconds per run since `before`: the benchmark's processes, the rest of the machine, steal."""
+        now = self.read()
+        own, busy = now["own"] - before["own"], now["busy"] - before["busy"]
+        return {
+            "own_s": round(own / runs, 3),
+            "other_s": round(max(busy - own, 0.0) / runs, 3),
+            "steal_s": round((now["steal"] - before["steal"]) / runs, 3),
+        }
+
+
+async def timed(read: Read, runs: int, cpu: ReadCpu) -> tuple[list[float], str, dict[str, float]]:
+    """Seconds of each of `runs` runs after a warm-up, what the read answered, and the CPU per run."""
     answer = await read()
     seconds = []
+    before = cpu.read()
     for _ in range(runs):
         started = time.perf_counter()
         await read()
         seconds.append(time.perf_counter() - started)
-    return seconds, answer
+    return seconds, answer, cpu.per_run(before, runs)
 
 
 def queries(county: str, township: str, last_day: date) -> dict[str, Select[Any]]:
@@ -159,16 +202,18 @@ async def sizes(engine: AsyncEngine, county: str, township: str, last_day: date)
 
 async def measure_reads(
     engine: AsyncEngine, county: str, township: str, last_day: date, runs: dict[str, int]
-) -> tuple[dict[str, list[float]], dict[str, str]]:
-    seconds, answers = {}, {}
+) -> tuple[dict[str, list[float]], dict[str, str], dict[str, dict[str, float]]]:
+    """Each read's seconds, answer and CPU per run."""
+    seconds, answers, cpu = {}, {}, {}
+    meter = ReadCpu(await postmaster_pid(engine))
     workers = ReportWorkers()  # as the service has them
     try:
         for name, read in reads(engine, county, township, last_day, workers).items():
             console.log(f"reports: timing {name}")
-            seconds[name], answers[name] = await timed(read, runs[name.split("_")[0]])
+            seconds[name], answers[name], cpu[name] = await timed(read, runs[name.split("_")[0]], meter)
     finally:
         workers.close()
-    return seconds, answers
+    return seconds, answers, cpu
 
 
 def summary(seconds: dict[str, list[float]]) -> dict[str, dict[str, float]]:
@@ -215,7 +260,7 @@ async def measure(
         details["sizes"] = await sizes(engine, county.code, township, last_day)
         statements = queries(county.code, township, last_day)
         if before is not None:
-            seconds, answers = await measure_reads(engine, county.code, township, last_day, runs)
+            seconds, answers, _ = await measure_reads(engine, county.code, township, last_day, runs)
             details["before"] = {"revision": before, **summary(seconds)}
             if plans:
                 details["plans_before"] = await explain(engine, statements)
@@ -225,10 +270,11 @@ async def measure(
                 await conn.execution_options(isolation_level="AUTOCOMMIT")
                 for table in ("cases", "stages"):
                     await conn.execute(text(f"VACUUM ANALYZE {table}"))
-        seconds, after = await measure_reads(engine, county.code, township, last_day, runs)
+        seconds, after, cpu = await measure_reads(engine, county.code, township, last_day, runs)
         if before is not None:
             details["same_answers_before_and_after"] = after == answers
         details["read_ms"] = {name: [round(s * 1000, 1) for s in values] for name, values in seconds.items()}
+        details["cpu_per_run"] = cpu
         if plans:
             details["plans"] = await explain(engine, statements)
     finally:
@@ -253,6 +299,12 @@ def figures_of(found: dict[str, dict[str, float]], details: dict[str, Any]) -> M
         )
         notes[f"report_{scope}_max"] = f"{runs['report']} runs after a warm-up"
         notes[f"digest_{scope}_max"] = f"{runs['digest']} runs after a warm-up"
+    county = details.get("cpu_per_run", {}).get("report_county")
+    if county is not None:  # what the county's report ran beside: its own CPU and the machine's other
+        values["report_county_cpu"] = (None, county["own_s"])
+        values["report_county_cpu_other"] = (None, county["other_s"])
+        notes["report_county_cpu"] = f"per run, {runs['report']} runs"
+        notes["report_county_cpu_other"] = f"per run; the hypervisor took {county['steal_s']} s"
     return Measured(values, notes, details | {"figures": found})
 
 

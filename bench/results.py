@@ -249,6 +249,20 @@ FIGURES: list[tuple[str, str, str, str | None, Check | None]] = [
         for scope in ("county", "township")
         for stat in ("p50", "max")
     ),
+    (
+        "report_county_cpu",
+        "CPU per county report: the benchmark's processes (report processes, PostgreSQL, the caller)",
+        "s",
+        None,
+        None,
+    ),
+    (
+        "report_county_cpu_other",
+        "CPU per county report: the rest of the machine meanwhile (every other process)",
+        "s",
+        None,
+        None,
+    ),
     *(
         (
             f"digest_{scope}_{stat}",

@@ -225,6 +225,44 @@ async def postmaster_pid(engine: AsyncEngine) -> int | None:
     return pid
 
 
+def cpu_seconds(processes: list[psutil.Process]) -> float:
+    """User and system CPU seconds of the live `processes`."""
+    total = 0.0
+    for p in processes:
+        try:
+            times = p.cpu_times()
+            total += times.user + times.system
+        except psutil.Error:
+            pass
+    return total
+
+
+def postgres_seconds(postmaster: psutil.Process | None) -> float:
+    """CPU seconds of a PostgreSQL server: its live backends', and what the postmaster has reaped
+    of those that exited (a backend lives as long as its connection, so the live ones alone
+    undercount). Only this benchmark's server: other PostgreSQL servers on a shared machine are not
+    its cost."""
+    if postmaster is None:
+        return 0.0
+    try:
+        times = postmaster.cpu_times()
+        children = postmaster.children()
+    except psutil.Error:
+        return 0.0
+    return times.user + times.system + times.children_user + times.children_system + cpu_seconds(children)
+
+
+def machine_seconds() -> tuple[float, float]:
+    """CPU seconds the whole machine has been busy since boot, every core and every process
+    (user, nice, system, interrupts), and the seconds the hypervisor took from it (steal), from
+    /proc/stat: beside a benchmark's own processes' CPU, what else ran on its cores."""
+    with open("/proc/stat", encoding="ascii") as f:
+        ticks = [int(v) for v in f.readline().split()[1:9]]
+    user, nice, system, _idle, _iowait, irq, softirq, steal = ticks
+    hz = os.sysconf("SC_CLK_TCK")
+    return (user + nice + system + irq + softirq) / hz, steal / hz
+
+
 class CpuMeter:
     """CPU seconds of the processes a benchmark runs on: the worker, the Temporal server, PostgreSQL
     (the server's postmaster and every backend, live or exited) and this process (the clients:
@@ -240,41 +278,18 @@ class CpuMeter:
         self._postmaster = psutil.Process(postmaster) if postmaster else None
         self.own_s = 0.0  # CPU this process spent in `read`, up to the last read's own sample
 
-    @staticmethod
-    def _seconds(processes: list[psutil.Process]) -> float:
-        total = 0.0
-        for p in processes:
-            try:
-                times = p.cpu_times()
-                total += times.user + times.system
-            except psutil.Error:
-                pass
-        return total
-
     def _postgres(self) -> float:
-        """The live backends' CPU, and what the postmaster has reaped of those that exited (a
-        backend lives as long as its connection, so the live ones alone undercount). Only this
-        benchmark's server: other PostgreSQL servers on a shared machine are not its cost."""
-        if self._postmaster is None:
-            return 0.0
-        try:
-            times = self._postmaster.cpu_times()
-            children = self._postmaster.children()
-        except psutil.Error:
-            return 0.0
-        return (
-            times.user + times.system + times.children_user + times.children_system + self._seconds(children)
-        )
+        return postgres_seconds(self._postmaster)
 
     def read(self) -> dict[str, float]:
         started = time.thread_time()  # this thread's: the client's own threads run on meanwhile
         found = {
-            "worker": self._seconds([self._worker]),
-            "server": self._seconds(self._server),
+            "worker": cpu_seconds([self._worker]),
+            "server": cpu_seconds(self._server),
             "postgres": self._postgres(),
         }
         own = self.own_s + time.thread_time() - started  # this read's cost so far, and earlier reads'
-        found["client"] = self._seconds([self._me]) - own
+        found["client"] = cpu_seconds([self._me]) - own
         self.own_s += time.thread_time() - started
         return found
 

@@ -81,12 +81,6 @@ def percentile(values: Sequence[float], q: float) -> float | None:
     return ordered[low] + (ordered[high] - ordered[low]) * (position - low)
 
 
-def _days(start: Instant, end: Instant) -> float:
-    """Calendar days between two instants: to seconds, then to days, as
-    `(end - start).total_seconds() / 86400` does with datetimes (the same two divisions)."""
-    return (end - start) / MICROSECONDS_PER_SECOND / 86400
-
-
 def _round(value: float | None, digits: int = 2) -> float | None:
     return None if value is None else round(value, digits)
 
@@ -109,8 +103,8 @@ def in_scope(case: Case, query: ReportQuery) -> bool:
     return scope(query)(case)
 
 
-# Each definition below takes a row's values, not the row: the report applies them to a county's
-# quarter of a million stages in one loop that unpacks each row once.
+# Each definition below takes a row's values, not the row; `_Tally.add` applies them, written
+# out inline, to a county's quarter of a million stages in one loop that unpacks each row once.
 
 
 def _current(started: Instant, ended: Instant | None, period: Window) -> bool:
@@ -169,8 +163,15 @@ class _Tally:
         self.late: list[str] = []  # the committee of each of the period's stages past its deadline
 
     def add(self, stages: Iterable[StageRow], ids: set[str], period: Window) -> None:
+        """Add up `stages` of the cases `ids`, in any order. The definitions above (`within`,
+        `_current`, `_handed_up`, `_late`) are written out inline here, the same expressions in
+        the same order, so the figures are theirs to the bit: a county's year is a quarter of a
+        million stages, and five calls a stage were a third of the counting. Days are calendar
+        days: microseconds to seconds, then to days, the two divisions `(end - start).
+        total_seconds() / 86400` makes of datetimes (tests/reports/test_year.py)."""
         levels, reached, agreed, last, closed = self.levels, self.reached, self.agreed, self.last, self.closed
         outcomes, first, late = self.outcomes, self.first, self.late
+        start, end = period
         for (
             case_id,
             no,
@@ -187,25 +188,28 @@ class _Tally:
             if case_id not in ids:
                 continue
             agreement = outcome == AGREEMENT
-            if agreement and ended is not None and within(ended, period):
+            # within(ended, period), and _current(started, ended, period)
+            current = (start <= ended < end) if ended is not None else started < end
+            if agreement and ended is not None and current:
                 agreed[level] += 1
             if case_id in closed:
                 reached[level].add(case_id)
                 if agreement and no >= last.get(case_id, (no,))[0]:
                     last[case_id] = (no, level)  # a later agreement wins
-            if not _current(started, ended, period):
+            if not current:
                 continue
             sums = levels[level]
             if ended is not None:
-                sums.ended.append(_days(started, ended))
+                sums.ended.append((ended - started) / MICROSECONDS_PER_SECOND / 86400)
             if accepted is not None:
-                sums.accepted.append(_days(started, accepted))
-            if _handed_up(outcome, cause):
+                sums.accepted.append((accepted - started) / MICROSECONDS_PER_SECOND / 86400)
+            if outcome == ESCALATED or (outcome == FAILED and cause == FAILURE):  # _handed_up
                 sums.causes.append(cause)
             outcomes.append((committee, outcome))
-            if committee not in first:
+            seen = first.get(committee)  # the least (case, stage number), whatever the rows' order
+            if seen is None or case_id < seen[0] or (case_id == seen[0] and no < seen[1]):
                 first[committee] = (case_id, no, level)
-            if _late(overdue, cause, ended, deadline):
+            if overdue or cause in TIMEOUTS or (ended is not None and ended > deadline):  # _late
                 late.append(committee)
 
     def partial(self) -> Partial:

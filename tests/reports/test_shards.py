@@ -36,8 +36,8 @@ def test_any_split_of_the_cases_merges_into_the_whole_report() -> None:
 
 def test_a_committee_takes_the_level_of_its_first_stage_from_whichever_shard_holds_it() -> None:
     """A committee whose stages carry two levels (a committee moved up, or a row written wrong):
-    its level is that of its first stage in (case, stage number) order, as one pass over the
-    ordered rows gives it; here that stage is in the second shard, a later one in the first."""
+    its level is that of its first stage in (case, stage number) order; here that stage is in the
+    second shard, a later one in the first."""
     moved = [
         case("S1", nov(20)),
         case("S2", nov(20)),
@@ -56,3 +56,25 @@ def test_a_committee_takes_the_level_of_its_first_stage_from_whichever_shard_hol
     parts = in_shards(moved, rows, shard_of, 2)
     for order in (parts, parts[::-1]):
         assert to_json(report_of(QUERY, merge(order))) == to_json(whole)
+
+
+def test_the_stages_in_any_order_count_the_same() -> None:
+    """PostgreSQL returns the stages in no order (the read does not sort them): the report is the
+    same for every order, a committee's level included when its first stage comes last."""
+    whole = to_json(build_report(QUERY, CASES, STAGES))
+    rng = random.Random(31)
+    for _ in range(20):
+        shuffled = list(STAGES)
+        rng.shuffle(shuffled)
+        assert to_json(build_report(QUERY, CASES, shuffled)) == whole
+    moved = [case("S1", nov(20)), case("S2", nov(20))]
+    rows = [
+        stage("S2", 1, G1, nov(2), days=1, outcome=Outcome.AGREEMENT).model_copy(
+            update={"level": Level.TOWNSHIP}
+        ),
+        stage("S1", 2, G1, nov(3), days=1, outcome=Outcome.AGREEMENT),  # (S1, 2): the first of G1
+    ]
+    for order in (rows, rows[::-1]):
+        assert {c.committee_id: c.level for c in build_report(QUERY, moved, order).committees}[
+            G1
+        ] is Level.GRID
