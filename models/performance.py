@@ -165,10 +165,10 @@ class _Tally:
     def add(self, stages: Iterable[StageRow], ids: set[str], period: Window) -> None:
         """Add up `stages` of the cases `ids`, in any order. The definitions above (`within`,
         `_current`, `_handed_up`, `_late`) are written out inline here, the same expressions in
-        the same order, so the figures are theirs to the bit: a county's year is a quarter of a
-        million stages, and five calls a stage were a third of the counting. Days are calendar
-        days: microseconds to seconds, then to days, the two divisions `(end - start).
-        total_seconds() / 86400` makes of datetimes (tests/reports/test_year.py)."""
+        the same order, so the figures are theirs to the bit while a county's quarter of a million
+        stages make no function call each. Days are calendar days: microseconds to seconds, then
+        to days, the two divisions `(end - start).total_seconds() / 86400` makes of datetimes
+        (tests/reports/test_year.py)."""
         levels, reached, agreed, last, closed = self.levels, self.reached, self.agreed, self.last, self.closed
         outcomes, first, late = self.outcomes, self.first, self.late
         start, end = period
