@@ -26,7 +26,9 @@ def test_quick_bench_writes_every_figure(pg_url: str, tmp_path: Path) -> None:
     figures = {f["key"]: f for f in results["figures"]}
     assert list(figures) == FIGURE_KEYS
     for key, figure in figures.items():
-        assert isinstance(figure["engine"], float | int) and figure["engine"] > 0, key
+        assert isinstance(figure["engine"], float | int), key
+        # what else ran on the machine meanwhile: nothing, on a quiet one
+        assert figure["engine"] >= 0 if key == "report_county_cpu_other" else figure["engine"] > 0, key
         if figure["target"] is not None:
             assert figure["met"] in (True, False), key
     for key in (

@@ -105,5 +105,7 @@ async def test_the_reads_answer_the_same_before_and_after_the_indexes(pg_url: st
     assert all(f.engine > 0 and f.met in (True, False) for f in timed) and len(timed) == 8
     cpu = measured.details["cpu_per_run"]
     assert set(cpu) == {"report_county", "report_township", "digest_county", "digest_township"}
-    assert cpu["report_county"]["own_s"] > 0  # the report processes' and PostgreSQL's CPU, at least
+    # per run, in 10 ms clock ticks (a small county's read may take less than one): what
+    # ReadCpu tells apart is tested in tests/bench/test_meter.py
+    assert all(set(c) == {"own_s", "other_s", "steal_s"} and min(c.values()) >= 0 for c in cpu.values())
     assert figures_of(measured.details["figures"], measured.details).values == measured.values
