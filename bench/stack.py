@@ -278,15 +278,12 @@ class CpuMeter:
         self._postmaster = psutil.Process(postmaster) if postmaster else None
         self.own_s = 0.0  # CPU this process spent in `read`, up to the last read's own sample
 
-    def _postgres(self) -> float:
-        return postgres_seconds(self._postmaster)
-
     def read(self) -> dict[str, float]:
         started = time.thread_time()  # this thread's: the client's own threads run on meanwhile
         found = {
             "worker": cpu_seconds([self._worker]),
             "server": cpu_seconds(self._server),
-            "postgres": self._postgres(),
+            "postgres": postgres_seconds(self._postmaster),
         }
         own = self.own_s + time.thread_time() - started  # this read's cost so far, and earlier reads'
         found["client"] = cpu_seconds([self._me]) - own

@@ -206,7 +206,7 @@ class _Tally:
             if outcome == ESCALATED or (outcome == FAILED and cause == FAILURE):  # _handed_up
                 sums.causes.append(cause)
             outcomes.append((committee, outcome))
-            seen = first.get(committee)  # the least (case, stage number), whatever the rows' order
+            seen = first.get(committee)  # the least (case, stage number), as `merge` takes it over shards
             if seen is None or case_id < seen[0] or (case_id == seen[0] and no < seen[1]):
                 first[committee] = (case_id, no, level)
             if overdue or cause in TIMEOUTS or (ended is not None and ended > deadline):  # _late

@@ -75,6 +75,5 @@ def test_the_stages_in_any_order_count_the_same() -> None:
         stage("S1", 2, G1, nov(3), days=1, outcome=Outcome.AGREEMENT),  # (S1, 2): the first of G1
     ]
     for order in (rows, rows[::-1]):
-        assert {c.committee_id: c.level for c in build_report(QUERY, moved, order).committees}[
-            G1
-        ] is Level.GRID
+        levels = {c.committee_id: c.level for c in build_report(QUERY, moved, order).committees}
+        assert levels[G1] is Level.GRID
