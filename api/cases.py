@@ -1,12 +1,14 @@
-"""Cases: open one, act on one (every action of the workflow contract), show, list, count, inbox."""
+"""Cases: open one, act on one (every action of the workflow contract), show, its file, list, count,
+inbox."""
 
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Header, Query, Request
+from fastapi import APIRouter, Header, Query, Request, Response
 
 from api.bodies import BODIES, IntakeBody
 from front.auth import Actor, Person, Svc, client_address
 from models.authority import CaseOp
+from models.case_file import CaseFile
 from models.view import CaseView
 from policies import load_policy
 from service.cases import CaseFilter, CasePage, CaseRow
@@ -54,6 +56,15 @@ async def list_cases(
 @router.get("/cases/{case_id}", summary="show a case (parties masked)")
 async def show(case_id: str, p: Person, svc: Svc) -> CaseView:
     return await svc.door.show(p, case_id)
+
+
+@router.get(
+    "/cases/{case_id}/file",
+    summary="the case file, parties in clear: the holding committee's members, while it is open; audited",
+)
+async def case_file(case_id: str, request: Request, response: Response, p: Person, svc: Svc) -> CaseFile:
+    response.headers["Cache-Control"] = "no-store"  # personal data: no copy in a cache on the way
+    return await svc.door.case_file(p, case_id, client_address(request))
 
 
 @router.get("/committees/{committee_id}/inbox", summary="a committee's cases, soonest deadline first")

@@ -1,4 +1,4 @@
-"""`mediation open`, `show`, `list`, `inbox`: opening a case and finding it again."""
+"""`mediation open`, `show`, `file`, `list`, `inbox`: opening a case and finding it again."""
 
 from __future__ import annotations
 
@@ -28,13 +28,14 @@ from cli.options import (
     Village,
 )
 from cli.remote import query_params, remote, saved
-from cli.render import case_table, render
+from cli.render import case_table, render, render_file
 from clients import connect, database, field_sealer
 from models.case import CaseIntake, Place
+from models.case_file import CaseFile
 from models.enums import DisputeType
 from models.view import CaseView
 from policies import load_policy
-from service.cases import CaseFilter, CasePage, CaseRow
+from service.cases import CaseError, CaseFilter, CasePage, CaseRow
 from service.intake import IntakeResult, open_case, policy_for
 from settings import Settings
 
@@ -144,6 +145,25 @@ async def show(case_id: CaseId, as_json: Annotated[bool, typer.Option("--json")]
         out.print_json(view.model_dump_json())
     else:
         render(view)
+
+
+@app.command("file")
+@command
+async def file_(case_id: CaseId, as_json: Annotated[bool, typer.Option("--json")] = False) -> None:
+    """The case file, parties in clear: for a member of the committee holding the open case,
+    through the service (each read is audited there)."""
+    service = remote()
+    if service is None:
+        raise CaseError(
+            "the case file is read through the service (API_URL), logged in as a member of the"
+            " committee holding the case: run `mediation login`"
+        )
+    async with service:
+        found = CaseFile.model_validate((await service.call("GET", f"/cases/{case_id}/file")).json())
+    if as_json:
+        out.print_json(found.model_dump_json())
+    else:
+        render_file(found)
 
 
 @app.command("list")

@@ -10,6 +10,7 @@ from rich.table import Table
 
 from cli.common import out
 from models.calendar import local_text
+from models.case_file import CaseFile
 from models.enums import CaseStatus, DisputeType, Level, Outcome
 from models.labels import both
 from models.view import CaseView
@@ -94,6 +95,25 @@ def render(view: CaseView) -> None:
             (s.reason or "")[:40],
         )
     out.print(table)
+
+
+def render_file(found: CaseFile) -> None:
+    """The case file: whom to call, what the dispute is, what the sessions found, the agreement."""
+    lines = [
+        f"[b]{found.case_no}[/]  {_label(found.dispute_type)}  {found.committee_name} ({found.committee_id})",
+        f"reported   {_local(found.reported_at)} CST · grid {found.place.grid}",
+        f"summary    {found.summary}",
+    ]
+    for p in found.parties:
+        lines.append(f"{p.party_id:<10} {p.name} ({p.role.value}) · phone {p.phone} · ID {p.id_number}")
+    for s in found.sessions:
+        lines.append(f"session    {_local(s.held_at)} {_label(s.level)} {s.mode.value} · {s.notes}")
+    if found.agreement:
+        a = found.agreement
+        signed = ", ".join(a.signed_by)
+        lines.append(f"agreement  {_local(a.reached_at)} {a.form.value} · signed by {signed} · {a.terms}")
+    lines.append("[dim]personal data, for the committee mediating the case; this read is audited[/]")
+    out.print(Panel("\n".join(lines), title=f"{found.case_id} file", expand=False))
 
 
 def case_table(rows: list[CaseRow]) -> Table:

@@ -157,6 +157,41 @@ PAGE_TEXT: dict[str, tuple[str, str]] = {
     "calendar_days": ("自然日", "calendar days"),
     "none": ("无", "none"),
     "skip": ("跳到正文", "Skip to content"),
+    "third_party": ("第三人", "Third party"),
+    "case_file": ("案卷：当事人联系方式与调解记录", "Case file: parties' contacts and session notes"),
+    "file_note": (
+        "本页含当事人个人信息，仅供承办调委会调解使用；每次查看均记入操作记录。",
+        "This page holds the parties' personal data, for the committee mediating the case only;"
+        " every view is recorded in the audit trail.",
+    ),
+    "call": ("拨打", "Call"),
+    "reported": ("报告时间", "Reported"),
+    "sessions": ("调解记录", "Sessions"),
+    "no_sessions": ("尚无调解记录。", "No session recorded yet."),
+    "agreement": ("调解协议", "Agreement"),
+    "agreement_doc": ("人民调解协议书", "People's mediation agreement"),
+    "doc_no": ("编号", "No."),
+    "doc_facts": ("纠纷主要事实、争议事项", "The dispute: its main facts and the matters in dispute"),
+    "doc_terms": (
+        "经调解，各方当事人自愿达成如下协议（含履行方式、时限）",
+        "Through mediation the parties freely agree as follows (how and by when it is performed)",
+    ),
+    "doc_copies_before": ("本协议一式", "This agreement is made in "),
+    "doc_copies_after": (
+        "份，当事人、人民调解委员会各持一份。",
+        " copies, one for each party and one for the committee.",
+    ),
+    "doc_effect": (
+        "本协议自各方当事人签名、盖章或者按指印，人民调解员签名并加盖人民调解委员会印章之日起生效"
+        "（《人民调解法》第二十九条）。当事人可以自本协议生效之日起三十日内共同向人民法院申请司法确认"
+        "（第三十三条）。",
+        "It takes effect when every party has signed, sealed or fingerprinted it and the mediators have"
+        " signed it under the committee's seal (People's Mediation Law, Art. 29). The parties may jointly"
+        " apply to a court for judicial confirmation within 30 days of that (Art. 33).",
+    ),
+    "doc_sign_parties": ("当事人（签名、盖章或者按指印）", "Parties (signature, seal or fingerprint)"),
+    "doc_sign_mediators": ("人民调解员（签名）", "Mediators (signature)"),
+    "doc_seal": ("（印）", " (seal)"),
 }
 
 

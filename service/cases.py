@@ -5,7 +5,7 @@ from __future__ import annotations
 import base64
 import binascii
 from datetime import UTC, datetime, timedelta
-from typing import Any
+from typing import Any, TypeVar
 
 from pydantic import BaseModel, Field, ValidationError
 from temporalio.client import Client, WorkflowExecution, WorkflowUpdateFailedError
@@ -13,11 +13,14 @@ from temporalio.exceptions import ApplicationError
 from temporalio.service import RPCError, RPCStatusCode
 
 from models.actions import PAYLOADS, ActionInput
+from models.case_file import CaseFile
 from models.enums import Action, CaseStatus, DisputeType, Level
 from models.supervision import STAFF_PAYLOADS, StaffAction, StaffInput
 from models.view import CaseView
 from workflows import WORKFLOW_TYPE
 from workflows import search_attributes as sa
+
+Answer = TypeVar("Answer", CaseView, CaseFile)
 
 
 class CaseError(RuntimeError):
@@ -155,16 +158,23 @@ class Cases:
         self._client = client
 
     async def view(self, case_id: str) -> CaseView:
+        return await self._query(case_id, "state", CaseView)
+
+    async def file(self, case_id: str) -> CaseFile:
+        """The case file, parties in clear (models/case_file.py): only for whom `may_open_file` allows."""
+        return await self._query(case_id, "file", CaseFile)
+
+    async def _query(self, case_id: str, name: str, kind: type[Answer]) -> Answer:
         handle = self._client.get_workflow_handle(case_id)
         try:
-            view: CaseView = await handle.query("state", result_type=CaseView)
+            answer: Answer = await handle.query(name, result_type=kind)
         except RPCError as err:
             if err.status is RPCStatusCode.NOT_FOUND:
                 raise CaseNotFound(f"no case {case_id}") from None
             raise CaseError(f"cannot read case {case_id}: {err.message}") from None
         except Exception as err:  # the query handler's own error (e.g. still opening)
             raise CaseError(f"cannot read case {case_id}: {_message(err)}") from None
-        return view
+        return answer
 
     async def act(
         self,

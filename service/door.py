@@ -25,6 +25,7 @@ from models.authority import (
     Principal,
     StaffRole,
     actor_for,
+    may_open_file,
     may_read_committee,
     may_see,
     place_in_scope,
@@ -32,6 +33,7 @@ from models.authority import (
     supervisor_scope,
 )
 from models.case import CaseIntake, Place
+from models.case_file import CaseFile
 from models.digest import Digest, DigestScope
 from models.performance import PerformanceReport, ReportQuery
 from models.supervision import STAFF_PAYLOADS, StaffAction
@@ -41,6 +43,7 @@ from service.cases import CaseError, CaseFilter, CasePage, CaseRows, Cases
 from service.intake import IntakeResult, open_case, policy_for
 from service.reports import ReportWorkers, performance_report
 
+READ_FILE = "read_file"  # the audit trail's action of a case file read (parties' data in clear)
 SET_HERE = frozenset({"actor", "request"})  # a body's are ignored: who acts, and the request they came in
 
 
@@ -210,6 +213,34 @@ class Door:
         view = await self.cases.view(case_id)
         may_see(p, facts(view))
         return view
+
+    async def case_file(
+        self, p: Principal, case_id: str, client: str | None, purpose: str = "file"
+    ) -> CaseFile:
+        """The case file, parties in clear, for a member of the committee holding the open case;
+        every read is a line of the audit trail (accepted or refused), as a change is: who read
+        which case's personal data, when, from where, and for what (`purpose`: the file, or the
+        written agreement to print)."""
+        role: str | None = None
+        try:
+            view = await self.cases.view(case_id)
+            role = may_open_file(p, facts(view), view.status).role.value
+            found = await self.cases.file(case_id)
+        except Exception as err:
+            await self._audit(
+                p,
+                READ_FILE,
+                audit.REFUSED,
+                client,
+                role,
+                case_id=case_id,
+                reason=str(err) or type(err).__name__,
+            )
+            raise
+        await self._audit(
+            p, READ_FILE, audit.ACCEPTED, client, role, case_id=case_id, details={"purpose": purpose}
+        )
+        return found
 
     async def scoped(self, p: Principal, f: CaseFilter) -> CaseFilter:
         """The filter a person may list or count with: a supervisor's stays inside the scope (the

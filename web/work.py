@@ -9,11 +9,13 @@ from starlette.responses import RedirectResponse, Response
 
 from front.auth import Svc, client_address
 from front.errors import STATUS
-from models.authority import CaseOp, Principal, actions_for, supervisor_scope
+from models.authority import CaseOp, Forbidden, Principal, actions_for, may_open_file, supervisor_scope
+from models.calendar import CHINA_TZ
 from models.enums import Action, DisputeType, Risk
 from models.supervision import StaffAction
 from models.view import CaseView
 from service.cases import INBOX, CaseRow, by_deadline
+from service.directory import NotFound
 from service.door import facts
 from web import reads
 from web.forms import action_body, intake_body
@@ -26,6 +28,15 @@ router = APIRouter(prefix="/app", include_in_schema=False)
 def my_actions(p: Principal, view: CaseView) -> list[CaseOp]:
     """The actions this person may take on the case now (the workflow's allowed, by who they are)."""
     return actions_for(p, facts(view), view.allowed_actions, view.status, view.overdue)
+
+
+def opens_file(p: Principal, view: CaseView) -> bool:
+    """Whether the case page links to the case file (the rule is `may_open_file`'s)."""
+    try:
+        may_open_file(p, facts(view), view.status)
+    except Forbidden:
+        return False
+    return True
 
 
 def status_of(err: Exception) -> int:
@@ -78,12 +89,47 @@ async def _case_page(
     scope = supervisor_scope(p, view.place)
     if StaffAction.REASSIGN in actions and scope:
         choices["scope_committees"] = await reads.committee_choices(svc.engine, scope)
-    return page(request, "case.html", status=status, view=view, actions=actions, choices=choices, **context)
+    return page(
+        request,
+        "case.html",
+        status=status,
+        view=view,
+        actions=actions,
+        choices=choices,
+        file_open=opens_file(p, view),
+        **context,
+    )
 
 
 @router.get("/cases/{case_id}")
 async def case(request: Request, case_id: str, p: Me, svc: Svc, done: str | None = None) -> Response:
     return await _case_page(request, p, svc, case_id, done=done)
+
+
+@router.get("/cases/{case_id}/file")
+async def case_file(request: Request, case_id: str, p: Me, svc: Svc) -> Response:
+    """The case file, parties in clear (whom to call, what the dispute is, what the sessions
+    found): for the committee holding the open case; each read is in the audit trail."""
+    found = await svc.door.case_file(p, case_id, client_address(request))
+    return page(request, "case_file.html", file=found)
+
+
+@router.get("/cases/{case_id}/agreement")
+async def agreement(request: Request, case_id: str, p: Me, svc: Svc) -> Response:
+    """The written agreement (人民调解协议书) to print and sign: the file's agreement set out as
+    Arts. 28–29 of the People's Mediation Law ask, one copy for each party and the committee."""
+    found = await svc.door.case_file(p, case_id, client_address(request), purpose="agreement")
+    if found.agreement is None:
+        raise NotFound(f"{found.case_no} has no agreement recorded")
+    local = found.agreement.reached_at.astimezone(CHINA_TZ)
+    return page(
+        request,
+        "agreement.html",
+        file=found,
+        agreement=found.agreement,
+        copies=len(found.parties) + 1,
+        signed_on=f"{local.year}年{local.month}月{local.day}日",
+    )
 
 
 def _op(name: str) -> CaseOp:

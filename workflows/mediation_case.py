@@ -34,6 +34,7 @@ with workflow.unsafe.imports_passed_through():
     from models.amendment import CalendarAmendment
     from models.audit import AuditLine
     from models.case import CaseInput, CaseState, Committee
+    from models.case_file import CaseFile, case_file
     from models.effects import Effects
     from models.enums import Action
     from models.supervision import StaffAction, StaffInput
@@ -298,3 +299,12 @@ class MediationCase(MediatorUpdates, CourtUpdates, StaffUpdates):
         if self._state is None:
             raise ApplicationError("the case is still opening", type="NotReady")
         return case_view(self._state, self._waiting_for)
+
+    @workflow.query(name="file")
+    def query_file(self) -> CaseFile:
+        """The case file with the parties in clear (models/case_file.py): the service gives it to
+        the holding committee's members only. A query is never recorded in the history, and its
+        answer travels under the payload codec like every payload."""
+        if self._state is None:
+            raise ApplicationError("the case is still opening", type="NotReady")
+        return case_file(self._state)

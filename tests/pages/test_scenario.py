@@ -96,6 +96,37 @@ async def party_follows(context: BrowserContext, case_no: str, status: str, shot
     await page.close()
 
 
+async def mediator_reads_the_file_and_prints_the_agreement(village: Page, case_id: str) -> None:
+    """The holding committee's case file: whom to call, what the dispute is, what the sessions
+    found; and the written agreement to print, with each party's ID number and a line to sign."""
+    await village.click("a[data-link=file]")
+    await expect(village).to_have_url(re.compile(rf"/app/cases/{case_id}/file$"))
+    for party in PARTIES:
+        card = village.locator(f"[data-party={party.party_id}]")
+        await expect(card.locator("[data-field=name]")).to_have_text(party.name)
+        assert await card.locator("a.call").get_attribute("href") == f"tel:{party.phone}"
+    await expect(village.locator("[data-field=summary]")).to_have_text(SUMMARY)
+    await expect(village.locator("[data-field=notes]")).to_have_text("双方到场，分歧在围墙位置")
+    await expect(village.locator("[data-field=terms]")).to_have_text(TERMS)
+    await check_page(village, "case-file")
+    await village.click("a[data-link=agreement]")
+    await expect(village.locator("h1")).to_have_text("人民调解协议书")
+    for party in PARTIES:
+        row = village.locator(f"tr[data-party={party.party_id}]")
+        await expect(row.locator("[data-field=id_number]")).to_have_text(party.id_number)
+        await expect(row.locator("[data-field=name]")).to_have_text(party.name)
+    await expect(village.locator("[data-field=terms]")).to_have_text(TERMS)
+    await expect(village.locator("[data-field=copies]")).to_have_text(
+        "本协议一式3份，当事人、人民调解委员会各持一份。"
+    )
+    await expect(village.locator("[data-field=committee]")).to_contain_text("（印）")
+    await expect(village.locator("[data-field=signed_on]")).to_have_text(
+        re.compile(r"^\d{4}年\d{1,2}月\d{1,2}日$")
+    )
+    await check_page(village, "agreement")
+    await village.goto(f"/app/cases/{case_id}")
+
+
 async def test_a_case_from_intake_to_the_notice_board(
     browser: Browser, site: str, pages_services: Services
 ) -> None:
@@ -137,6 +168,7 @@ async def test_a_case_from_intake_to_the_notice_board(
     await village.click("form[data-action='record_agreement'] button[type=submit]")
     await expect(village.locator("[data-field=status]")).to_have_text("协议履行回访中")
     await check_page(village, "case-follow-up")
+    await mediator_reads_the_file_and_prints_the_agreement(village, case_id)
 
     history = await trace(pages_services, pages_services.door.client, case_id)
     await stale.click("details:has(form[data-action='record_failure']) summary")
@@ -157,6 +189,13 @@ async def test_a_case_from_intake_to_the_notice_board(
     assert after["follow_up"] == before["follow_up"] + 1
     assert after["village"] == before["village"] + 1  # the case climbed from the grid to the village
     await check_page(boss, "supervise")
+    await boss.goto(f"/app/cases/{case_id}")
+    await expect(boss.locator("[data-field=status]")).to_have_text("协议履行回访中")
+    assert await boss.locator("a[data-link=file]").count() == 0  # the view, parties masked: no file
+    refused = await boss.goto(f"/app/cases/{case_id}/file")
+    assert refused is not None and refused.status == 403
+    for party in PARTIES:
+        assert party.phone not in await boss.content()
     await boss.goto("/app/supervise/report")
     await expect(boss.locator("[data-agreed=village]")).to_have_text(str(agreed + 1))
     await check_page(boss, "report")

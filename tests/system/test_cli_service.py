@@ -95,6 +95,10 @@ def test_the_cli_logs_in_and_acts_as_the_logged_in_person(service: Stack, tmp_pa
     assert pretend.returncode == 1 and "logged in as M-0028" in pretend.stderr
     accepted = run_cli(service, "accept", case.group(0), "--mediators", "M-0028")
     assert "调解中 mediating" in accepted.stdout
+    shown = run_cli(service, "show", case.group(0))
+    assert "13812345678" not in shown.stdout  # the view: parties masked
+    filed = run_cli(service, "file", case.group(0))  # the holding committee's file: in clear
+    assert "王秀英" in filed.stdout and "13812345678" in filed.stdout and "宅基地围墙" in filed.stdout
     again = run_cli(service, "accept", case.group(0), "--mediators", "M-0028", check=False)
     assert again.returncode == 1 and "`accept` is not allowed now" in again.stderr
     listed = run_cli(service, "list", "--committee", "C-431199001001-G01")

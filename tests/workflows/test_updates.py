@@ -7,6 +7,7 @@ from temporalio.workflow import _Definition
 
 from models.actions import PAYLOADS
 from models.amendment import CalendarAmendment
+from models.case_file import CaseFile
 from models.supervision import STAFF_PAYLOADS
 from models.view import CaseView
 from workflows import MediationCase
@@ -25,4 +26,5 @@ def test_every_action_is_a_typed_update_with_a_validator() -> None:
         update = definition.updates[name]
         assert update.validator is not None, name
         assert update.arg_types == [payload] and update.ret_type is CaseView, name
-    assert set(definition.queries) == {"state"}
+    queries = {name: q.ret_type for name, q in definition.queries.items()}
+    assert queries == {"state": CaseView, "file": CaseFile}  # the file: parties in clear (service-gated)

@@ -1,0 +1,104 @@
+"""The case file: the parties in clear, the summary and the sessions' notes, for the committee
+holding an open case only; masked whole for an operator without the party-data permission."""
+
+from __future__ import annotations
+
+import json
+from datetime import timedelta
+
+import pytest
+
+from crypto.masking import mask_json
+from models.authority import CaseFacts, Forbidden, Membership, Principal, Staff, StaffRole, may_open_file
+from models.case_file import case_file
+from models.enums import Action, ActorRole, AgreementForm, CaseStatus, Level, SessionMode
+from tests.factories import PARTIES, PLACE
+from tests.models.helpers import T0, accept, act, committee, opened
+
+HELD = "C-431199001001"
+CASE = CaseFacts(
+    case_id="case-431199-2026-000001",
+    committee_id=HELD,
+    place=PLACE,
+    committees_held=("C-431199001001-G01", HELD),
+)
+
+
+def principal(*memberships: Membership, staff: tuple[Staff, ...] = ()) -> Principal:
+    return Principal(person_id="M-1", name="x", memberships=memberships, staff=staff)
+
+
+def test_the_file_holds_the_parties_in_clear_the_summary_the_notes_and_the_agreement() -> None:
+    state, _ = accept(opened()[0], T0 + timedelta(hours=1))
+    state, _ = act(
+        state,
+        Action.RECORD_SESSION,
+        T0 + timedelta(hours=2),
+        held_at=T0 + timedelta(hours=2),
+        mode=SessionMode.PHONE,
+        attendees=["P1", "P2"],
+        notes="双方同意按原址重建围墙",
+    )
+    state, _ = act(
+        state,
+        Action.RECORD_AGREEMENT,
+        T0 + timedelta(hours=3),
+        form=AgreementForm.WRITTEN,
+        terms="李建国于十日内按原址重建围墙",
+        signed_by=["P1", "P2"],
+    )
+    found = case_file(state)
+    assert [(p.party_id, p.name, p.phone, p.id_number) for p in found.parties] == [
+        (p.party_id, p.name, p.phone, p.id_number) for p in PARTIES
+    ]
+    assert found.summary == state.intake.summary
+    assert [(s.notes, s.mode, s.level) for s in found.sessions] == [
+        ("双方同意按原址重建围墙", SessionMode.PHONE, state.stage.level)
+    ]
+    agreement = found.agreement
+    assert agreement is not None and agreement.terms == "李建国于十日内按原址重建围墙"
+    assert agreement.form is AgreementForm.WRITTEN and agreement.signed_by == ["P1", "P2"]
+    names = {m.id: m.name for m in state.stage.committee.members}
+    assert agreement.mediators == [names[m] for m in state.stage.mediators]
+    assert agreement.committee_name == state.stage.committee.name
+
+
+def test_the_file_of_a_case_without_sessions_or_agreement_says_so() -> None:
+    found = case_file(opened()[0])
+    assert found.sessions == [] and found.agreement is None
+    assert found.committee_id == committee(Level.GRID).id
+
+
+def test_an_operator_without_party_data_sees_the_file_masked_whole() -> None:
+    state, _ = accept(opened()[0], T0 + timedelta(hours=1))
+    state, _ = act(
+        state,
+        Action.RECORD_SESSION,
+        T0 + timedelta(hours=2),
+        held_at=T0 + timedelta(hours=2),
+        mode=SessionMode.IN_PERSON,
+        attendees=["P1"],
+        notes="王秀英到场陈述",
+    )
+    document = json.dumps(mask_json(case_file(state).model_dump(mode="json")), ensure_ascii=False)
+    for party in PARTIES:
+        assert party.name not in document and party.phone not in document and party.id_number not in document
+    assert state.intake.summary not in document and "王秀英到场陈述" not in document
+
+
+def test_only_members_of_the_holding_committee_open_the_file_while_the_case_is_open() -> None:
+    chair = Membership(committee_id=HELD, role=ActorRole.CHAIR, jurisdiction="431199001001")
+    assert may_open_file(principal(chair), CASE, CaseStatus.MEDIATING) == chair
+    assert may_open_file(principal(chair), CASE, CaseStatus.FOLLOW_UP) == chair
+    with pytest.raises(Forbidden, match="is closed"):
+        may_open_file(principal(chair), CASE, CaseStatus.CLOSED)
+    before = Membership(committee_id="C-431199001001-G01", role=ActorRole.GRID_WORKER, jurisdiction="x")
+    with pytest.raises(Forbidden, match="is not a member of C-431199001001, which holds"):
+        may_open_file(principal(before), CASE, CaseStatus.MEDIATING)  # held it before: the view only
+    for role, scope in (
+        (StaffRole.SUPERVISOR, "431199"),
+        (StaffRole.COURT_LIAISON, "x"),
+        (StaffRole.OPERATOR, ""),
+    ):
+        with pytest.raises(Forbidden):
+            may_open_file(principal(staff=(Staff(role=role, scope=scope),)), CASE, CaseStatus.MEDIATING)
