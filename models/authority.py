@@ -159,18 +159,19 @@ def may_see(p: Principal, case: CaseFacts) -> None:
     raise Forbidden(f"{p.person_id} ({p.role_names()}) may not see {case.case_id}")
 
 
-def may_open_file(p: Principal, case: CaseFacts, status: CaseStatus) -> Membership:
+def may_open_file(p: Principal, case_id: str, committee_id: str, status: CaseStatus) -> Membership:
     """The case file (parties' names, phones and ID numbers, the summary, the sessions' notes) is
-    for the committee mediating the case: members of the committee holding it, while it is open.
-    Committees that held it before, supervisors and courts see the case view, parties masked."""
-    membership = p.member_of(case.committee_id)
+    for the committee mediating the case: members of `committee_id`, the committee holding it,
+    while it is open. Committees that held it before, supervisors and courts see the case view,
+    parties masked."""
+    membership = p.member_of(committee_id)
     if membership is None:
         raise Forbidden(
-            f"{p.person_id} ({p.role_names()}) is not a member of {case.committee_id}, which holds"
-            f" {case.case_id}; its file, with the parties' contacts, is for that committee's members"
+            f"{p.person_id} ({p.role_names()}) is not a member of {committee_id}, which holds"
+            f" {case_id}; its file, with the parties' contacts, is for that committee's members"
         )
     if status is CaseStatus.CLOSED:
-        raise Forbidden(f"{case.case_id} is closed; its file is no longer open to mediators")
+        raise Forbidden(f"{case_id} is closed; its file is no longer open to mediators")
     return membership
 
 

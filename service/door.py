@@ -223,9 +223,8 @@ class Door:
         written agreement to print)."""
         role: str | None = None
         try:
-            view = await self.cases.view(case_id)
-            role = may_open_file(p, facts(view), view.status).role.value
-            found = await self.cases.file(case_id)
+            found = await self.cases.file(case_id)  # decided on the file itself: no handoff between
+            role = may_open_file(p, found.case_id, found.committee_id, found.status).role.value
         except Exception as err:
             await self._audit(
                 p,

@@ -9,19 +9,14 @@ from datetime import timedelta
 import pytest
 
 from crypto.masking import mask_json
-from models.authority import CaseFacts, Forbidden, Membership, Principal, Staff, StaffRole, may_open_file
+from models.authority import Forbidden, Membership, Principal, Staff, StaffRole, may_open_file
 from models.case_file import case_file
 from models.enums import Action, ActorRole, AgreementForm, CaseStatus, Level, SessionMode
-from tests.factories import PARTIES, PLACE
+from tests.factories import PARTIES
 from tests.models.helpers import T0, accept, act, committee, opened
 
 HELD = "C-431199001001"
-CASE = CaseFacts(
-    case_id="case-431199-2026-000001",
-    committee_id=HELD,
-    place=PLACE,
-    committees_held=("C-431199001001-G01", HELD),
-)
+HOLDING = ("case-431199-2026-000001", HELD)  # the case, and the committee holding it
 
 
 def principal(*memberships: Membership, staff: tuple[Staff, ...] = ()) -> Principal:
@@ -88,17 +83,17 @@ def test_an_operator_without_party_data_sees_the_file_masked_whole() -> None:
 
 def test_only_members_of_the_holding_committee_open_the_file_while_the_case_is_open() -> None:
     chair = Membership(committee_id=HELD, role=ActorRole.CHAIR, jurisdiction="431199001001")
-    assert may_open_file(principal(chair), CASE, CaseStatus.MEDIATING) == chair
-    assert may_open_file(principal(chair), CASE, CaseStatus.FOLLOW_UP) == chair
+    assert may_open_file(principal(chair), *HOLDING, CaseStatus.MEDIATING) == chair
+    assert may_open_file(principal(chair), *HOLDING, CaseStatus.FOLLOW_UP) == chair
     with pytest.raises(Forbidden, match="is closed"):
-        may_open_file(principal(chair), CASE, CaseStatus.CLOSED)
+        may_open_file(principal(chair), *HOLDING, CaseStatus.CLOSED)
     before = Membership(committee_id="C-431199001001-G01", role=ActorRole.GRID_WORKER, jurisdiction="x")
     with pytest.raises(Forbidden, match="is not a member of C-431199001001, which holds"):
-        may_open_file(principal(before), CASE, CaseStatus.MEDIATING)  # held it before: the view only
+        may_open_file(principal(before), *HOLDING, CaseStatus.MEDIATING)  # held it before: the view only
     for role, scope in (
         (StaffRole.SUPERVISOR, "431199"),
         (StaffRole.COURT_LIAISON, "x"),
         (StaffRole.OPERATOR, ""),
     ):
         with pytest.raises(Forbidden):
-            may_open_file(principal(staff=(Staff(role=role, scope=scope),)), CASE, CaseStatus.MEDIATING)
+            may_open_file(principal(staff=(Staff(role=role, scope=scope),)), *HOLDING, CaseStatus.MEDIATING)
