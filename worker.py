@@ -112,7 +112,7 @@ async def run(settings: Settings, stop: asyncio.Event, beside: Beside = Beside()
     notify_metrics = metrics_port(settings)
     if notify_metrics:
         try:
-            start_http_server(notify_metrics)
+            start_http_server(notify_metrics, addr=settings.metrics_host)  # loopback unless METRICS_HOST
         except OSError as err:
             raise ConfigError(f"cannot serve delivery metrics on port {notify_metrics}: {err}") from err
     worker = Worker(

@@ -11,7 +11,7 @@ import typer
 
 from cli.common import command, direct_cases, out
 from cli.options import CaseId, Committee, MaybeActor, MaybeReason, Notes, PartyId, Reason, Role
-from cli.remote import remote, saved
+from cli.remote import remote, who_acts
 from cli.render import render
 from models.aftercare import AfterInvalid, Ruling
 from models.calendar import CHINA_TZ, Span, Unit
@@ -30,11 +30,7 @@ async def _act(
     key per command); otherwise directly on Temporal, as an operator's trusted backend."""
     service = remote()
     if service is not None:
-        logged_in = saved()
-        if actor_id is not None and logged_in is not None and actor_id != logged_in.person_id:
-            raise ValueError(
-                f"you are logged in as {logged_in.person_id}; --as {actor_id} does not change who acts"
-            )
+        who_acts(actor_id)  # the logged-in person; an `--as` naming another is refused
         async with service:
             view = CaseView.model_validate(await service.act(case_id, action.value, fields))
         out.print(f"[green]{both(action)}[/] done")

@@ -18,8 +18,10 @@ from rich.console import Console
 
 from cli import common
 from cli.common import command
-from cli.options import Actor
-from clients import connect
+from cli.options import MaybeActor
+from cli.remote import who_acts
+from clients import connect, database
+from models.authority import must_operate
 from models.calendar import local_day
 from policies.calendar_files import (
     CalendarFileError,
@@ -32,6 +34,8 @@ from policies.calendar_files import (
     write_calendar_file,
 )
 from service.calendar_send import open_case_ids, send_calendar
+from service.cases import CaseError
+from service.identity import load_principal
 from settings import Settings
 
 app = typer.Typer(help="China's working-day calendar: build, import, check.", no_args_is_help=True)
@@ -104,11 +108,18 @@ def check(
 
 @app.command("send")
 @command
-async def send(as_: Actor, calendar: CalendarName = "cn") -> None:
-    """Send the installed calendar to every open case: deadlines not yet passed are counted again."""
+async def send(as_: MaybeActor = None, calendar: CalendarName = "cn") -> None:
+    """Send the installed calendar to every open case: deadlines not yet passed are counted again
+    (by an operator: the logged-in person, or `--as` on a machine with direct access)."""
+    settings, sent_by = Settings(), who_acts(as_)
+    async with database(settings) as engine, engine.connect() as conn:
+        person = await load_principal(conn, sent_by)
+    if person is None:
+        raise CaseError(f"{sent_by} is not in the registry")
+    must_operate(person)  # an amended calendar reaches every open case: an operator's to send
     installed = load_calendar(calendar)
-    client = await connect(Settings())
-    result = await send_calendar(client, await open_case_ids(client), installed, as_)
+    client = await connect(settings)
+    result = await send_calendar(client, await open_case_ids(client), installed, sent_by)
     common.out.print(
         f"calendar {installed.name} ({', '.join(map(str, installed.years))}): {len(result.amended)} case(s)"
         f" amended, {len(result.up_to_date)} already up to date, {len(result.refused)} refused"

@@ -29,7 +29,7 @@ err = Console(stderr=True, soft_wrap=True)
 def run(work: Coroutine[Any, Any, T]) -> T:
     try:
         return asyncio.run(work)
-    except (ConfigError, ValueError) as e:
+    except (ConfigError, ValueError, CaseError) as e:
         fail(str(e))
 
 

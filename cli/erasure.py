@@ -11,7 +11,8 @@ from typing import Annotated
 import typer
 
 from cli.common import leave, run
-from cli.options import Actor
+from cli.options import MaybeActor
+from cli.remote import who_acts
 from clients import connect, database, field_sealer
 from service.erasure import ErasureReceipt, ensure_erasure_schedule, request_erasure
 from settings import Settings
@@ -24,7 +25,7 @@ def request(
     id_number: Annotated[
         str, typer.Option("--id-number", help="the person's resident ID number", prompt=True, hide_input=True)
     ],
-    requested_by: Actor,
+    requested_by: MaybeActor = None,
 ) -> None:
     """Erase a person's party data from every closed case now, and from open ones when they close."""
     receipt = run(_request(Settings(), id_number, requested_by))
@@ -49,7 +50,8 @@ def schedule() -> None:
     leave()
 
 
-async def _request(settings: Settings, id_number: str, requested_by: str) -> ErasureReceipt:
+async def _request(settings: Settings, id_number: str, as_: str | None) -> ErasureReceipt:
+    requested_by = who_acts(as_)  # the logged-in person, or --as on a machine with direct access
     fields = field_sealer(settings)
     async with database(settings) as engine:
         return await request_erasure(engine, fields, id_number, requested_by)

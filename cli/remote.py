@@ -112,6 +112,21 @@ def query_params(values: Any) -> dict[str, Any]:
     return {k: v for k, v in given.items() if v is not None and v is not False}
 
 
+def who_acts(as_: str | None) -> str:
+    """Who a command acts as: the logged-in person when there is a session for the configured
+    service (an `--as` naming anyone else is refused, as for the actions), else `--as`: a
+    command run directly on the database or Temporal, an operator's trusted backend."""
+    url = service_url()
+    session = saved() if url is not None else None
+    if session is not None and url is not None and session.url.rstrip("/") == url.rstrip("/"):
+        if as_ is not None and as_ != session.person_id:
+            raise CaseError(f"you are logged in as {session.person_id}; --as {as_} does not change who acts")
+        return session.person_id
+    if as_ is None:
+        raise CaseError("give --as (direct access), or set API_URL and `mediation login`")
+    return as_
+
+
 def remote() -> Remote | None:
     """The service client when a service is configured: None means the CLI talks to Temporal
     directly, which only an operator's machine (holding the cluster's credentials) can."""

@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
+from rich.markup import escape
 from rich.panel import Panel
 from rich.table import Table
 
@@ -92,26 +93,30 @@ def render(view: CaseView) -> None:
             _local(s.accepted_at),
             _local(s.mediation_deadline or s.acceptance_deadline) + (" [red]overdue[/]" if s.overdue else ""),
             outcome,
-            (s.reason or "")[:40],
+            escape((s.reason or "")[:40]),
         )
     out.print(table)
 
 
 def render_file(found: CaseFile) -> None:
-    """The case file: whom to call, what the dispute is, what the sessions found, the agreement."""
+    """The case file: whom to call, what the dispute is, what the sessions found, the agreement
+    (free text escaped: a note's `[...]` is printed, not read as markup)."""
     lines = [
-        f"[b]{found.case_no}[/]  {_label(found.dispute_type)}  {found.committee_name} ({found.committee_id})",
+        f"[b]{found.case_no}[/]  {_label(found.dispute_type)}  {escape(found.committee_name)}",
         f"reported   {_local(found.reported_at)} CST · grid {found.place.grid}",
-        f"summary    {found.summary}",
+        f"summary    {escape(found.summary)}",
     ]
     for p in found.parties:
-        lines.append(f"{p.party_id:<10} {p.name} ({p.role.value}) · phone {p.phone} · ID {p.id_number}")
+        who = escape(f"{p.name} ({p.role.value}) · phone {p.phone} · ID {p.id_number}")
+        lines.append(f"{p.party_id:<10} {who}")
     for s in found.sessions:
-        lines.append(f"session    {_local(s.held_at)} {_label(s.level)} {s.mode.value} · {s.notes}")
+        lines.append(f"session    {_local(s.held_at)} {_label(s.level)} {s.mode.value} · {escape(s.notes)}")
     if found.agreement:
         a = found.agreement
         signed = ", ".join(a.signed_by)
-        lines.append(f"agreement  {_local(a.reached_at)} {a.form.value} · signed by {signed} · {a.terms}")
+        lines.append(
+            f"agreement  {_local(a.reached_at)} {a.form.value} · signed by {signed} · {escape(a.terms)}"
+        )
     lines.append("[dim]personal data, for the committee mediating the case; this read is audited[/]")
     out.print(Panel("\n".join(lines), title=f"{found.case_id} file", expand=False))
 

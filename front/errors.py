@@ -7,6 +7,7 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 
 from models.authority import Forbidden
+from models.case_file import NoDocument
 from models.intake import IntakeRejected
 from models.registry import UnknownPlace
 from policies import PolicyError
@@ -23,6 +24,7 @@ STATUS: list[tuple[type[Exception], int]] = [
     (CaseNotFound, 404),
     (NotFound, 404),
     (ActionRejected, 409),
+    (NoDocument, 409),
     (CaseError, 409),
     (InvalidRequest, 422),
     (IntakeRejected, 422),

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Annotated
+
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
 
 from models.aftercare import AfterInvalid, Ruling
@@ -58,9 +60,12 @@ class Transfer(ActionInput):
     reason: PlainText = Reason
 
 
+AgreementTerms = Annotated[PlainText, Field(min_length=2, max_length=TEXT_MAX)]  # also a draft's to print
+
+
 class RecordAgreement(ActionInput):
     form: AgreementForm
-    terms: PlainText = Field(min_length=2, max_length=TEXT_MAX)
+    terms: AgreementTerms
     signed_by: list[str] = Field(default_factory=list, max_length=20)
 
 

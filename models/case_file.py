@@ -11,11 +11,12 @@ only and records every read in the audit trail (`models.authority.may_open_file`
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
 
 from pydantic import BaseModel
 
-from models.case import CaseState, Place
+from models.calendar import local_day
+from models.case import CaseState, Place, Stage
 from models.enums import AgreementForm, CaseStatus, DisputeType, Level, PartyRole, SessionMode
 
 
@@ -39,7 +40,7 @@ class SessionNote(BaseModel):
 
 
 class AgreementText(BaseModel):
-    """The latest agreement, as a written agreement sets it out."""
+    """The agreement in force: the current stage's, while the case is in follow-up."""
 
     stage_no: int
     committee_id: str
@@ -63,9 +64,16 @@ class CaseFile(BaseModel):
     reported_at: datetime
     opened_at: datetime
     summary: str
+    mediators: list[str]  # the current stage's, by name
     parties: list[PartyContact]
     sessions: list[SessionNote]
     agreement: AgreementText | None = None
+
+
+def _names(stage: Stage) -> list[str]:
+    """The stage's mediators by name, as the committee's roster has them (the id where it has none)."""
+    names = {m.id: m.name for m in stage.committee.members}
+    return [names.get(m, m) for m in stage.mediators]
 
 
 def case_file(state: CaseState) -> CaseFile:
@@ -84,19 +92,17 @@ def case_file(state: CaseState) -> CaseFile:
         for s in state.stages
         for held in s.sessions
     ]
-    agreed = next((s for s in reversed(state.stages) if s.agreement is not None), None)
     agreement = None
-    if agreed is not None and agreed.agreement is not None:
-        names = {m.id: m.name for m in agreed.committee.members}
+    if state.status is CaseStatus.FOLLOW_UP and stage.agreement is not None:  # in force, not a broken one
         agreement = AgreementText(
-            stage_no=agreed.no,
-            committee_id=agreed.committee.id,
-            committee_name=agreed.committee.name,
-            form=agreed.agreement.form,
-            terms=agreed.agreement.terms,
-            signed_by=list(agreed.agreement.signed_by),
-            reached_at=agreed.agreement.reached_at,
-            mediators=[names.get(m, m) for m in agreed.mediators],
+            stage_no=stage.no,
+            committee_id=stage.committee.id,
+            committee_name=stage.committee.name,
+            form=stage.agreement.form,
+            terms=stage.agreement.terms,
+            signed_by=list(stage.agreement.signed_by),
+            reached_at=stage.agreement.reached_at,
+            mediators=_names(stage),
         )
     return CaseFile(
         case_id=state.case_id,
@@ -110,6 +116,7 @@ def case_file(state: CaseState) -> CaseFile:
         reported_at=state.intake.reported_at,
         opened_at=state.opened_at,
         summary=state.intake.summary,
+        mediators=_names(stage),
         parties=[
             PartyContact(party_id=p.party_id, role=p.role, name=p.name, phone=p.phone, id_number=p.id_number)
             for p in state.intake.parties
@@ -117,3 +124,80 @@ def case_file(state: CaseState) -> CaseFile:
         sessions=sessions,
         agreement=agreement,
     )
+
+
+def for_contact(found: CaseFile) -> CaseFile:
+    """The file as read to mediate: whom to call, so the ID numbers masked (only a written
+    agreement prints them)."""
+    parties = [
+        p.model_copy(update={"id_number": p.id_number[:4] + "*" * 10 + p.id_number[-4:]})
+        for p in found.parties
+    ]
+    return found.model_copy(update={"parties": parties})
+
+
+class NoDocument(ValueError):
+    """No written agreement to print for this case now; the message says why."""
+
+
+class AgreementDocument(BaseModel):
+    """A written agreement (人民调解协议书) to print and sign, as Art. 29 says it may be set out:
+    the parties, the dispute's facts, the terms with how and by when they are performed; one copy
+    for each party and one the committee keeps; effective once every party has signed, sealed or
+    fingerprinted it and the mediators have signed it under the committee's seal."""
+
+    case_id: str
+    case_no: str
+    committee_name: str
+    parties: list[PartyContact]
+    summary: str
+    terms: str
+    mediators: list[str]
+    copies: int
+    signed_on: date | None  # a recorded agreement's day (China time); a draft's is left to the signing
+    draft: bool
+
+
+def agreement_document(found: CaseFile, terms: str | None = None) -> AgreementDocument:
+    """The written agreement in force (`terms` None), or a draft of `terms` to print, sign and
+    then record, while the case is being mediated. An oral agreement (Art. 28) has none: the
+    mediators record what was agreed, and it takes effect when reached (Art. 30)."""
+    if terms is not None:
+        if found.status is not CaseStatus.MEDIATING:
+            raise NoDocument(
+                f"a draft agreement is printed while a case is being mediated; {found.case_id} is"
+                f" {found.status.value}"
+            )
+        mediators, signed_on = found.mediators, None
+    else:
+        agreement = found.agreement
+        if agreement is None:
+            raise NoDocument(
+                f"{found.case_id} has no agreement in force; while mediating, print a draft from its file,"
+                " have it signed, then record it"
+            )
+        if agreement.form is AgreementForm.ORAL:
+            raise NoDocument(
+                f"the agreement of {found.case_id} is oral (Art. 28): it has no written document; it took"
+                " effect when reached (Art. 30)"
+            )
+        terms, mediators, signed_on = agreement.terms, agreement.mediators, local_day(agreement.reached_at)
+    return AgreementDocument(
+        case_id=found.case_id,
+        case_no=found.case_no,
+        committee_name=found.committee_name,
+        parties=found.parties,
+        summary=found.summary,
+        terms=terms,
+        mediators=mediators,
+        copies=len(found.parties) + 1,
+        signed_on=signed_on,
+        draft=signed_on is None,
+    )
+
+
+def document_date(day: date | None, lang: str) -> str:
+    """The document's date as written on it: 2026年12月5日 (2026-12-05 in English), or blanks to fill."""
+    if day is None:
+        return "____年____月____日" if lang != "en" else "____-____-____"
+    return day.isoformat() if lang == "en" else f"{day.year}年{day.month}月{day.day}日"

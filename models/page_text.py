@@ -171,7 +171,20 @@ PAGE_TEXT: dict[str, tuple[str, str]] = {
     "agreement": ("调解协议", "Agreement"),
     "agreement_doc": ("人民调解协议书", "People's mediation agreement"),
     "doc_no": ("编号", "No."),
-    "doc_facts": ("纠纷主要事实、争议事项", "The dispute: its main facts and the matters in dispute"),
+    "doc_facts": (
+        "纠纷的主要事实、争议事项以及各方当事人的责任",
+        "The dispute's main facts, the matters in dispute and each party's responsibility",
+    ),
+    "doc_blank": (
+        "（经调解查明的事实及各方责任：）",
+        "(Facts found in mediation and each party's responsibility:)",
+    ),
+    "print_draft": ("生成协议书以供签署", "Make the agreement to sign"),
+    "draft_note": (
+        "打印后由各方当事人签名、盖章或者按指印，调解员签名并加盖调委会印章；签署后在案件页登记书面协议。",
+        "Print it, have every party sign, seal or fingerprint it and the mediators sign it under the"
+        " committee's seal; then record the written agreement on the case page.",
+    ),
     "doc_terms": (
         "经调解，各方当事人自愿达成如下协议（含履行方式、时限）",
         "Through mediation the parties freely agree as follows (how and by when it is performed)",

@@ -172,6 +172,10 @@ class Cases:
             if err.status is RPCStatusCode.NOT_FOUND:
                 raise CaseNotFound(f"no case {case_id}") from None
             raise CaseError(f"cannot read case {case_id}: {err.message}") from None
+        except ValidationError as err:  # an answer of another shape (a worker of another version)
+            # where each field failed, never the answer's values: a file's are parties' data
+            shape = f"its answer is not a {kind.__name__} ({_where(err)})"
+            raise CaseError(f"cannot read case {case_id}: {shape}") from None
         except Exception as err:  # the query handler's own error (e.g. still opening)
             raise CaseError(f"cannot read case {case_id}: {_message(err)}") from None
         return answer
@@ -247,6 +251,10 @@ def _message(err: BaseException) -> str:
             return cause.message
         cause = cause.__cause__
     return str(err) or type(err).__name__
+
+
+def _where(err: ValidationError) -> str:
+    return "; ".join(f"{'.'.join(str(x) for x in e['loc']) or 'answer'}: {e['type']}" for e in err.errors())
 
 
 def _validation(err: ValidationError) -> str:

@@ -3,10 +3,11 @@ thing through `service/` and, when it changes something, writes the audit trail.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import UTC, datetime
-from typing import Any
+from typing import Any, TypeVar
 
-from pydantic import ValidationError
+from pydantic import TypeAdapter, ValidationError
 from sqlalchemy import bindparam, select
 from sqlalchemy.ext.asyncio import AsyncEngine
 from temporalio.client import Client
@@ -15,7 +16,7 @@ from activities.digest import read_digest
 from crypto.fields import FieldSealer
 from db.engine import first_row, single_statements
 from db.schema import committees
-from models.actions import PAYLOADS
+from models.actions import PAYLOADS, AgreementTerms
 from models.audit import CLIENT_MAX, KEY_MAX, Request
 from models.authority import (
     COURT_ACTIONS,
@@ -33,7 +34,7 @@ from models.authority import (
     supervisor_scope,
 )
 from models.case import CaseIntake, Place
-from models.case_file import CaseFile
+from models.case_file import AgreementDocument, CaseFile, agreement_document, for_contact
 from models.digest import Digest, DigestScope
 from models.performance import PerformanceReport, ReportQuery
 from models.supervision import STAFF_PAYLOADS, StaffAction
@@ -43,6 +44,8 @@ from service.cases import CaseError, CaseFilter, CasePage, CaseRows, Cases
 from service.intake import IntakeResult, open_case, policy_for
 from service.reports import ReportWorkers, performance_report
 
+Read = TypeVar("Read", CaseFile, AgreementDocument)
+DRAFT_TERMS = TypeAdapter(AgreementTerms)  # a draft agreement's terms, as a recorded one's
 READ_FILE = "read_file"  # the audit trail's action of a case file read (parties' data in clear)
 SET_HERE = frozenset({"actor", "request"})  # a body's are ignored: who acts, and the request they came in
 
@@ -214,32 +217,45 @@ class Door:
         may_see(p, facts(view))
         return view
 
-    async def case_file(
-        self, p: Principal, case_id: str, client: str | None, purpose: str = "file"
-    ) -> CaseFile:
-        """The case file, parties in clear, for a member of the committee holding the open case;
-        every read is a line of the audit trail (accepted or refused), as a change is: who read
-        which case's personal data, when, from where, and for what (`purpose`: the file, or the
-        written agreement to print)."""
+    async def case_file(self, p: Principal, case_id: str, client: str | None) -> CaseFile:
+        """The case file for a member of the committee holding the open case: the parties'
+        names and phones in clear (ID numbers masked), the summary, the notes, the agreement."""
+        return await self._file(p, case_id, client, "file", for_contact)
+
+    async def agreement(
+        self, p: Principal, case_id: str, client: str | None, terms: str | None = None
+    ) -> AgreementDocument:
+        """The written agreement to print: the one in force, or a draft of `terms` while mediating."""
+        if terms is not None:
+            try:
+                terms = DRAFT_TERMS.validate_python(terms)
+            except ValidationError as err:
+                raise InvalidRequest(f"terms: {_validation(err)}") from None
+        purpose = "agreement" if terms is None else "agreement draft"
+        return await self._file(p, case_id, client, purpose, lambda found: agreement_document(found, terms))
+
+    async def _file(
+        self, p: Principal, case_id: str, client: str | None, purpose: str, make: Callable[[CaseFile], Read]
+    ) -> Read:
+        """Read the case's file and make what `purpose` needs of it, if `p` may (decided on the
+        file itself, so a handoff cannot come between); every read, answered or not, is a line
+        of the audit trail: who read which case's personal data, when, from where, for what."""
         role: str | None = None
+        details = {"purpose": purpose}
         try:
-            found = await self.cases.file(case_id)  # decided on the file itself: no handoff between
+            found = await self.cases.file(case_id)
             role = may_open_file(p, found.case_id, found.committee_id, found.status).role.value
+            answer = make(found)
         except Exception as err:
+            refused = isinstance(err, (CaseError, Forbidden, ValueError))
+            result = audit.REFUSED if refused else audit.UNANSWERED
+            reason = str(err) if refused else type(err).__name__  # never an answer's text
             await self._audit(
-                p,
-                READ_FILE,
-                audit.REFUSED,
-                client,
-                role,
-                case_id=case_id,
-                reason=str(err) or type(err).__name__,
+                p, READ_FILE, result, client, role, case_id=case_id, reason=reason, details=details
             )
             raise
-        await self._audit(
-            p, READ_FILE, audit.ACCEPTED, client, role, case_id=case_id, details={"purpose": purpose}
-        )
-        return found
+        await self._audit(p, READ_FILE, audit.ACCEPTED, client, role, case_id=case_id, details=details)
+        return answer
 
     async def scoped(self, p: Principal, f: CaseFilter) -> CaseFilter:
         """The filter a person may list or count with: a supervisor's stays inside the scope (the

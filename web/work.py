@@ -10,17 +10,16 @@ from starlette.responses import RedirectResponse, Response
 from front.auth import Svc, client_address
 from front.errors import STATUS
 from models.authority import CaseOp, Forbidden, Principal, actions_for, may_open_file, supervisor_scope
-from models.calendar import CHINA_TZ
+from models.case_file import document_date
 from models.enums import Action, DisputeType, Risk
 from models.supervision import StaffAction
 from models.view import CaseView
 from service.cases import INBOX, CaseRow, by_deadline
-from service.directory import NotFound
 from service.door import facts
 from web import reads
 from web.forms import action_body, intake_body
 from web.login import ActingHere, Me
-from web.render import checked_form, page
+from web.render import checked_form, language, page
 
 router = APIRouter(prefix="/app", include_in_schema=False)
 
@@ -116,20 +115,19 @@ async def case_file(request: Request, case_id: str, p: Me, svc: Svc) -> Response
 
 @router.get("/cases/{case_id}/agreement")
 async def agreement(request: Request, case_id: str, p: Me, svc: Svc) -> Response:
-    """The written agreement (人民调解协议书) to print and sign: the file's agreement set out as
-    Arts. 28–29 of the People's Mediation Law ask, one copy for each party and the committee."""
-    found = await svc.door.case_file(p, case_id, client_address(request), purpose="agreement")
-    if found.agreement is None:
-        raise NotFound(f"{found.case_no} has no agreement recorded")
-    local = found.agreement.reached_at.astimezone(CHINA_TZ)
-    return page(
-        request,
-        "agreement.html",
-        file=found,
-        agreement=found.agreement,
-        copies=len(found.parties) + 1,
-        signed_on=f"{local.year}年{local.month}月{local.day}日",
-    )
+    """The written agreement in force (人民调解协议书), to print again: Art. 29's contents, one copy
+    for each party and one the committee keeps."""
+    doc = await svc.door.agreement(p, case_id, client_address(request))
+    return page(request, "agreement.html", doc=doc, signed_on=document_date(doc.signed_on, language(request)))
+
+
+@router.post("/cases/{case_id}/agreement")
+async def agreement_draft(request: Request, case_id: str, p: Me, svc: Svc) -> Response:
+    """A draft of the terms being agreed, to print and have signed before the agreement is recorded
+    (a written agreement is recorded once every party has signed it)."""
+    form = await checked_form(request)
+    doc = await svc.door.agreement(p, case_id, client_address(request), terms=str(form.get("terms", "")))
+    return page(request, "agreement.html", doc=doc, signed_on=document_date(None, language(request)))
 
 
 def _op(name: str) -> CaseOp:

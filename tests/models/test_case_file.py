@@ -10,7 +10,8 @@ import pytest
 
 from crypto.masking import mask_json
 from models.authority import Forbidden, Membership, Principal, Staff, StaffRole, may_open_file
-from models.case_file import case_file
+from models.case import CaseState
+from models.case_file import NoDocument, agreement_document, case_file, document_date, for_contact
 from models.enums import Action, ActorRole, AgreementForm, CaseStatus, Level, SessionMode
 from tests.factories import PARTIES
 from tests.models.helpers import T0, accept, act, committee, opened
@@ -56,6 +57,66 @@ def test_the_file_holds_the_parties_in_clear_the_summary_the_notes_and_the_agree
     names = {m.id: m.name for m in state.stage.committee.members}
     assert agreement.mediators == [names[m] for m in state.stage.mediators]
     assert agreement.committee_name == state.stage.committee.name
+
+
+def mediating() -> CaseState:
+    state, _ = accept(opened()[0], T0 + timedelta(hours=1))
+    return state
+
+
+def agreed(form: AgreementForm = AgreementForm.WRITTEN) -> CaseState:
+    state, _ = act(
+        mediating(),
+        Action.RECORD_AGREEMENT,
+        T0 + timedelta(hours=3),
+        form=form,
+        terms="李建国于十日内按原址重建围墙",
+        signed_by=["P1", "P2"],
+    )
+    return state
+
+
+def test_a_written_agreement_in_force_prints_with_the_parties_ids_one_copy_each_and_its_day() -> None:
+    state = agreed()
+    doc = agreement_document(case_file(state))
+    assert [p.id_number for p in doc.parties] == [p.id_number for p in PARTIES]
+    assert doc.terms == "李建国于十日内按原址重建围墙" and doc.copies == 3 and not doc.draft
+    assert doc.signed_on is not None and document_date(doc.signed_on, "zh") == "2026年11月23日"
+    assert (
+        document_date(doc.signed_on, "en") == "2026-11-23"
+        and document_date(None, "zh") == "____年____月____日"
+    )
+
+
+def test_a_draft_prints_while_mediating_with_the_stages_mediators_and_no_date() -> None:
+    state = mediating()
+    doc = agreement_document(case_file(state), "王秀英让出围墙半米")
+    names = {m.id: m.name for m in state.stage.committee.members}
+    assert doc.draft and doc.signed_on is None and doc.terms == "王秀英让出围墙半米"
+    assert doc.mediators == [names[m] for m in state.stage.mediators]
+    with pytest.raises(NoDocument, match=r"while a case is being mediated; .* is follow_up"):
+        agreement_document(case_file(agreed()), "另一份协议")
+    with pytest.raises(NoDocument, match=r"while a case is being mediated; .* is awaiting_acceptance"):
+        agreement_document(case_file(opened()[0]), "尚未受理")
+
+
+def test_no_document_for_an_oral_agreement_none_yet_or_a_broken_one() -> None:
+    with pytest.raises(NoDocument, match=r"oral \(Art. 28\)"):
+        agreement_document(case_file(agreed(AgreementForm.ORAL)))
+    with pytest.raises(NoDocument, match="no agreement in force"):
+        agreement_document(case_file(mediating()))
+    state = agreed()
+    broken, _ = act(state, Action.RECORD_VISIT, T0 + timedelta(days=7), performing=False, notes="未履行")
+    assert broken.status is CaseStatus.AWAITING_ACCEPTANCE  # reopened: the old agreement is not in force
+    assert case_file(broken).agreement is None
+    with pytest.raises(NoDocument, match="no agreement in force"):
+        agreement_document(case_file(broken))
+
+
+def test_the_file_read_to_mediate_masks_the_id_numbers_and_keeps_names_and_phones() -> None:
+    read = for_contact(case_file(mediating()))
+    assert [(p.name, p.phone) for p in read.parties] == [(p.name, p.phone) for p in PARTIES]
+    assert [p.id_number for p in read.parties] == ["1101**********002X", "4405**********0014"]
 
 
 def test_the_file_of_a_case_without_sessions_or_agreement_says_so() -> None:

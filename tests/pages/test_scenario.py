@@ -96,6 +96,22 @@ async def party_follows(context: BrowserContext, case_no: str, status: str, shot
     await page.close()
 
 
+async def mediator_prints_the_agreement_to_sign(village: Page, case_id: str) -> None:
+    """While mediating: the terms agreed, printed from the file to be signed before it is recorded
+    (a written agreement is recorded once every party has signed it); the date left to the signing."""
+    await village.click("a[data-link=file]")
+    await village.fill("form[data-form=draft] textarea", TERMS)
+    await village.click("form[data-form=draft] button[type=submit]")
+    await expect(village.locator("h1")).to_have_text("人民调解协议书")
+    await expect(village.locator("[data-field=terms]")).to_have_text(TERMS)
+    await expect(village.locator("[data-field=signed_on]")).to_have_text("____年____月____日")
+    for party in PARTIES:
+        row = village.locator(f"tr[data-party={party.party_id}]")
+        await expect(row.locator("[data-field=id_number]")).to_have_text(party.id_number)
+    await check_page(village, "agreement-draft")
+    await village.goto(f"/app/cases/{case_id}")
+
+
 async def mediator_reads_the_file_and_prints_the_agreement(village: Page, case_id: str) -> None:
     """The holding committee's case file: whom to call, what the dispute is, what the sessions
     found; and the written agreement to print, with each party's ID number and a line to sign."""
@@ -158,6 +174,7 @@ async def test_a_case_from_intake_to_the_notice_board(
     await village.click("form[data-action='record_session'] button[type=submit]")
     await expect(village.locator("[role=status]")).to_contain_text("记录调解")
     await check_page(village, "case-mediating")
+    await mediator_prints_the_agreement_to_sign(village, case_id)
 
     stale = await mediator.new_page()  # a second tab, still showing the mediating case's forms
     await stale.goto(f"/app/cases/{case_id}")

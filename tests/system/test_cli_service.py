@@ -105,6 +105,16 @@ def test_the_cli_logs_in_and_acts_as_the_logged_in_person(service: Stack, tmp_pa
     assert case.group(0) in listed.stdout
     outside = run_cli(service, "list", "--committee", "C-431199002", check=False)
     assert outside.returncode == 1 and "may not read" in outside.stderr
+    claimed = run_cli(
+        service, "erasure", "request", "--id-number", "11010519491231002X", "--as", "O-0001", check=False
+    )
+    assert claimed.returncode != 0 and "logged in as M-0028; --as O-0001" in claimed.stderr
+    own = run_cli(service, "erasure", "request", "--id-number", "11010519491231002X", check=False)
+    assert own.returncode != 0 and "M-0028 is not an operator or supervisor" in own.stderr
+    sent = run_cli(service, "calendar", "send", "--as", "O-0001", check=False)
+    assert sent.returncode != 0 and "logged in as M-0028; --as O-0001" in sent.stderr
+    sent = run_cli(service, "calendar", "send", check=False)
+    assert sent.returncode != 0 and "M-0028" in sent.stderr and "is not an operator" in sent.stderr
     run_cli(service, "logout")
     after = run_cli(service, "show", case.group(0), check=False)
     assert after.returncode == 1 and "mediation login" in after.stderr

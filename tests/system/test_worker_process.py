@@ -10,6 +10,7 @@ import subprocess
 import sys
 
 import httpx
+import psutil
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from tests.conftest import count
@@ -76,6 +77,13 @@ def test_the_worker_serves_delivery_metrics(stack: Stack) -> None:
     sent = re.search(r'mediation_notifications_sent_total\{channel="log",kind="handoff"\} (\S+)', page)
     assert sent and float(sent.group(1)) >= 1
     assert "mediation_notification_latency_seconds_bucket" in page
+    port = int(stack.env["NOTIFY_METRICS_PORT"])
+    listening = [
+        c.laddr.ip
+        for c in psutil.Process(stack.worker.pid).net_connections(kind="tcp")
+        if c.status == psutil.CONN_LISTEN and c.laddr.port == port
+    ]
+    assert listening == ["127.0.0.1"]  # loopback unless METRICS_HOST says otherwise, as the SDK's
 
 
 def test_worker_stops_cleanly_on_sigterm(stack: Stack) -> None:
