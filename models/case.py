@@ -73,6 +73,11 @@ def id_number_problem(value: str) -> str | None:
     return None
 
 
+def birth_date(id_number: str) -> date:
+    """The birth date a valid resident ID number carries (its 7th to 14th characters)."""
+    return date(int(id_number[6:10]), int(id_number[10:12]), int(id_number[12:14]))
+
+
 def valid_id_number(value: str) -> bool:
     return id_number_problem(value) is None
 

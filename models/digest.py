@@ -117,7 +117,8 @@ def build_digest(
     within STALLED_LOOKBACK."""
     until = due_by(now, calendar)
     waiting = [c for c in open_cases if c.status is CaseStatus.AWAITING_ACCEPTANCE and _is_overdue(c, now)]
-    stalled = {c.case_id: c for c in [*waiting, *timed_out]}
+    # a case escalated for want of acceptance is stalled while it is open; one closed since is not
+    stalled = {c.case_id: c for c in [*waiting, *timed_out] if c.status is not CaseStatus.CLOSED}
     return Digest(
         scope=scope,
         day=local_day(now),
@@ -161,14 +162,19 @@ def _section(term: ReportTerm, cases: list[DigestCase]) -> list[str]:
     return lines
 
 
-def render(digest: Digest) -> tuple[str, str]:
-    """Subject and body of the digest notice."""
-    counts = [
+def sections(digest: Digest) -> list[tuple[ReportTerm, list[DigestCase]]]:
+    """The digest's lists under their headings, in the order the notice and the page show them."""
+    return [
         (ReportTerm.DUE_SOON, digest.due_soon),
         (ReportTerm.OVERDUE, digest.overdue),
         (ReportTerm.STALLED, digest.stalled),
         (ReportTerm.MAY_INTENSIFY, digest.may_intensify),
     ]
+
+
+def render(digest: Digest) -> tuple[str, str]:
+    """Subject and body of the digest notice."""
+    counts = sections(digest)
     summary = " ".join(f"{zh(term)}{len(cases)}" for term, cases in counts)
     subject = f"{zh(ReportTerm.DIGEST)} {en(ReportTerm.DIGEST)} {digest.scope.code} {digest.day}: {summary}"
     due_by = f"截至 due by {_fmt(digest.due_by)} CST"

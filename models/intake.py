@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta
 
-from models.calendar import CHINA_TZ, cst_text
-from models.case import CaseIntake, Route
+from models.calendar import CHINA_TZ, cst_text, local_day
+from models.case import CaseIntake, Route, birth_date
 from models.rules.allowed import SESSION_CLOCK_SKEW_S
 
 CLOCK_SKEW = timedelta(seconds=SESSION_CLOCK_SKEW_S)
@@ -29,6 +29,14 @@ def check_intake(intake: CaseIntake, route: Route, now: datetime) -> None:
         if at < LAW_IN_FORCE:
             raise IntakeRejected(
                 f"{name} {cst_text(at)} is before 2011-01-01, when the People's Mediation Law took effect"
+            )
+    today = local_day(now)
+    for party in intake.parties:
+        born = birth_date(party.id_number)
+        if born > today:
+            raise IntakeRejected(
+                f"{party.party_id}'s ID number gives a birth date of {born.isoformat()}, after today"
+                f" ({today.isoformat()}): check the number"
             )
     here = ", ".join(c.id for c in route.all())
     reporter = intake.reporter

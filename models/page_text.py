@@ -158,6 +158,14 @@ PAGE_TEXT: dict[str, tuple[str, str]] = {
     "none": ("无", "none"),
     "skip": ("跳到正文", "Skip to content"),
     "third_party": ("第三人", "Third party"),
+    "ruling_confirmed": ("确认调解协议有效", "the agreement is confirmed valid"),
+    "ruling_invalid": ("驳回申请（协议无效）", "the application is dismissed (the agreement is invalid)"),
+    "then_mediate_again": ("当事人重新调解", "the parties mediate again"),
+    "then_sue": ("当事人向法院起诉", "the parties sue in court"),
+    "no_grid": (
+        "您不是网格员，不能在此登记纠纷；请由纠纷所在网格的网格员登记。",
+        "You are not a grid worker: a dispute is registered by the grid worker of its grid.",
+    ),
     "case_file": ("案卷：当事人联系方式与调解记录", "Case file: parties' contacts and session notes"),
     "file_note": (
         "本页含当事人个人信息，仅供承办调委会调解使用；每次查看均记入操作记录。",

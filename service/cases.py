@@ -8,6 +8,9 @@ from datetime import UTC, datetime, timedelta
 from typing import Any, TypeVar
 
 from pydantic import BaseModel, Field, ValidationError
+from temporalio.api.common.v1 import WorkflowExecution as ExecutionId
+from temporalio.api.enums.v1 import WorkflowExecutionStatus
+from temporalio.api.workflowservice.v1 import DescribeWorkflowExecutionRequest
 from temporalio.client import Client, WorkflowExecution, WorkflowUpdateFailedError
 from temporalio.exceptions import ApplicationError
 from temporalio.service import RPCError, RPCStatusCode
@@ -207,9 +210,25 @@ class Cases:
             raise ActionRejected(_message(err)) from None
         except RPCError as err:
             if err.status is RPCStatusCode.NOT_FOUND:
-                raise CaseNotFound(f"no open case {case_id}") from None
+                raise await self._not_open(case_id, action) from None
             raise CaseError(f"`{action.value}` on {case_id} failed: {err.message}") from None
         return view
+
+    async def _not_open(self, case_id: str, action: Action | StaffAction) -> CaseError:
+        """Why an action found no running case: a closed case refuses it (409), an unknown one is not
+        found (404)."""
+        request = DescribeWorkflowExecutionRequest(
+            namespace=self._client.namespace, execution=ExecutionId(workflow_id=case_id)
+        )
+        try:  # the raw answer: its status is all this needs (no search attributes decoded)
+            described = await self._client.workflow_service.describe_workflow_execution(request)
+        except RPCError:
+            return CaseNotFound(f"no case {case_id}")
+        status = WorkflowExecutionStatus.Name(described.workflow_execution_info.status)
+        state = status.removeprefix("WORKFLOW_EXECUTION_STATUS_").lower()
+        return ActionRejected(
+            f"`{action.value}` is not allowed now: {case_id} is closed (its workflow {state})"
+        )
 
     async def list(self, f: CaseFilter, *, limit: int = 100) -> list[CaseRow]:
         rows: list[CaseRow] = []

@@ -13,6 +13,7 @@ from starlette.responses import Response
 from front.auth import Svc
 from models.authority import Forbidden, Principal, StaffRole, court_scope
 from models.calendar import local_day
+from models.digest import sections
 from models.enums import LEVEL_ORDER, CaseStatus
 from models.labels import ReportTerm
 from models.performance import ReportQuery, days_period
@@ -80,7 +81,9 @@ async def report(
 @router.get("/supervise/digest")
 async def digest(request: Request, p: Me, svc: Svc) -> Response:
     found = await svc.door.digest(p, scope_of(p))
-    return page(request, "digest.html", digest=found)
+    listed = sections(found)
+    names = await reads.committee_names(svc.engine, {c.committee_id for _, cases in listed for c in cases})
+    return page(request, "digest.html", digest=found, sections=listed, names=names)
 
 
 @router.get("/cases/{case_id}/audit")

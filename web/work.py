@@ -181,8 +181,15 @@ async def intake(request: Request, p: Me, svc: Svc) -> Response:
         status = 403 if isinstance(err, PermissionError) else status_of(err)
         if status == 500:
             raise
+        entered = {k: str(v) for k, v in form.items() if k != "csrf"}  # given back: nothing to type again
         return page(
-            request, "intake.html", status=status, grids=grids, types=list(DisputeType), error=str(err)
+            request,
+            "intake.html",
+            status=status,
+            grids=grids,
+            types=list(DisputeType),
+            error=str(err),
+            values=entered,
         )
     flag = "new" if result.created else "duplicate"
     return RedirectResponse(f"/app/cases/{result.case_id}/receipt?{flag}=1", status_code=303)

@@ -323,3 +323,30 @@ async def test_an_action_whose_answer_is_lost_is_audited_as_unanswered_not_refus
             {"c": case_id},
         )
         assert [r.result for r in found] == ["accepted", "unanswered"]
+
+
+async def test_an_action_on_a_closed_case_is_refused_as_not_allowed_and_an_unknown_case_is_not_found(
+    services: Services, http: httpx.AsyncClient
+) -> None:
+    case_id = await open_at(services, GRID)
+    withdrawn = await http.post(
+        f"/cases/{case_id}/withdraw",
+        json=body("withdraw", GRID),
+        headers={"Idempotency-Key": "w1", **bearer(await token_for(services, "M-0028"))},
+    )
+    assert withdrawn.status_code == 200 and withdrawn.json()["status"] == "closed", withdrawn.text
+    handle = services.door.client.get_workflow_handle(case_id)
+    await handle.result()  # the workflow has completed
+    late = await http.post(
+        f"/cases/{case_id}/record_session",
+        json=body("record_session", GRID),
+        headers={"Idempotency-Key": "late", **bearer(await token_for(services, "M-0028"))},
+    )
+    assert late.status_code == 409, late.text
+    assert f"`record_session` is not allowed now: {case_id} is closed" in late.json()["error"]
+    unknown = await http.post(
+        "/cases/case-431199-2026-999998/record_session",
+        json=body("record_session", GRID),
+        headers={"Idempotency-Key": "none", **bearer(await token_for(services, "M-0028"))},
+    )
+    assert unknown.status_code == 404 and unknown.json()["error"] == "no case case-431199-2026-999998"

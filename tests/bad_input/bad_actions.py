@@ -525,7 +525,13 @@ def after_close(draw: Draw, snap: Snapshot) -> Bad:
     """A well-formed action on a case that has closed (its workflow has completed)."""
     action = draw(ACTIONS)
     made = payload(action, draw(members(snap)), draw(fields(action, snap)))
-    return Bad("case closed", action.value, made, (f"no open case {snap.view.case_id}",), via_service=True)
+    return Bad(
+        "case closed",
+        action.value,
+        made,
+        (f"is not allowed now: {snap.view.case_id} is closed",),
+        via_service=True,
+    )
 
 
 # ---------------------------------------------------------------- all of it

@@ -62,7 +62,7 @@ def _not_one_of(values: list[str]) -> st.SearchStrategy[str]:
 # ---------------------------------------------------------------- ID numbers and phones
 
 
-def _check(body: str) -> str:
+def id_check(body: str) -> str:
     return ID_CHECK[sum(int(d) * w for d, w in zip(body, ID_WEIGHTS, strict=True)) % 11]
 
 
@@ -75,7 +75,7 @@ def _real_date(yyyymmdd: str) -> bool:
 
 
 def _wrong_check(body: str) -> str:
-    right = ID_CHECK.index(_check(body))
+    right = ID_CHECK.index(id_check(body))
     return body + ID_CHECK[(right + 1 + len(body) % 10) % 11]
 
 
@@ -85,7 +85,7 @@ ID_BODIES = st.builds(
     st.dates(date(1900, 1, 1), date(2025, 12, 31)),
     st.integers(0, 999),
 )
-VALID_IDS = ID_BODIES.map(lambda body: body + _check(body))
+VALID_IDS = ID_BODIES.map(lambda body: body + id_check(body))
 WRONG_CHECK = ID_BODIES.map(_wrong_check)
 NO_SUCH_BIRTHDAY = (
     st.builds(
@@ -97,7 +97,7 @@ NO_SUCH_BIRTHDAY = (
         st.integers(0, 999),
     )
     .filter(lambda body: not _real_date(body[6:14]))
-    .map(lambda body: body + _check(body))
+    .map(lambda body: body + id_check(body))
 )
 MALFORMED_IDS = st.one_of(
     st.from_regex(r"[0-9]{0,16}|[0-9]{19,22}|[0-9]{9}[A-WYZ][0-9]{8}|[0-9]{17}[A-WYZ]", fullmatch=True),

@@ -22,7 +22,7 @@ from models.calendar import local_day
 from models.case import CaseIntake
 from models.view import CaseView
 from service.intake import CLOCK_SKEW, IntakeRejected, IntakeResult, check_intake, open_case
-from tests.bad_input.bad_intakes import BAD_RECORDS, BASE, BadRecord, Unopenable, unopenable
+from tests.bad_input.bad_intakes import BAD_RECORDS, BASE, BadRecord, Unopenable, id_check, unopenable
 from tests.bad_input.helpers import POLICY, PROPERTY, ROUTE, Handle, Loop, Opened, in_thread, rows, settle
 from tests.factories import FIELDS, intake
 
@@ -179,3 +179,17 @@ async def _one_case(
     view: CaseView = await settle(handle)
     first = next(one for one, r in zip(intakes, results, strict=True) if r.created)
     assert (view.dispute_type, view.risk) == (first.dispute_type, first.risk)
+
+
+def test_an_id_number_born_after_today_is_refused_born_today_is_not() -> None:
+    now = datetime(2026, 11, 23, 2, 0, tzinfo=UTC)  # 23 November, China time
+
+    def born(day: str) -> CaseIntake:
+        body = f"430321{day}000"
+        first, *rest = intake().parties
+        parties = [first.model_copy(update={"id_number": body + id_check(body)}), *rest]
+        return intake().model_copy(update={"parties": parties})
+
+    check_intake(born("20261123"), ROUTE, now)
+    with pytest.raises(IntakeRejected, match=r"P1's ID number gives a birth date of 2026-11-24, after today"):
+        check_intake(born("20261124"), ROUTE, now)

@@ -56,6 +56,16 @@ async def grid_worker_opens_a_case(context: BrowserContext, services: Services) 
     await expect(page).to_have_url(re.compile(r"/app/inbox$"))
     await fill_intake(page)
     await check_page(page, "intake")
+    await page.fill("#p2_phone", PARTIES[1].phone[:-1])  # a digit short
+    await page.click("form[action='/app/intake'] button[type=submit]")
+    await expect(page.locator("[role=alert]")).to_contain_text("not a mainland mobile")
+    await expect(page.locator("#summary")).to_have_value(SUMMARY)  # nothing to type again
+    for n, party in ((1, PARTIES[0]), (2, PARTIES[1])):
+        await expect(page.locator(f"#p{n}_name")).to_have_value(party.name)
+        await expect(page.locator(f"#p{n}_id")).to_have_value(party.id_number)
+    await expect(page.locator("#p2_phone")).to_have_value(PARTIES[1].phone[:-1])
+    await expect(page.locator("#dispute_type")).to_have_value("neighbour")
+    await page.fill("#p2_phone", PARTIES[1].phone)
     await page.click("form[action='/app/intake'] button[type=submit]")
     await expect(page).to_have_url(re.compile(r"/receipt\?new=1"))
     case_no = await page.locator("[data-field=case_no]").inner_text()

@@ -47,6 +47,14 @@ async def test_a_supervisor_reassigns_a_case_and_reads_its_audit_trail_and_the_d
     await check_page(page, "audit")
     await page.goto("/app/supervise/digest")
     await expect(page.locator("h1")).to_contain_text("督办日报")
+    headings = page.locator("h2[data-section]")  # the digest's own headings, as its notice has them
+    assert [h.split(" (")[0] for h in await headings.all_inner_texts()] == [
+        "次一工作日内到期",
+        "已逾期",
+        "移交未及时受理",
+        "可能激化",
+    ]
+    assert "C-4311" not in await page.locator("main").inner_text()  # committees by name
     await check_page(page, "digest")
     await context.close()
 
@@ -90,6 +98,8 @@ async def test_a_court_liaison_records_the_decision_and_the_ruling(
     await page.click("form[data-action='record_court_decision'] button[type=submit]")
     await expect(page.locator("[role=status]")).to_contain_text("记录法院受理决定")
     await page.click("details:has(form[data-action='record_ruling']) summary")
+    choices = page.locator("form[data-action='record_ruling'] select[name=ruling] option")
+    assert await choices.all_inner_texts() == ["确认调解协议有效", "驳回申请（协议无效）"]  # not the codes
     await check_page(page, "case-court")
     await page.click("form[data-action='record_ruling'] button[type=submit]")
     await expect(page.locator("[data-field=status]")).to_have_text("已结案")

@@ -144,3 +144,11 @@ async def test_the_activity_sets_the_provisional_gauge(reports_db: AsyncEngine) 
     updates = [u for u in buffer.retrieve_updates() if u.metric.name == PROVISIONAL_GAUGE]
     assert updates and updates[-1].value == result.provisional
     assert updates[-1].attributes["scope"] == SCOPE.code
+
+
+def test_a_case_closed_since_its_timeout_is_no_longer_stalled() -> None:
+    now = datetime(2026, 11, 23, 8, tzinfo=CHINA_TZ)
+    escalated = _case(7, end_of_day(date(2026, 11, 25)), status=CaseStatus.AWAITING_ACCEPTANCE)
+    closed = _case(8, None, status=CaseStatus.CLOSED)  # timed out at the grid, then withdrawn
+    digest = build_digest(SCOPE, [escalated], [escalated, closed], now, CALENDAR)
+    assert [c.case_id for c in digest.stalled] == [escalated.case_id]
