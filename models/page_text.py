@@ -2,6 +2,13 @@
 
 from __future__ import annotations
 
+import re
+from collections.abc import Callable
+from enum import StrEnum
+
+from models.enums import Action, CaseStatus, Level
+from models.labels import en, zh
+
 LANGUAGES = ("zh", "en")
 
 PAGE_TEXT: dict[str, tuple[str, str]] = {
@@ -219,3 +226,97 @@ PAGE_TEXT: dict[str, tuple[str, str]] = {
 def page_text(key: str, lang: str) -> str:
     chinese, english = PAGE_TEXT[key]
     return english if lang == "en" else chinese
+
+
+# ---------------------------------------------------------------- reasons, as a page shows them
+# Refusals and validators' messages are English (the API's, the CLI's, the logs'). A page in
+# Chinese shows them in Chinese: each rule turns one known phrase; what no rule knows stays as it
+# is, so a refusal is never hidden for want of a translation.
+_FIELDS = {
+    "name": "姓名",
+    "id_number": "身份证号码",
+    "phone": "手机号码",
+    "summary": "纠纷简述",
+    "mediator_ids": "调解员",
+    "reason": "理由",
+    "terms": "协议内容",
+    "notes": "情况记录",
+    "attendees": "参加人",
+    "signed_by": "已签字当事人",
+    "consenting_parties": "同意延期的当事人",
+    "held_at": "调解时间",
+    "committee_id": "移送至",
+}
+
+
+def _action_name(value: str) -> str:
+    try:
+        return f"「{zh(Action(value))}」"
+    except ValueError:
+        return f"「{value}」"
+
+
+def _not_now(match: re.Match[str]) -> str:
+    allowed = [a.strip(" `") for a in match[2].split(",") if a.strip(" `") not in ("", "none")]
+    now = "、".join(_action_name(a) for a in allowed) or "无"
+    return f"现在不能办理{_action_name(match[1])}；现在可以办理：{now}"
+
+
+def _en_to_zh(kind: type[StrEnum]) -> dict[str, str]:
+    return {en(member): zh(member) for member in kind}
+
+
+_STATUS = _en_to_zh(CaseStatus)
+_LEVEL = _en_to_zh(Level)
+
+
+_REASONS: list[tuple[str, str | Callable[[re.Match[str]], str]]] = [
+    (r"parties\.(\d+)\.(name|id_number|phone): ", lambda m: f"当事人P{int(m[1]) + 1}的{_FIELDS[m[2]]}："),
+    (r"\b(" + "|".join(_FIELDS) + r"): ", lambda m: f"{_FIELDS[m[1]]}："),
+    (r"Value error, ", ""),
+    (r"not a valid 18-character resident ID number", "不是有效的18位居民身份证号码"),
+    (r" ?\(check digit mismatch\)", "（校验位不符）"),
+    (r" ?\(17 digits and a check character \(0-9 or X\) expected\)", "（应为17位数字加1位校验码0-9或X）"),
+    (r" ?\(birth date (\d{8}) does not exist\)", r"（出生日期\1不存在）"),
+    (
+        r"not a mainland mobile \(11 digits\) or landline \(0xx-xxxxxxx\) number",
+        "不是有效的手机号码（11位）或固定电话（0xx-xxxxxxx）",
+    ),
+    (
+        r"(P\d+)'s ID number gives a birth date of ([\d-]+), after today \(([\d-]+)\): check the number",
+        r"\1的身份证号码显示出生日期为\2，晚于今天（\3），请核对",
+    ),
+    (r"List should have at least 1 item after validation, not 0", "至少选择一项"),
+    (r"Field required", "必填"),
+    (r"String should have at least (\d+) characters?", r"至少\1个字"),
+    (r"String should have at most (\d+) characters?", r"最多\1个字"),
+    (r"wrong login or password", "账号或密码错误"),
+    (r"wrong or expired code", "验证码错误或已过期"),
+    (
+        r"(\S+) \([^)]*\) is not a member of (\S+), which holds (\S+); only its members act on it",
+        r"\1不是\2的成员；该调委会正在办理\3，只有其成员可以办理",
+    ),
+    (
+        r"`(\w+)` is not allowed now: (\S+) is closed \(its workflow \w+\)",
+        lambda m: f"现在不能办理{_action_name(m[1])}：案件{m[2]}已结案",
+    ),
+    (r"`(\w+)` is not allowed now, only (.*)$", _not_now),
+    (
+        r"\bcase (\S+) is (" + "|".join(map(re.escape, _STATUS)) + r")\b",
+        lambda m: f"案件{m[1]}{_STATUS[m[2]]}",
+    ),
+    (
+        r" at (\S+) \((" + "|".join(map(re.escape, _LEVEL)) + r") level\)",
+        lambda m: f"，由{m[1]}（{_LEVEL[m[2]]}级）办理",
+    ),
+    (r"; no action is allowed", "；不能再办理任何事项"),
+]
+
+
+def reason_text(message: str, lang: str) -> str:
+    """A refusal as a page in `lang` shows it: in Chinese, every phrase a rule knows turned."""
+    if lang == "en":
+        return message
+    for pattern, replacement in _REASONS:
+        message = re.sub(pattern, replacement, message)
+    return message.replace("; ", "；")

@@ -19,7 +19,7 @@ from models.authority import Forbidden, Principal, StaffRole
 from models.calendar import local_text
 from models.enums import Action, CaseStatus, ClosureReason, DisputeType, EscalationCause, Level, Outcome
 from models.labels import LABELS
-from models.page_text import LANGUAGES, PAGE_TEXT, page_text
+from models.page_text import LANGUAGES, PAGE_TEXT, page_text, reason_text
 
 PAGE_PREFIXES = ("/app", "/board", "/track")
 LANG_COOKIE = "mediation_lang"
@@ -161,6 +161,7 @@ def page(request: Request, template: str, status: int = 200, **context: Any) -> 
         "csrf": csrf,
         "path": request.url.path,
         "t": lambda key: page_text(key, lang),
+        "reason": lambda message: reason_text(str(message), lang),
         "label": lambda value, kind=None: label(value, kind, lang),
         "left": lambda deadline: time_left(deadline, lang),
         "when": lambda instant: local_text(instant) if instant else "",

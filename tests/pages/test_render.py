@@ -7,7 +7,7 @@ from datetime import UTC, datetime, timedelta
 from starlette.datastructures import FormData
 
 from models.enums import Action, CaseStatus
-from models.page_text import page_text
+from models.page_text import page_text, reason_text
 from models.supervision import StaffAction
 from service.cases import CaseRow, by_deadline
 from web.forms import action_body, intake_body
@@ -100,3 +100,28 @@ def test_the_inbox_marks_overdue_cases_and_keeps_cases_without_a_deadline_last()
     assert html.count("王家村人民调解委员会") == 2
     assert html.count('class="tag overdue"') == 1 and "已逾期1小时" in html
     assert html.count('class="tag intensify"') == 2
+
+
+def test_a_refusal_reads_in_chinese_on_a_chinese_page_and_as_said_in_english() -> None:
+    said = {
+        "parties.1.phone: Value error, not a mainland mobile (11 digits) or landline (0xx-xxxxxxx) number": (
+            "当事人P2的手机号码：不是有效的手机号码（11位）或固定电话（0xx-xxxxxxx）"
+        ),
+        "parties.0.id_number: Value error, not a valid 18-character resident ID number"
+        " (check digit mismatch)": ("当事人P1的身份证号码：不是有效的18位居民身份证号码（校验位不符）"),
+        "mediator_ids: List should have at least 1 item after validation, not 0": "调解员：至少选择一项",
+        "wrong login or password": "账号或密码错误",
+        "case 431199-2026-000001 is mediating at 王家村人民调解委员会 (village level);"
+        " `record_failure` is not allowed now, only `record_session`, `extend`": (
+            "案件431199-2026-000001调解中，由王家村人民调解委员会（村(社区)级）办理；"
+            "现在不能办理「记录调解不成」；现在可以办理：「记录调解」、「延期」"
+        ),
+        "M-0028 (grid_worker of C-431199001001-G01) is not a member of C-431199001001, which holds"
+        " case-431199-2026-000001; only its members act on it": (
+            "M-0028不是C-431199001001的成员；该调委会正在办理case-431199-2026-000001，只有其成员可以办理"
+        ),
+        "a phrase no rule knows": "a phrase no rule knows",  # shown as said, never hidden
+    }
+    for message, chinese in said.items():
+        assert reason_text(message, "zh") == chinese
+        assert reason_text(message, "en") == message

@@ -58,7 +58,7 @@ async def grid_worker_opens_a_case(context: BrowserContext, services: Services) 
     await check_page(page, "intake")
     await page.fill("#p2_phone", PARTIES[1].phone[:-1])  # a digit short
     await page.click("form[action='/app/intake'] button[type=submit]")
-    await expect(page.locator("[role=alert]")).to_contain_text("not a mainland mobile")
+    await expect(page.locator("[role=alert]")).to_contain_text("当事人P2的手机号码：不是有效的手机号码")
     await expect(page.locator("#summary")).to_have_value(SUMMARY)  # nothing to type again
     for n, party in ((1, PARTIES[0]), (2, PARTIES[1])):
         await expect(page.locator(f"#p{n}_name")).to_have_value(party.name)
@@ -202,7 +202,7 @@ async def test_a_case_from_intake_to_the_notice_board(
     await stale.fill("form[data-action='record_failure'] textarea", "双方分歧太大")
     await stale.click("form[data-action='record_failure'] button[type=submit]")
     alert = stale.locator("[role=alert]")
-    await expect(alert).to_contain_text("`record_failure` is not allowed now")
+    await expect(alert).to_contain_text("现在不能办理「记录调解不成」")
     await expect(stale.locator("[data-field=status]")).to_have_text("协议履行回访中")
     await check_page(stale, "case-refused")
     assert await trace(pages_services, pages_services.door.client, case_id) == history
