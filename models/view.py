@@ -74,6 +74,31 @@ class CaseView(BaseModel):
     )
     calendar_years: list[int] = Field(default_factory=list, description="years the case's calendar covers")
 
+    @property
+    def being_mediated(self) -> bool:
+        """Whether its stage's terms run: awaiting acceptance or mediating (not after an outcome)."""
+        return self.status in (CaseStatus.AWAITING_ACCEPTANCE, CaseStatus.MEDIATING)
+
+    @property
+    def court_term_running(self) -> bool:
+        """The court's term counts while the case is mediated under its referral; an outcome ends it."""
+        return self.court_term_ends is not None and self.being_mediated
+
+    @property
+    def court_decision_pending(self) -> bool:
+        """An application for judicial confirmation the court has not yet decided to accept."""
+        care = self.aftercare
+        return (
+            care is not None
+            and care.confirmation.decision_due is not None
+            and care.confirmation.accepted is None
+        )
+
+    @property
+    def reminders_shown(self) -> list[Reminder]:
+        """The stage's reminders: all while its terms run, after an outcome only those sent."""
+        return self.reminders if self.being_mediated else [r for r in self.reminders if r.sent]
+
 
 def stage_view(stage: Stage) -> StageView:
     return StageView(
