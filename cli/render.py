@@ -22,6 +22,19 @@ def _local(instant: datetime | None) -> str:
     return local_text(instant) if instant else "—"
 
 
+def _cst(instant: datetime | None) -> str:
+    return f"{local_text(instant)} CST" if instant else "—"
+
+
+def _decided(accepted: bool | None, ruling: object) -> str:
+    """The court's answer to an application for judicial confirmation, so far."""
+    if accepted is None:
+        return "the court's decision pending"
+    if not accepted:
+        return "not accepted by the court"
+    return f"accepted · ruling {ruling}" if ruling else "accepted · ruling pending"
+
+
 def _label(value: Any) -> str:
     try:
         return both(value)
@@ -42,8 +55,8 @@ def render(view: CaseView) -> None:
         f"committee  {view.committee_name} ({view.committee_id})",
         f"mediators  {', '.join(view.mediators) or '—'}",
         f"place      grid {view.place.grid}",
-        f"accept by  {_local(view.acceptance_deadline)} CST{_mark(view, 'acceptance_deadline')}",
-        f"mediate by {_local(view.mediation_deadline)} CST{_mark(view, 'mediation_deadline')}",
+        f"accept by  {_cst(view.acceptance_deadline)}{_mark(view, 'acceptance_deadline')}",
+        f"mediate by {_cst(view.mediation_deadline)}{_mark(view, 'mediation_deadline')}",
         f"reminders  {view.reminders_sent} sent",
     ]
     if view.closure_reason:
@@ -74,7 +87,7 @@ def render(view: CaseView) -> None:
             if conf.applied_at is None and not conf.window_closed
             else "window closed, not applied"
             if conf.applied_at is None
-            else f"applied {_local(conf.applied_at)} · accepted {conf.accepted} · ruling {conf.ruling or '—'}"
+            else f"applied {_local(conf.applied_at)} · {_decided(conf.accepted, conf.ruling)}"
         )
         lines.append(f"confirm    {confirmation}")
     allowed = ", ".join(a.value for a in view.allowed_actions) or "none"

@@ -95,7 +95,11 @@ PAGE_TEXT: dict[str, tuple[str, str]] = {
     "then": ("无效后", "If invalid, then"),
     "audit": ("操作记录", "Audit trail"),
     "receipt": ("受理回执", "Receipt"),
-    "receipt_note": ("凭案件编号可查询办理进度。", "Use the case number to follow the case."),
+    "receipt_note": (
+        "凭案件编号和登记时所留手机号码的后4位，可扫码或在「案件查询」查看办理进度。",
+        "With the case number and the last 4 digits of the phone given at intake, scan the code or"
+        ' use "Follow a case" to see how the case stands.',
+    ),
     "print": ("打印", "Print"),
     "duplicate": (
         "这起纠纷已经登记过，未重复立案：",
