@@ -4,7 +4,7 @@ never a client built from it (clients.py builds those)."""
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Literal
+from typing import Annotated, Literal
 
 from pydantic import Field, SecretStr
 from pydantic_settings import BaseSettings, SettingsConfigDict
@@ -60,6 +60,10 @@ class Settings(BaseSettings):
     notify_claim_seconds: float = Field(default=300.0, gt=0, description="lease of a delivery being sent")
     notify_rate_limit: int = Field(default=20, ge=1, description="deliveries per recipient and channel…")
     notify_rate_window_seconds: float = Field(default=3600.0, gt=0, description="…in this many seconds")
+    sms_quiet_hours: tuple[Annotated[int, Field(ge=0, le=23)], Annotated[int, Field(ge=0, le=23)]] = Field(
+        default=(22, 8),
+        description="SMS not sent from the first to the second hour, China time, unless urgent; equal: none",
+    )
     notify_metrics_port: int | None = Field(
         default=None, ge=0, le=65535, description="delivery metrics; unset: METRICS_PORT + 1, 0: off"
     )

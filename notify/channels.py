@@ -54,6 +54,8 @@ def policy(settings: Settings) -> DeliveryPolicy:
         claim_s=settings.notify_claim_seconds,
         rate_limit=settings.notify_rate_limit,
         rate_window_s=settings.notify_rate_window_seconds,
+        quiet_from=settings.sms_quiet_hours[0],
+        quiet_until=settings.sms_quiet_hours[1],
     )
 
 

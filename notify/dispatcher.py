@@ -13,6 +13,8 @@ delivery is claimed, sent OUTSIDE any lock, then marked.
    last attempt or an error that retrying cannot mend, with its last error, for an operator
    (service/outbox.py, `mediation outbox --failed`).
 A recipient is sent at most `rate_limit` deliveries per channel in `rate_window_s`; the rest wait.
+An SMS made in the quiet hours (22:00 to 08:00 China time by default) waits for the morning unless
+it is urgent (a possible intensification, a login code).
 """
 
 from __future__ import annotations
@@ -21,15 +23,18 @@ import asyncio
 import contextlib
 import hashlib
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import structlog
-from sqlalchemy import text, update
+from sqlalchemy import func, text, update
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from db.schema import deliveries, outbox
+from models.calendar import CHINA_TZ
 from models.labels import EMAIL_FOOTER
 from models.notices import email_subject, language, params, sms_text, template_key, texts
 from notify import metrics
@@ -41,6 +46,12 @@ log = structlog.get_logger("notify")
 UNRESOLVED_CHANNEL = "none"  # the delivery standing for a message no one in the directory is behind
 
 
+# Sent at any hour: a dispute that may intensify (Art. 25: the police are told at once) and a
+# one-time login code (someone is waiting for it). Everything else can wait for the morning.
+URGENT_KINDS = frozenset({"intensification", "login_code"})
+QUIET_CHANNELS = frozenset({"sms"})  # a phone buzzes; an email waits in its inbox anyway
+
+
 @dataclass(frozen=True)
 class DeliveryPolicy:
     max_attempts: int = 8
@@ -50,6 +61,28 @@ class DeliveryPolicy:
     rate_limit: int = 20
     rate_window_s: float = 3600.0
     batch: int = 20
+    # SMS not sent from `quiet_from` to `quiet_until` o'clock, China time (a reminder counted back
+    # from a deadline at 24:00 falls due at midnight); equal hours: no quiet hours
+    quiet_from: int = 22
+    quiet_until: int = 8
+
+    def held_until(self, kind: str, channel: str, now: datetime) -> datetime | None:
+        """When a delivery of `kind` on `channel` created at `now` may first be sent, if later than now:
+        the end of the quiet hours for an SMS that is not urgent."""
+        if self.quiet_from == self.quiet_until or channel not in QUIET_CHANNELS or kind in URGENT_KINDS:
+            return None
+        local = now.astimezone(CHINA_TZ)
+        quiet = (
+            self.quiet_from <= local.hour or local.hour < self.quiet_until
+            if self.quiet_from > self.quiet_until
+            else self.quiet_from <= local.hour < self.quiet_until
+        )
+        if not quiet:
+            return None
+        morning = local.replace(hour=self.quiet_until, minute=0, second=0, microsecond=0)
+        if morning <= local:
+            morning += timedelta(days=1)
+        return morning.astimezone(UTC)
 
     def backoff(self, attempts: int) -> float:
         return min(self.backoff_cap_s, self.backoff_s * 2 ** max(attempts - 1, 0))
@@ -162,8 +195,10 @@ class Dispatcher:
         routing: Routing | None = None,
         policy: DeliveryPolicy | None = None,
         sign_name: str = "人民调解",
+        clock: Callable[[], datetime] = lambda: datetime.now(UTC),
     ) -> None:
         self._engine = engine
+        self._clock = clock  # for the quiet hours only; what is due is the database's clock
         self._senders = senders
         self.routing = routing or Routing()
         self.policy = policy or DeliveryPolicy()
@@ -216,9 +251,20 @@ class Dispatcher:
                     "channel": UNRESOLVED_CHANNEL,
                     "status": "failed",
                     "last_error": str(err),
+                    "next_attempt_at": func.now(),
                 }
             ]
-        return [{"outbox_id": row.id, "recipient": ref, "channel": c} for ref in refs for c in channels]
+        now = self._clock()
+        return [
+            {
+                "outbox_id": row.id,
+                "recipient": ref,
+                "channel": c,
+                "next_attempt_at": self.policy.held_until(row.kind, c, now) or func.now(),
+            }
+            for ref in refs
+            for c in channels
+        ]
 
     async def claim(self) -> list[Claim]:
         """Take due deliveries, committed as `sending` before any is sent."""

@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
+
 from sqlalchemy import event, text
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from notify.dispatcher import DeliveryPolicy
+from models.calendar import CHINA_TZ
+from notify.dispatcher import DeliveryPolicy, Dispatcher, Routing
 from notify.senders import LogSender, Outgoing
 from service import outbox as operator
 from tests.notify.helpers import dispatcher, drain, members, put, rows
@@ -162,3 +165,46 @@ async def test_a_message_that_cannot_be_rendered_fails_alone_and_the_rest_of_its
     failed = await operator.failed(engine)
     assert failed and all("isoformat" in (f.last_error or "") for f in failed), failed
     assert {f.attempts for f in failed} == {3}
+
+
+def test_an_sms_made_in_the_quiet_hours_waits_for_the_morning_unless_urgent() -> None:
+    policy = DeliveryPolicy()  # 22:00 to 08:00 China time
+
+    def cst(day: int, hour: int, minute: int = 0) -> datetime:
+        return datetime(2026, 12, day, hour, minute, tzinfo=CHINA_TZ)
+
+    morning = lambda day: cst(day, 8).astimezone(UTC)  # noqa: E731
+    assert policy.held_until("reminder", "sms", cst(4, 21, 59)) is None
+    assert policy.held_until("reminder", "sms", cst(4, 22)) == morning(5)
+    assert policy.held_until("reminder", "sms", cst(5, 0)) == morning(5)  # a reminder due at 24:00
+    assert policy.held_until("handoff", "sms", cst(5, 7, 59)) == morning(5)
+    assert policy.held_until("reminder", "sms", cst(5, 8)) is None
+    assert policy.held_until("intensification", "sms", cst(5, 0)) is None  # Art. 25: at once
+    assert policy.held_until("login_code", "sms", cst(5, 0)) is None  # someone is waiting for it
+    assert policy.held_until("reminder", "email", cst(5, 0)) is None
+    assert DeliveryPolicy(quiet_from=0, quiet_until=0).held_until("reminder", "sms", cst(5, 0)) is None
+    day_shift = DeliveryPolicy(quiet_from=12, quiet_until=14)  # not across midnight
+    assert day_shift.held_until("reminder", "sms", cst(5, 13)) == cst(5, 14).astimezone(UTC)
+    assert day_shift.held_until("reminder", "sms", cst(5, 15)) is None
+
+
+async def test_the_dispatcher_holds_a_night_reminder_and_sends_the_intensification(
+    notify_db: tuple[str, AsyncEngine],
+) -> None:
+    _, engine = notify_db
+    await put(engine, "case-night/reminder", "reminder", "supervisor:431199", case_no="N1")
+    await put(engine, "case-night/intensification", "intensification", "supervisor:431199", case_no="N1")
+    channel = Recording()
+    midnight = datetime(2026, 12, 5, 0, 0, tzinfo=CHINA_TZ)
+    run = Dispatcher(
+        engine, {"sms": channel}, Routing({"*": ["sms"]}), DeliveryPolicy(), clock=lambda: midnight
+    )
+    for _ in range(3):
+        await run.run_once()
+    assert {o.message_key for o in channel.sent} == {"case-night/intensification"}
+    held = await rows(
+        engine,
+        "SELECT d.next_attempt_at FROM deliveries d JOIN outbox o ON o.id = d.outbox_id"
+        " WHERE o.key = 'case-night/reminder'",
+    )
+    assert held and {r["next_attempt_at"] for r in held} == {datetime(2026, 12, 5, 8, tzinfo=CHINA_TZ)}
