@@ -8,23 +8,14 @@ from datetime import timedelta
 from cli.common import out
 from cli.render import render, render_file
 from models.case_file import case_file
-from models.enums import Action, AgreementForm, SessionMode
+from models.enums import Action, AgreementForm
 from models.view import CaseView, case_view
-from tests.models.helpers import T0, accept, act, opened
+from tests.models.helpers import T0, accept, act, opened, with_session
 
 
 def test_a_note_with_brackets_prints_as_written() -> None:
-    state, _ = accept(opened()[0], T0 + timedelta(hours=1))
     notes = "见附件[see attached] [/] [/i] [b]"
-    state, _ = act(
-        state,
-        Action.RECORD_SESSION,
-        T0 + timedelta(hours=2),
-        held_at=T0 + timedelta(hours=2),
-        mode=SessionMode.IN_PERSON,
-        attendees=["P1"],
-        notes=notes,
-    )
+    state = with_session(notes)
     width, out.width = out.width, 300  # one line a field, whatever the terminal
     try:
         with out.capture() as captured:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
 from models import rules
@@ -11,7 +11,7 @@ from models.calendar import CHINA_TZ, end_of_day
 from models.case import Actor, CaseInput, CaseState, Committee
 from models.court import CourtReferral, ReferralMode
 from models.effects import Effects
-from models.enums import Action, ActorRole, Channel, Level, NotificationKind
+from models.enums import Action, ActorRole, Channel, Level, NotificationKind, SessionMode
 from tests.factories import case_input, member_of, route
 
 # Monday 23 November 2026, 10:00 China time: no holiday for the rest of the year.
@@ -115,3 +115,15 @@ def stranger(committee_id: str) -> Actor:
 def of_kind(effects: Effects, kind: NotificationKind) -> list[str]:
     """The recipients of the notifications of one kind."""
     return [n.recipient for n in effects.notifications if n.kind is kind]
+
+
+def with_session(
+    notes: str, mode: SessionMode = SessionMode.IN_PERSON, attendees: tuple[str, ...] = ("P1",)
+) -> CaseState:
+    """A case the grid accepted an hour after it opened, with one session recorded an hour later."""
+    state, _ = accept(opened()[0], T0 + timedelta(hours=1))
+    at = T0 + timedelta(hours=2)
+    state, _ = act(
+        state, Action.RECORD_SESSION, at, held_at=at, mode=mode, attendees=list(attendees), notes=notes
+    )
+    return state

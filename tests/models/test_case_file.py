@@ -14,7 +14,7 @@ from models.case import CaseState
 from models.case_file import NoDocument, agreement_document, case_file, document_date, for_contact
 from models.enums import Action, ActorRole, AgreementForm, CaseStatus, Level, SessionMode
 from tests.factories import PARTIES
-from tests.models.helpers import T0, accept, act, committee, opened
+from tests.models.helpers import T0, accept, act, committee, opened, with_session
 
 HELD = "C-431199001001"
 HOLDING = ("case-431199-2026-000001", HELD)  # the case, and the committee holding it
@@ -25,16 +25,7 @@ def principal(*memberships: Membership, staff: tuple[Staff, ...] = ()) -> Princi
 
 
 def test_the_file_holds_the_parties_in_clear_the_summary_the_notes_and_the_agreement() -> None:
-    state, _ = accept(opened()[0], T0 + timedelta(hours=1))
-    state, _ = act(
-        state,
-        Action.RECORD_SESSION,
-        T0 + timedelta(hours=2),
-        held_at=T0 + timedelta(hours=2),
-        mode=SessionMode.PHONE,
-        attendees=["P1", "P2"],
-        notes="双方同意按原址重建围墙",
-    )
+    state = with_session("双方同意按原址重建围墙", SessionMode.PHONE, ("P1", "P2"))
     state, _ = act(
         state,
         Action.RECORD_AGREEMENT,
@@ -126,16 +117,7 @@ def test_the_file_of_a_case_without_sessions_or_agreement_says_so() -> None:
 
 
 def test_an_operator_without_party_data_sees_the_file_masked_whole() -> None:
-    state, _ = accept(opened()[0], T0 + timedelta(hours=1))
-    state, _ = act(
-        state,
-        Action.RECORD_SESSION,
-        T0 + timedelta(hours=2),
-        held_at=T0 + timedelta(hours=2),
-        mode=SessionMode.IN_PERSON,
-        attendees=["P1"],
-        notes="王秀英到场陈述",
-    )
+    state = with_session("王秀英到场陈述")
     document = json.dumps(mask_json(case_file(state).model_dump(mode="json")), ensure_ascii=False)
     for party in PARTIES:
         assert party.name not in document and party.phone not in document and party.id_number not in document
