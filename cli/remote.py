@@ -117,8 +117,8 @@ def who_acts(as_: str | None) -> str:
     service (an `--as` naming anyone else is refused, as for the actions), else `--as`: a
     command run directly on the database or Temporal, an operator's trusted backend."""
     url = service_url()
-    session = saved() if url is not None else None
-    if session is not None and url is not None and session.url.rstrip("/") == url.rstrip("/"):
+    session = None if url is None else _session_for(url)
+    if session is not None:
         if as_ is not None and as_ != session.person_id:
             raise CaseError(f"you are logged in as {session.person_id}; --as {as_} does not change who acts")
         return session.person_id
@@ -133,7 +133,13 @@ def remote() -> Remote | None:
     url = service_url()
     if url is None:
         return None
-    session = saved()
-    if session is None or session.url.rstrip("/") != url.rstrip("/"):
+    session = _session_for(url)
+    if session is None:
         raise CaseError(f"not logged in to {url}: run `mediation login`")
     return Remote(url, session.token)
+
+
+def _session_for(url: str) -> SavedSession | None:
+    """The saved session, if it is one of the service at `url`."""
+    session = saved()
+    return session if session is not None and session.url.rstrip("/") == url.rstrip("/") else None

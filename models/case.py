@@ -78,6 +78,11 @@ def birth_date(id_number: str) -> date:
     return date(int(id_number[6:10]), int(id_number[10:12]), int(id_number[12:14]))
 
 
+def mask_id_number(value: str) -> str:
+    """An ID number as the case view shows it: its first 4 and last 4 characters (1101**********002X)."""
+    return value[:4] + "*" * 10 + value[-4:]
+
+
 def valid_id_number(value: str) -> bool:
     return id_number_problem(value) is None
 
@@ -115,7 +120,7 @@ class Party(BaseModel):
             "party_id": self.party_id,
             "role": self.role.value,
             "name": self.name[0] + "*" * (len(self.name) - 1),
-            "id_number": self.id_number[:4] + "*" * 10 + self.id_number[-4:],
+            "id_number": mask_id_number(self.id_number),
             "phone": self.phone[:3] + "****" + self.phone[-4:],
         }
 

@@ -2,11 +2,12 @@
 
 The case view (`models/view.py`) masks the parties for everyone who may see a case. The
 committee holding an open case needs more: whom to call (each party's name and phone), what the
-dispute is about (the intake's summary), what its sessions found (their notes) and, once an
-agreement is reached, what the written agreement (人民调解协议书, People's Mediation Law
-Arts. 28–29) must say, with the parties' ID numbers. This is that file, built from the
-workflow's state by the `file` query; the service hands it to the holding committee's members
-only and records every read in the audit trail (`models.authority.may_open_file`).
+dispute is about (the intake's summary), what its sessions found (their notes) and, for a written
+agreement (人民调解协议书, People's Mediation Law Arts. 28–29), what it may state, with the
+parties' ID numbers. This is that file, built from the workflow's state by the `file` query; the
+service hands it to the holding committee's members only (`models.authority.may_open_file`), its
+ID numbers masked unless a written agreement is printed (`agreement_document`), and records every
+read in the audit trail.
 """
 
 from __future__ import annotations
@@ -16,7 +17,7 @@ from datetime import date, datetime
 from pydantic import BaseModel
 
 from models.calendar import local_day
-from models.case import CaseState, Place, Stage
+from models.case import CaseState, Place, Stage, mask_id_number
 from models.enums import AgreementForm, CaseStatus, DisputeType, Level, PartyRole, SessionMode
 
 
@@ -129,10 +130,7 @@ def case_file(state: CaseState) -> CaseFile:
 def for_contact(found: CaseFile) -> CaseFile:
     """The file as read to mediate: whom to call, so the ID numbers masked (only a written
     agreement prints them)."""
-    parties = [
-        p.model_copy(update={"id_number": p.id_number[:4] + "*" * 10 + p.id_number[-4:]})
-        for p in found.parties
-    ]
+    parties = [p.model_copy(update={"id_number": mask_id_number(p.id_number)}) for p in found.parties]
     return found.model_copy(update={"parties": parties})
 
 
@@ -155,7 +153,11 @@ class AgreementDocument(BaseModel):
     mediators: list[str]
     copies: int
     signed_on: date | None  # a recorded agreement's day (China time); a draft's is left to the signing
-    draft: bool
+
+    @property
+    def draft(self) -> bool:
+        """Terms still to be signed (and then recorded), not the agreement in force."""
+        return self.signed_on is None
 
 
 def agreement_document(found: CaseFile, terms: str | None = None) -> AgreementDocument:
@@ -192,7 +194,6 @@ def agreement_document(found: CaseFile, terms: str | None = None) -> AgreementDo
         mediators=mediators,
         copies=len(found.parties) + 1,
         signed_on=signed_on,
-        draft=signed_on is None,
     )
 
 

@@ -35,6 +35,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 
 from db.schema import deliveries, outbox
 from models.calendar import CHINA_TZ
+from models.enums import NotificationKind
 from models.labels import EMAIL_FOOTER
 from models.notices import email_subject, language, params, sms_text, template_key, texts
 from notify import metrics
@@ -48,7 +49,7 @@ UNRESOLVED_CHANNEL = "none"  # the delivery standing for a message no one in the
 
 # Sent at any hour: a dispute that may intensify (Art. 25: the police are told at once) and a
 # one-time login code (someone is waiting for it). Everything else can wait for the morning.
-URGENT_KINDS = frozenset({"intensification", "login_code"})
+URGENT_KINDS = frozenset({NotificationKind.INTENSIFICATION.value, "login_code"})
 QUIET_CHANNELS = frozenset({"sms"})  # a phone buzzes; an email waits in its inbox anyway
 
 
@@ -69,15 +70,13 @@ class DeliveryPolicy:
     def held_until(self, kind: str, channel: str, now: datetime) -> datetime | None:
         """When a delivery of `kind` on `channel` created at `now` may first be sent, if later than now:
         the end of the quiet hours for an SMS that is not urgent."""
-        if self.quiet_from == self.quiet_until or channel not in QUIET_CHANNELS or kind in URGENT_KINDS:
-            return None
         local = now.astimezone(CHINA_TZ)
-        quiet = (
-            self.quiet_from <= local.hour or local.hour < self.quiet_until
-            if self.quiet_from > self.quiet_until
-            else self.quiet_from <= local.hour < self.quiet_until
-        )
-        if not quiet:
+        hours = (self.quiet_until - self.quiet_from) % 24  # the window's length, across midnight or not
+        if (
+            channel not in QUIET_CHANNELS
+            or kind in URGENT_KINDS
+            or (local.hour - self.quiet_from) % 24 >= hours
+        ):
             return None
         morning = local.replace(hour=self.quiet_until, minute=0, second=0, microsecond=0)
         if morning <= local:

@@ -8,6 +8,7 @@ from datetime import UTC, datetime, timedelta
 from typing import Any, TypeVar
 
 from pydantic import BaseModel, Field, ValidationError
+from pydantic_core import ErrorDetails
 from temporalio.api.common.v1 import WorkflowExecution as ExecutionId
 from temporalio.api.enums.v1 import WorkflowExecutionStatus
 from temporalio.api.workflowservice.v1 import DescribeWorkflowExecutionRequest
@@ -273,12 +274,13 @@ def _message(err: BaseException) -> str:
 
 
 def _where(err: ValidationError) -> str:
-    return "; ".join(f"{'.'.join(str(x) for x in e['loc']) or 'answer'}: {e['type']}" for e in err.errors())
+    """Where each field failed and how (its error's type), never with what: no value of the answer."""
+    return "; ".join(f"{_field(e, 'answer')}: {e['type']}" for e in err.errors())
 
 
 def _validation(err: ValidationError) -> str:
-    parts = []
-    for e in err.errors():
-        where = ".".join(str(x) for x in e["loc"]) or "payload"
-        parts.append(f"{where}: {e['msg']}")
-    return "; ".join(parts)
+    return "; ".join(f"{_field(e, 'payload')}: {e['msg']}" for e in err.errors())
+
+
+def _field(error: ErrorDetails, whole: str) -> str:
+    return ".".join(str(x) for x in error["loc"]) or whole

@@ -10,7 +10,7 @@ from starlette.responses import RedirectResponse, Response
 from front.auth import Svc, client_address
 from front.errors import STATUS
 from models.authority import CaseOp, Forbidden, Principal, actions_for, may_open_file, supervisor_scope
-from models.case_file import document_date
+from models.case_file import AgreementDocument, document_date
 from models.enums import Action, DisputeType, Risk
 from models.supervision import StaffAction
 from models.view import CaseView
@@ -117,8 +117,7 @@ async def case_file(request: Request, case_id: str, p: Me, svc: Svc) -> Response
 async def agreement(request: Request, case_id: str, p: Me, svc: Svc) -> Response:
     """The written agreement in force (人民调解协议书), to print again: Art. 29's contents, one copy
     for each party and one the committee keeps."""
-    doc = await svc.door.agreement(p, case_id, client_address(request))
-    return page(request, "agreement.html", doc=doc, signed_on=document_date(doc.signed_on, language(request)))
+    return _agreement_page(request, await svc.door.agreement(p, case_id, client_address(request)))
 
 
 @router.post("/cases/{case_id}/agreement")
@@ -127,7 +126,11 @@ async def agreement_draft(request: Request, case_id: str, p: Me, svc: Svc) -> Re
     (a written agreement is recorded once every party has signed it)."""
     form = await checked_form(request)
     doc = await svc.door.agreement(p, case_id, client_address(request), terms=str(form.get("terms", "")))
-    return page(request, "agreement.html", doc=doc, signed_on=document_date(None, language(request)))
+    return _agreement_page(request, doc)
+
+
+def _agreement_page(request: Request, doc: AgreementDocument) -> Response:
+    return page(request, "agreement.html", doc=doc, signed_on=document_date(doc.signed_on, language(request)))
 
 
 def _op(name: str) -> CaseOp:
