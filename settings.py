@@ -42,6 +42,16 @@ class Settings(BaseSettings):
         description="run workflows in the SDK sandbox (the test suite always does; README: Performance)",
     )
     log_level: str = "INFO"
+    gc_thresholds: tuple[
+        Annotated[int, Field(ge=1)], Annotated[int, Field(ge=1)], Annotated[int, Field(ge=1)]
+    ] = Field(
+        default=(50_000, 10, 10),
+        description="the worker's garbage-collector thresholds, JSON [young, middle, old];"
+        " Python's own: [700, 10, 10] (service/collector.py)",
+    )
+    gc_full_after_mb: float = Field(
+        default=64.0, ge=0, description="the worker collects in full when it has grown this much; 0: never"
+    )
     metrics_port: int = Field(default=9464, ge=0, le=65535, description="0 turns metrics off")
     metrics_host: str = Field(
         default="127.0.0.1", description="loopback unless told (0.0.0.0: every interface)"

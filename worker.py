@@ -32,6 +32,7 @@ from db.engine import database_url, make_engine, redact
 from notify.channels import dispatcher as make_dispatcher
 from notify.channels import metrics_port
 from notify.dispatcher import run_dispatcher
+from service import collector
 from service.calendar_status import COVERED_DAYS_GAUGE, calendar_status
 from service.logs import configure_logging
 from settings import ConfigError, Settings
@@ -101,6 +102,7 @@ async def watch_calendar(settings: Settings, runtime: Runtime | None, stop: asyn
 
 async def run(settings: Settings, stop: asyncio.Event, beside: Beside = Beside()) -> None:
     precompile_workflows()
+    collector.configure(settings.gc_thresholds)
     sealer = field_sealer(settings)
     fields.install(sealer)  # the outbox dispatcher opens messages with it
     runtime = make_runtime(settings)
@@ -144,11 +146,13 @@ async def run(settings: Settings, stop: asyncio.Event, beside: Beside = Beside()
             run_dispatcher(outbox_dispatcher, settings.outbox_poll_seconds, stop)
         )
         calendar = asyncio.create_task(watch_calendar(settings, runtime, stop))
+        memory = asyncio.create_task(collector.watch(settings.gc_full_after_mb, stop))
         beside.ready()
         await stop.wait()
         log.info("worker stopping: finishing running activities")
     await dispatcher
     await calendar
+    await memory
     await engine.dispose()
     log.info("worker stopped")
 

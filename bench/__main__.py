@@ -29,7 +29,7 @@ from temporalio.testing import WorkflowEnvironment
 
 from bench import reports, scale, scenarios, service
 from bench.county import County, build_registry, write_registry
-from bench.measure import percentile
+from bench.measure import gc_seconds, percentile
 from bench.profile import spy
 from bench.results import Results, figures, machine, source_commit, table
 from bench.stack import (
@@ -298,17 +298,19 @@ async def run_phases(
         step.update(f"baseline: {args.empty} empty workflows")
         meter = CpuMeter(worker, await postmaster_pid(b.engine))
         b.meter = meter
-        cpu = meter.read()
+        cpu, gc_s = meter.read(), await gc_seconds(worker.own_metrics_url)
         empty_s = await scenarios.empty_workflows(b, args.empty)
         empty_cpu = meter.since(cpu, args.empty)
+        empty_gc_ms = (await gc_seconds(worker.own_metrics_url) - gc_s) * 1000 / args.empty
         empty_cpu_ms = empty_cpu["worker"]
         await asyncio.sleep(SETTLE_S)
         rss_baseline = worker.rss_mb()
 
         step.update(f"engine: opening {n} cases")
-        cpu = meter.read()
+        cpu, gc_s = meter.read(), await gc_seconds(worker.own_metrics_url)
         open_s, _ = await scenarios.open_cases(b, n)
         case_cpu = meter.since(cpu, n)
+        case_gc_ms = (await gc_seconds(worker.own_metrics_url) - gc_s) * 1000 / n
         case_cpu_ms = case_cpu["worker"]
         await asyncio.sleep(SETTLE_S)
         rss_open = worker.rss_mb()
@@ -389,6 +391,7 @@ async def run_phases(
             percentile(replay_case, 0.5) / escalation.workflow_tasks,
         ),
         "cpu_per_case": (empty_cpu_ms, case_cpu_ms),
+        "gc_per_case": (empty_gc_ms, case_gc_ms),
         "server_cpu_per_case": (empty_cpu["server"], case_cpu["server"]),
         "postgres_cpu_per_case": (empty_cpu["postgres"] or None, case_cpu["postgres"]),
     }
@@ -470,6 +473,10 @@ async def run_phases(
         "worker_cpu_ms": {
             "per_empty_workflow": round(empty_cpu_ms, 2),
             "per_case_opened": round(case_cpu_ms, 2),
+        },
+        "worker_gc_ms": {
+            "per_empty_workflow": round(empty_gc_ms, 3),
+            "per_case_opened": round(case_gc_ms, 3),
         },
         **({"scale_out": scaled["scale_out"]} if scaled else {}),
     }

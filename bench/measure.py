@@ -86,3 +86,18 @@ async def task_counts(metrics_url: str, workflow_type: str) -> dict[str, float]:
                 if sample.name.endswith("_count") and sample.labels.get("workflow_type") == workflow_type
             )
     return counts
+
+
+async def gc_seconds(metrics_url: str) -> float:
+    """Seconds a worker's garbage collector has spent collecting since it started, every
+    generation (service/collector.py's counter on the worker's own metrics); 0 without them."""
+    if not metrics_url:
+        return 0.0
+    text = await asyncio.to_thread(_scrape, metrics_url)
+    return sum(
+        sample.value
+        for family in text_string_to_metric_families(text)
+        if family.name == "mediation_gc_pause_seconds"
+        for sample in family.samples
+        if sample.name.endswith("_total")
+    )

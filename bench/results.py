@@ -203,6 +203,13 @@ FIGURES: list[tuple[str, str, str, str | None, Check | None]] = [
     ("county_counts_p99", "supervisor's counts p99", "ms", None, None),
     ("replay_per_task", "replay per workflow task, full case (empty workflow)", "ms", None, None),
     ("cpu_per_case", "worker CPU per case opened (per empty workflow)", "ms", None, None),
+    (
+        "gc_per_case",
+        "worker time in the garbage collector per case opened (per empty workflow)",
+        "ms",
+        None,
+        None,
+    ),
     ("server_cpu_per_case", "Temporal server CPU per case opened (per empty workflow)", "ms", None, None),
     ("postgres_cpu_per_case", "PostgreSQL CPU per case opened (per empty workflow)", "ms", None, None),
     (

@@ -149,6 +149,7 @@ class WorkerProcess:
     process: subprocess.Popen[bytes]
     log: Path
     metrics_port: int
+    delivery_port: int = 0  # the worker's own metrics (deliveries, the garbage collector)
 
     @property
     def pid(self) -> int:
@@ -157,6 +158,10 @@ class WorkerProcess:
     @property
     def metrics_url(self) -> str:
         return f"http://127.0.0.1:{self.metrics_port}/metrics"
+
+    @property
+    def own_metrics_url(self) -> str:
+        return f"http://127.0.0.1:{self.delivery_port}/metrics" if self.delivery_port else ""
 
     def rss_mb(self) -> float:
         return float(psutil.Process(self.pid).memory_info().rss) / 2**20
@@ -191,7 +196,7 @@ async def worker_process(
         process = subprocess.Popen(
             [sys.executable, "-m", "bench.worker"], cwd=ROOT, env=environment, stdout=out, stderr=out
         )
-    worker = WorkerProcess(process, log, port)
+    worker = WorkerProcess(process, log, port, delivery_port)
     try:
         for _ in range(int(WORKER_START_S / 0.1)):
             if ready.exists():

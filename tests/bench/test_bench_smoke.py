@@ -27,8 +27,10 @@ def test_quick_bench_writes_every_figure(pg_url: str, tmp_path: Path) -> None:
     assert list(figures) == FIGURE_KEYS
     for key, figure in figures.items():
         assert isinstance(figure["engine"], float | int), key
-        # what else ran on the machine meanwhile: nothing, on a quiet one
-        assert figure["engine"] >= 0 if key == "report_county_cpu_other" else figure["engine"] > 0, key
+        # what else ran on the machine meanwhile: nothing, on a quiet one; 60 cases may not fill the
+        # young generation the worker's collector waits for
+        may_be_zero = key in ("report_county_cpu_other", "gc_per_case")
+        assert figure["engine"] >= 0 if may_be_zero else figure["engine"] > 0, key
         if figure["target"] is not None:
             assert figure["met"] in (True, False), key
     for key in (

@@ -77,6 +77,7 @@ def test_the_worker_serves_delivery_metrics(stack: Stack) -> None:
     sent = re.search(r'mediation_notifications_sent_total\{channel="log",kind="handoff"\} (\S+)', page)
     assert sent and float(sent.group(1)) >= 1
     assert "mediation_notification_latency_seconds_bucket" in page
+    assert 'mediation_gc_pause_seconds_total{generation="0"}' in page  # service/collector.py, configured
     port = int(stack.env["NOTIFY_METRICS_PORT"])
     listening = [
         c.laddr.ip
