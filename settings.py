@@ -50,7 +50,7 @@ class Settings(BaseSettings):
         " Python's own: [700, 10, 10] (service/collector.py)",
     )
     gc_full_after_mb: float = Field(
-        default=64.0, ge=0, description="the worker collects in full when it has grown this much; 0: never"
+        default=32.0, ge=0, description="the worker collects in full when it has grown this much; 0: never"
     )
     metrics_port: int = Field(default=9464, ge=0, le=65535, description="0 turns metrics off")
     metrics_host: str = Field(

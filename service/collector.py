@@ -10,8 +10,8 @@ generation, so the worker kept walking its cache: a fifth of its CPU in a run of
 opened (BENCHMARKS.md, "The garbage collector"). With a young threshold of 50,000 such objects
 die young, but a case evicted from the cache is a cycle of objects that lived long, which only a
 full collection frees: left to Python's rule those waited, and the worker grew to 766 MB. So the
-worker collects in full itself when its resident memory has grown by `full_after_mb` since the
-last full collection (`watch`): memory stays bounded, and the walks are as few as that allows.
+worker collects in full itself when its resident memory has grown by `full_after_mb` (32 MB by
+default) since the last full collection (`watch`): memory stays bounded, the walks few.
 """
 
 from __future__ import annotations
