@@ -45,12 +45,12 @@ class Settings(BaseSettings):
     gc_thresholds: tuple[
         Annotated[int, Field(ge=1)], Annotated[int, Field(ge=1)], Annotated[int, Field(ge=1)]
     ] = Field(
-        default=(50_000, 10, 10),
-        description="the worker's garbage-collector thresholds, JSON [young, middle, old];"
-        " Python's own: [700, 10, 10] (service/collector.py)",
+        default=(700, 10, 10),
+        description="the worker's garbage-collector thresholds, JSON [young, middle, old]: Python's"
+        " own by default (service/collector.py; BENCHMARKS.md, the garbage collector)",
     )
     gc_full_after_mb: float = Field(
-        default=32.0, ge=0, description="the worker collects in full when it has grown this much; 0: never"
+        default=0.0, ge=0, description="the worker collects in full when it has grown this much; 0: never"
     )
     metrics_port: int = Field(default=9464, ge=0, le=65535, description="0 turns metrics off")
     metrics_host: str = Field(
