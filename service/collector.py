@@ -11,8 +11,8 @@ the cache come often: in a probe of 5,000 cases opened, 15.3 of the worker's 74.
 CPU-seconds), but a case evicted from the cache is a cycle that lived long, which only a full
 collection frees: left to Python's rule the worker grew to 766 MB. `watch` collects in full each
 time resident memory has grown by `full_after_mb`; at 32 or 64 MB the worker still held 472 and
-489 MB with 10,000 open cases, against 350 under Python's rule, for 0.4 to 1.6 CPU ms less per case
-opened (BENCHMARKS.md, "The garbage collector"). So the defaults are Python's own, and the
+489 MB with 10,000 open cases, against 352 under Python's rule, for 1.2 to 1.4 ms less of the
+collector per case opened (BENCHMARKS.md, "The garbage collector"). So the defaults are Python's own, and the
 settings (GC_THRESHOLDS, GC_FULL_AFTER_MB) are there for a deployment that would rather spend
 memory than CPU; the metric shows what the collector costs either way.
 """

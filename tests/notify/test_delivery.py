@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
 from sqlalchemy import event, text
 from sqlalchemy.ext.asyncio import AsyncEngine
@@ -195,7 +195,10 @@ async def test_the_dispatcher_holds_a_night_reminder_and_sends_the_intensificati
     await put(engine, "case-night/reminder", "reminder", "supervisor:431199", case_no="N1")
     await put(engine, "case-night/intensification", "intensification", "supervisor:431199", case_no="N1")
     channel = Recording()
-    midnight = datetime(2026, 12, 5, 0, 0, tzinfo=CHINA_TZ)
+    # a midnight to come: the hold ends at 08:00 after it, which the database's clock has not
+    # reached (a fixed date stopped working once its 08:00 had passed)
+    tomorrow = datetime.now(CHINA_TZ).date() + timedelta(days=1)
+    midnight = datetime(tomorrow.year, tomorrow.month, tomorrow.day, tzinfo=CHINA_TZ)
     run = Dispatcher(
         engine, {"sms": channel}, Routing({"*": ["sms"]}), DeliveryPolicy(), clock=lambda: midnight
     )
@@ -207,4 +210,4 @@ async def test_the_dispatcher_holds_a_night_reminder_and_sends_the_intensificati
         "SELECT d.next_attempt_at FROM deliveries d JOIN outbox o ON o.id = d.outbox_id"
         " WHERE o.key = 'case-night/reminder'",
     )
-    assert held and {r["next_attempt_at"] for r in held} == {datetime(2026, 12, 5, 8, tzinfo=CHINA_TZ)}
+    assert held and {r["next_attempt_at"] for r in held} == {midnight + timedelta(hours=8)}
