@@ -83,6 +83,9 @@ class CaseFacts(BaseModel):
     committees_held: tuple[str, ...] = Field(description="every committee that had a stage")
     referral_court: str | None = None
     confirmation_court: str | None = None
+    holder_jurisdiction: str | None = Field(
+        default=None, description="the holding committee's jurisdiction, when the caller knows it"
+    )
 
 
 def covers(scope: str, code: str) -> bool:
@@ -92,6 +95,20 @@ def covers(scope: str, code: str) -> bool:
 
 def supervisor_scope(p: Principal, place: Place) -> str | None:
     return next((s for s in p.scopes(StaffRole.SUPERVISOR) if covers(s, place.grid)), None)
+
+
+def staff_scope(p: Principal, case: CaseFacts) -> str | None:
+    """The scope `p` takes a supervisor's action on `case` in: one covering its place and the
+    committee holding it (a township's supervisor does not act on a case the county holds)."""
+    holder = case.holder_jurisdiction
+    return next(
+        (
+            s
+            for s in p.scopes(StaffRole.SUPERVISOR)
+            if covers(s, case.place.grid) and (holder is None or covers(s, holder))
+        ),
+        None,
+    )
 
 
 def court_scope(p: Principal, case: CaseFacts) -> str | None:
@@ -107,7 +124,12 @@ def actor_for(p: Principal, op: CaseOp, case: CaseFacts, target_jurisdiction: st
     and closing an overdue case: a supervisor whose scope covers the case (and, for a reassignment,
     the target committee, whose jurisdiction is `target_jurisdiction`)."""
     if isinstance(op, StaffAction):
-        scope = supervisor_scope(p, case.place)
+        scope = staff_scope(p, case)
+        if scope is None and supervisor_scope(p, case.place) is not None:
+            raise Forbidden(
+                f"{case.committee_id}, which holds {case.case_id}, serves {case.holder_jurisdiction}:"
+                f" outside {p.person_id}'s scope ({p.role_names()})"
+            )
         if scope is None:
             raise Forbidden(
                 f"{p.person_id} ({p.role_names()}) does not supervise the place of {case.case_id}"
@@ -142,7 +164,7 @@ def actions_for(
         mine += [a for a in allowed if a not in COURT_ACTIONS]
     if court_scope(p, case):
         mine += [a for a in allowed if a in COURT_ACTIONS]
-    if supervisor_scope(p, case.place):
+    if staff_scope(p, case):
         if status in REASSIGNABLE:
             mine.append(StaffAction.REASSIGN)
         if overdue:

@@ -50,8 +50,16 @@ def check(state: CaseState, action: StaffAction, payload: StaffInput) -> None:
         raise Rejected(
             f"`{action.value}` is a supervisor's action; {payload.actor.id} acts as {payload.actor.role}"
         )
-    if not state.intake.place.grid.startswith(payload.actor.committee_id):
-        raise Rejected(f"case {state.case_no} is outside supervisor scope {payload.actor.committee_id}")
+    scope = payload.actor.committee_id
+    if not state.intake.place.grid.startswith(scope):
+        raise Rejected(f"case {state.case_no} is outside supervisor scope {scope}")
+    holder = state.stage.committee
+    if not holder.jurisdiction.startswith(scope):  # a township's supervisor, a county-held case
+        raise Rejected(
+            f"case {state.case_no} is held by {holder.name} ({holder.level.value},"
+            f" {holder.jurisdiction}), above supervisor scope {scope}: a supervisor whose scope"
+            f" covers {holder.jurisdiction} acts on it"
+        )
     if isinstance(payload, Reassign):
         if state.status not in REASSIGNABLE:
             raise Rejected(

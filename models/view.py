@@ -44,6 +44,9 @@ class CaseView(BaseModel):
     level: Level
     committee_id: str
     committee_name: str
+    committee_jurisdiction: str = Field(
+        default="", description="the place code the holding committee serves (supervisors' scopes)"
+    )
     mediators: list[str]
     dispute_type: DisputeType
     risk: Risk
@@ -142,6 +145,7 @@ def case_view(state: CaseState, waiting_for: str | None = None) -> CaseView:
         level=state.level,
         committee_id=stage.committee.id,
         committee_name=stage.committee.name,
+        committee_jurisdiction=stage.committee.jurisdiction,
         mediators=stage.mediators,
         dispute_type=state.intake.dispute_type,
         risk=state.risk,

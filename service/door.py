@@ -63,6 +63,7 @@ def facts(view: CaseView) -> CaseFacts:
         committees_held=tuple(dict.fromkeys(s.committee_id for s in view.stages)),
         referral_court=view.court,
         confirmation_court=care.confirmation.court if care is not None else None,
+        holder_jurisdiction=view.committee_jurisdiction or None,
     )
 
 
@@ -125,10 +126,11 @@ class Door:
 
     async def _facts(self, case_id: str, op: CaseOp, held: CaseFacts | None) -> CaseFacts:
         """What deciding who may do `op` needs: the holding committee and the place as the case's
-        record has them (`held`: read with the session, no workflow task), the courts from its
-        view. The workflow checks the actor's committee again when the action arrives, so a
-        handoff in between is refused there, not acted on."""
-        if held is not None and op not in COURT_ACTIONS:
+        record has them (`held`: read with the session, no workflow task), the courts and, for a
+        supervisor's action, the holding committee's jurisdiction from its view. The workflow
+        checks the actor's committee again when the action arrives, so a handoff in between is
+        refused there, not acted on."""
+        if held is not None and op not in COURT_ACTIONS and not isinstance(op, StaffAction):
             return held
         return facts(await self.cases.view(case_id))
 

@@ -59,6 +59,14 @@ async def test_a_supervisor_closes_an_overdue_top_level_case_with_a_reason(
     before = await trace(services, env.client, case_id)
     refused = await http.post(f"/cases/{case_id}/close_overdue", json=reason, headers=chair)
     assert refused.status_code == 403
+    # the case's township's supervisor: the county's centre holds it, which is the county's to close
+    township = {"Idempotency-Key": "close-3", **bearer(await token_for(services, "S-0002"))}
+    for op, body in (("close_overdue", reason), ("reassign", {"committee_id": "C-431199001", **reason})):
+        above = await http.post(f"/cases/{case_id}/{op}", json=body, headers=township)
+        assert above.status_code == 403, above.text
+        assert "which holds" in above.json()["error"] and "outside S-0002's scope" in above.json()["error"]
+    shown = await http.get(f"/cases/{case_id}", headers=township)
+    assert shown.status_code == 200 and shown.json()["committee_jurisdiction"] == "431199"
     assert await trace(services, env.client, case_id) == before
     closed = await http.post(f"/cases/{case_id}/close_overdue", json=reason, headers=county)
     assert closed.status_code == 200, closed.text

@@ -101,3 +101,27 @@ def test_the_actions_a_person_is_offered_are_those_they_may_take() -> None:
     assert actions_for(township, CASE, [], CaseStatus.FOLLOW_UP, False) == []
     outsider = member("C-431199002", ActorRole.CHAIR, "431199002")
     assert actions_for(outsider, CASE, allowed, CaseStatus.MEDIATING, True) == []
+
+
+def test_a_case_the_county_holds_is_the_county_supervisors_not_a_townships() -> None:
+    """A township's supervisor supervises the committees of the township: once the case climbed
+    to the county's centre, reassigning or closing it is the county's (or a county-wide scope's)."""
+    held_by_county = CASE.model_copy(update={"committee_id": "C-431199", "holder_jurisdiction": "431199"})
+    township, county = staff(StaffRole.SUPERVISOR, "431199001"), staff(StaffRole.SUPERVISOR, "431199")
+    for op in (StaffAction.REASSIGN, StaffAction.CLOSE_OVERDUE):
+        with pytest.raises(Forbidden, match=r"C-431199, which holds .* serves 431199: outside S-1's scope"):
+            actor_for(township, op, held_by_county)
+        assert actor_for(county, op, held_by_county).committee_id == "431199"
+    assert actions_for(township, held_by_county, [], CaseStatus.MEDIATING, True) == []
+    assert actions_for(county, held_by_county, [], CaseStatus.MEDIATING, True) == [
+        StaffAction.REASSIGN,
+        StaffAction.CLOSE_OVERDUE,
+    ]
+    both = Principal(
+        person_id="S-9",
+        name="x",
+        staff=tuple(Staff(role=StaffRole.SUPERVISOR, scope=s) for s in ("431199001", "431199")),
+    )
+    assert actor_for(both, StaffAction.CLOSE_OVERDUE, held_by_county).committee_id == "431199"
+    township_held = CASE.model_copy(update={"holder_jurisdiction": "431199001001"})
+    assert actor_for(township, StaffAction.CLOSE_OVERDUE, township_held).committee_id == "431199001"

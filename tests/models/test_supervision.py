@@ -63,7 +63,11 @@ def test_what_does_not_fit_is_rejected(payload: supervision.StaffInput, message:
         supervision.check(opened(), action, payload)
 
 
-def test_an_overdue_case_at_the_top_is_closed_with_the_reason() -> None:
+COUNTY_SUPERVISOR = Actor(id="S-0001", role=ActorRole.SUPERVISOR, committee_id="431199")
+
+
+def overdue_at_the_top() -> tuple[rules.CaseState, datetime]:
+    """The case left to time out at every level, until the county's centre holds it overdue."""
     state = opened()
     now = NOW
     while not state.overdue:
@@ -73,8 +77,14 @@ def test_an_overdue_case_at_the_top_is_closed_with_the_reason() -> None:
         fired = rules.on_time(state, now)
         if fired is not None:
             state = fired[0]
+    assert state.stage.committee.jurisdiction == "431199"
+    return state, now
+
+
+def test_an_overdue_case_at_the_top_is_closed_with_the_reason() -> None:
+    state, now = overdue_at_the_top()
     closed, _ = supervision.apply(
-        state, StaffAction.CLOSE_OVERDUE, CloseOverdue(actor=SUPERVISOR, reason="久拖不决"), now
+        state, StaffAction.CLOSE_OVERDUE, CloseOverdue(actor=COUNTY_SUPERVISOR, reason="久拖不决"), now
     )
     assert closed.closed and closed.closure_reason is ClosureReason.CLOSED_BY_SUPERVISOR
     assert closed.stage.outcome is Outcome.FAILED and "久拖不决" in (closed.stage.reason or "")
@@ -90,3 +100,15 @@ def test_a_court_liaison_records_only_the_courts_own_decisions() -> None:
         supervision.check_court_liaison(
             opened(), Action.RECORD_COURT_DECISION, RecordCourtDecision(actor=liaison, accepted=True)
         )
+
+
+def test_a_townships_supervisor_does_not_act_on_a_case_the_county_holds() -> None:
+    """The case's place is in the township, but the committee holding it serves the whole county:
+    closing or reassigning it is for a supervisor whose scope covers the county."""
+    state, _ = overdue_at_the_top()
+    close = CloseOverdue(actor=SUPERVISOR, reason="久拖不决")
+    with pytest.raises(rules.Rejected, match=r"held by .*county, 431199.*above supervisor scope 431199001"):
+        supervision.check(state, StaffAction.CLOSE_OVERDUE, close)
+    move = Reassign(actor=SUPERVISOR, committee_id="C-431199001", reason="改派镇调委会")
+    with pytest.raises(rules.Rejected, match="above supervisor scope 431199001"):
+        supervision.check(state, StaffAction.REASSIGN, move)
