@@ -142,6 +142,15 @@ PAGE_TEXT: dict[str, tuple[str, str]] = {
     ),
     "track_refused": ("案件编号或手机号码不符。", "The case number or phone digits do not match."),
     "track_locked": ("尝试次数过多，请15分钟后再试。", "Too many tries; try again in 15 minutes."),
+    "track_client_locked": (
+        "本设备查询错误次数过多，请15分钟后再试。",
+        "Too many wrong look-ups from this device; try again in 15 minutes.",
+    ),
+    "track_case_locked": (
+        "该案件近期查询错误次数过多，已暂停查询15分钟；如需了解进展，请联系调解委员会。",
+        "Too many wrong look-ups of this case lately: look-ups are paused for 15 minutes; the"
+        " mediation committee can tell you where it stands.",
+    ),
     "next_step": ("下一步", "What comes next"),
     "contact": ("联系", "Contact"),
     "next_awaiting_acceptance": ("等待调委会受理。", "Waiting for the committee to accept the case."),

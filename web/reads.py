@@ -13,8 +13,15 @@ from db.schema import cases, committee_members, committees, login_attempts, plac
 from models.enums import CaseStatus, Channel, Outcome
 from models.performance import Period
 
+# a party's look-up (`/track`) is guessed at with the 4 phone digits: wrong tries are counted per
+# device and case (a party who mistyped), per device over every case (one trying case after
+# case) and per case over every device (many guessing one case); a case's own limit is high, so
+# one device trying wrong digits cannot lock the parties out of it
 TRACK_FAILURES = 5
+TRACK_CLIENT_FAILURES = 20
+TRACK_CASE_FAILURES = 50
 TRACK_WINDOW = timedelta(minutes=15)
+TRACK_PREFIX = "track:"
 
 
 class Choice(BaseModel):
@@ -135,21 +142,35 @@ async def court_candidates(engine: AsyncEngine, limit: int = 100) -> list[str]:
 
 
 def track_login(case_id: str) -> str:
-    return f"track:{case_id}"[:80]
+    return f"{TRACK_PREFIX}{case_id}"[:80]
 
 
-async def track_locked(engine: AsyncEngine, case_id: str, now: datetime | None = None) -> bool:
-    """Too many wrong look-ups of this case lately (the phone digits are few: guessing is slowed)."""
+async def track_locked(
+    engine: AsyncEngine, case_id: str, client: str, now: datetime | None = None
+) -> str | None:
+    """Why a look-up of this case from `client` is refused now, or None: too many wrong tries
+    lately from this device on this case ("track_locked") or on any case ("track_client_locked"),
+    or from every device on this case ("track_case_locked"). The digits are few: guessing is
+    slowed, and one device's wrong tries never lock the case for its parties."""
     since = (now or datetime.now(UTC)) - TRACK_WINDOW
+    login, client = track_login(case_id), client[:64]
+    wrong = ~login_attempts.c.succeeded
+    mine = login_attempts.c.client == client
+    this_case = login_attempts.c.login == login
+    counts = select(
+        func.count().filter(this_case, mine),
+        func.count().filter(mine, login_attempts.c.login.startswith(TRACK_PREFIX)),
+        func.count().filter(this_case),
+    ).where(wrong, login_attempts.c.at > since, or_(this_case, mine))
     async with engine.connect() as conn:
-        failures = await conn.execute(
-            select(func.count()).where(
-                login_attempts.c.login == track_login(case_id),
-                ~login_attempts.c.succeeded,
-                login_attempts.c.at > since,
-            )
-        )
-        return int(failures.scalar_one()) >= TRACK_FAILURES
+        here, anywhere, everyone = (await conn.execute(counts)).one()
+    if here >= TRACK_FAILURES:
+        return "track_locked"
+    if anywhere >= TRACK_CLIENT_FAILURES:
+        return "track_client_locked"
+    if everyone >= TRACK_CASE_FAILURES:
+        return "track_case_locked"
+    return None
 
 
 async def record_track(engine: AsyncEngine, case_id: str, client: str, succeeded: bool) -> None:

@@ -1,0 +1,66 @@
+"""The party look-up's limits on guessing (`/track`, web/reads.py): per device and case, per
+device over every case, per case over every device; wrong tries from one device never lock the
+case for its parties."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import UTC, datetime, timedelta
+
+from sqlalchemy.ext.asyncio import AsyncEngine
+
+from web.reads import (
+    TRACK_CASE_FAILURES,
+    TRACK_CLIENT_FAILURES,
+    TRACK_FAILURES,
+    TRACK_WINDOW,
+    record_track,
+    track_locked,
+)
+
+
+def a_case() -> str:
+    return f"case-431199-2026-{uuid.uuid4().hex[:8]}"
+
+
+def device() -> str:
+    """A client address of its own (the column holds what `client_address` gives)."""
+    return f"device-{uuid.uuid4().hex[:12]}"
+
+
+async def wrong(engine: AsyncEngine, case_id: str, client: str, times: int) -> None:
+    for _ in range(times):
+        await record_track(engine, case_id, client, False)
+
+
+async def test_a_device_that_guesses_is_stopped_on_that_case_but_the_parties_are_not(
+    engine: AsyncEngine,
+) -> None:
+    case_id, guesser, party = a_case(), device(), device()
+    await wrong(engine, case_id, guesser, TRACK_FAILURES - 1)
+    assert await track_locked(engine, case_id, guesser) is None
+    await wrong(engine, case_id, guesser, 1)
+    assert await track_locked(engine, case_id, guesser) == "track_locked"
+    assert await track_locked(engine, case_id, party) is None  # the parties' phones still look it up
+    assert await track_locked(engine, a_case(), guesser) is None  # and the guesser another case
+    later = datetime.now(UTC) + TRACK_WINDOW + timedelta(seconds=1)
+    assert await track_locked(engine, case_id, guesser, later) is None  # the window passes
+
+
+async def test_a_device_trying_case_after_case_is_stopped_everywhere(engine: AsyncEngine) -> None:
+    guesser = device()
+    tried = [a_case() for _ in range(TRACK_CLIENT_FAILURES // (TRACK_FAILURES - 1) + 1)]
+    for case_id in tried:  # under each case's own limit
+        await wrong(engine, case_id, guesser, TRACK_FAILURES - 1)
+    assert await track_locked(engine, a_case(), guesser) == "track_client_locked"
+    assert await track_locked(engine, tried[0], device()) is None
+
+
+async def test_many_devices_guessing_one_case_pause_its_look_ups(engine: AsyncEngine) -> None:
+    case_id = a_case()
+    for _ in range(TRACK_CASE_FAILURES // (TRACK_FAILURES - 1)):
+        await wrong(engine, case_id, device(), TRACK_FAILURES - 1)
+    assert await track_locked(engine, case_id, device()) is None
+    await wrong(engine, case_id, device(), TRACK_CASE_FAILURES % (TRACK_FAILURES - 1) or TRACK_FAILURES - 1)
+    assert await track_locked(engine, case_id, device()) == "track_case_locked"
+    assert await track_locked(engine, a_case(), device()) is None
