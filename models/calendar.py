@@ -30,6 +30,16 @@ class Unit(StrEnum):
     SECONDS = "seconds"  # drills and demos only
 
 
+_UNIT_ZH = {
+    Unit.WORKING_DAYS: "个工作日",
+    Unit.CALENDAR_DAYS: "日",
+    Unit.MONTHS: "个月",
+    Unit.HOURS: "小时",
+    Unit.MINUTES: "分钟",
+    Unit.SECONDS: "秒",
+}
+
+
 class Span(BaseModel):
     """An amount of time in one unit, e.g. 2 working days."""
 
@@ -39,7 +49,14 @@ class Span(BaseModel):
     unit: Unit
 
     def __str__(self) -> str:
-        return f"{self.amount} {self.unit.value.replace('_', ' ')}"
+        """'1 working day', '2 working days', '4 hours'."""
+        words = self.unit.value.replace("_", " ")
+        return f"{self.amount} {words.removesuffix('s') if self.amount == 1 else words}"
+
+    @property
+    def zh(self) -> str:
+        """The same in Chinese, as the notices say it: '1个工作日', '4小时', '30日'."""
+        return f"{self.amount}{_UNIT_ZH[self.unit]}"
 
 
 class WorkingCalendar(BaseModel):

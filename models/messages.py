@@ -61,7 +61,7 @@ def reminder(state: CaseState, reminder: Reminder) -> Text:
     case_no, deadline = state.case_no, state.stage.deadline
     return (
         f"{case_no} {zh(reminder.deadline)}提醒 reminder",
-        f"案件{case_no}的{zh(reminder.deadline)}为{_fmt(deadline)}（还有{reminder.before}）。"
+        f"案件{case_no}的{zh(reminder.deadline)}为{_fmt(deadline)}（还有{reminder.before.zh}）。"
         f" Case {case_no}: {en(reminder.deadline)} {_fmt(deadline)}, due in {reminder.before}.",
     )
 

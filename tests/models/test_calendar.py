@@ -218,6 +218,10 @@ def test_k_working_days_before_leaves_k_working_days(start: date, n: int, k: int
 
 def test_span_reads_as_words() -> None:
     assert str(wd(2)) == "2 working days"
+    assert (str(wd(1)), wd(1).zh, wd(2).zh) == ("1 working day", "1个工作日", "2个工作日")
+    hours = Span(amount=1, unit=Unit.HOURS)
+    month = Span(amount=30, unit=Unit.CALENDAR_DAYS)
+    assert (str(hours), hours.zh, str(month), month.zh) == ("1 hour", "1小时", "30 calendar days", "30日")
 
 
 def test_negative_span_is_rejected() -> None:

@@ -104,13 +104,17 @@ def test_general_policy_sends_two_reminders_before_the_village_deadline() -> Non
     state, _ = accept(state, state.stage.handed_off_at + timedelta(hours=9))
     assert [str(r.before) for r in state.stage.reminders if not r.sent] == [
         "3 working days",
-        "1 working days",
+        "1 working day",
     ]
-    keys = []
+    keys, bodies = [], []
     for _ in range(2):
         state, effects, _ = wake(state)
         keys += [n.key for n in effects.notifications]
+        bodies += [n.body for n in effects.notifications]
     assert keys == [f"{CASE}/stage-2/reminder-0", f"{CASE}/stage-2/reminder-1"]
+    # each language says how long is left in its own words
+    assert "（还有3个工作日）" in bodies[0] and "due in 3 working days." in bodies[0]
+    assert "（还有1个工作日）" in bodies[1] and "due in 1 working day." in bodies[1]
 
 
 def test_minute_reminders_in_the_demo_policy() -> None:
