@@ -111,6 +111,8 @@ PAGE_TEXT: dict[str, tuple[str, str]] = {
     "id_number": ("身份证号", "ID number"),
     "applicant": ("申请人", "Applicant"),
     "respondent": ("被申请人", "Respondent"),
+    "party_role": ("身份", "Role"),
+    "add_party": ("添加当事人", "Add a party"),
     "grid": ("网格", "Grid"),
     "counts_level": ("按层级(办理中)", "Open cases by level"),
     "counts_status": ("按状态", "By status"),

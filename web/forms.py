@@ -79,18 +79,31 @@ def action_body(op: CaseOp, form: FormData) -> dict[str, Any]:
     return body
 
 
+INTAKE_PARTIES_MAX = 20  # models.case.CaseIntake's
+
+
+def intake_party_count(form: FormData) -> int:
+    """How many parties the intake form shows: two at first, one more for each "add a party"."""
+    try:
+        shown = int(str(form.get("parties", "2")))
+    except ValueError:
+        shown = 2
+    shown += 1 if form.get("add_party") else 0
+    return max(2, min(shown, INTAKE_PARTIES_MAX))
+
+
 def intake_body(form: FormData, grid: str) -> dict[str, Any]:
-    """The intake form as the JSON API's intake body, at the grid worker's grid."""
+    """The intake form as the JSON API's intake body, at the grid worker's grid. The first party
+    applies and the second responds; each further one has its role chosen, and a further
+    fieldset left empty is no party."""
     parties = []
-    for n in (1, 2):
+    for n in range(1, intake_party_count(form) + 1):
+        name, id_number, phone = (_text(form, f"p{n}_{field}") for field in ("name", "id", "phone"))
+        if n > 2 and not (name or id_number or phone):
+            continue
+        role = {1: "applicant", 2: "respondent"}.get(n) or _text(form, f"p{n}_role") or "third_party"
         parties.append(
-            {
-                "party_id": f"P{n}",
-                "role": "applicant" if n == 1 else "respondent",
-                "name": _text(form, f"p{n}_name"),
-                "id_number": _text(form, f"p{n}_id"),
-                "phone": _text(form, f"p{n}_phone"),
-            }
+            {"party_id": f"P{n}", "role": role, "name": name, "id_number": id_number, "phone": phone}
         )
     return {
         "channel": "grid_report",

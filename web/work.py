@@ -17,7 +17,7 @@ from models.view import CaseView
 from service.cases import INBOX, CaseRow, by_deadline
 from service.door import facts
 from web import reads
-from web.forms import action_body, intake_body
+from web.forms import action_body, intake_body, intake_party_count
 from web.login import ActingHere, Me
 from web.render import checked_form, language, page
 
@@ -167,7 +167,11 @@ def grids_of(p: Principal) -> list[str]:
 
 @router.get("/intake")
 async def intake_form(request: Request, p: Me) -> Response:
-    return page(request, "intake.html", grids=grids_of(p), types=list(DisputeType))
+    return page(request, "intake.html", grids=grids_of(p), types=list(DisputeType), parties=2)
+
+
+class MoreParties(Exception):
+    """The grid worker asked for another party's fieldset."""
 
 
 @router.post("/intake")
@@ -178,21 +182,25 @@ async def intake(request: Request, p: Me, svc: Svc) -> Response:
     try:
         if grid not in grids:
             raise PermissionError(f"{p.person_id} is not the grid worker of grid {grid or '(none)'}")
+        if form.get("add_party"):  # the same form again, one party longer: nothing is opened
+            raise MoreParties
         body = intake_body(form, grid)
         result = await svc.door.open(p, body, None, client_address(request))
     except Exception as err:
-        status = 403 if isinstance(err, PermissionError) else status_of(err)
+        more = isinstance(err, MoreParties)
+        status = 200 if more else 403 if isinstance(err, PermissionError) else status_of(err)
         if status == 500:
             raise
-        entered = {k: str(v) for k, v in form.items() if k != "csrf"}  # given back: nothing to type again
+        entered = {k: str(v) for k, v in form.items() if k not in ("csrf", "add_party")}  # typed: kept
         return page(
             request,
             "intake.html",
             status=status,
             grids=grids,
             types=list(DisputeType),
-            error=str(err),
+            error=None if more else str(err),
             values=entered,
+            parties=intake_party_count(form),
         )
     flag = "new" if result.created else "duplicate"
     return RedirectResponse(f"/app/cases/{result.case_id}/receipt?{flag}=1", status_code=303)

@@ -10,7 +10,7 @@ from models.enums import Action, CaseStatus
 from models.page_text import page_text, reason_text
 from models.supervision import StaffAction
 from service.cases import CaseRow, by_deadline
-from web.forms import action_body, intake_body
+from web.forms import action_body, intake_body, intake_party_count
 from web.login import safe_next
 from web.render import label, templates, time_left
 from web.work import InboxItem
@@ -64,6 +64,22 @@ def test_the_intake_form_opens_at_the_grid_worker_s_grid() -> None:
         "grid": "431199001001-G01",
     }
     assert [p["party_id"] for p in body["parties"]] == ["P1", "P2"] and body["risk"] == "normal"
+
+
+def test_the_intake_form_takes_more_parties_than_two() -> None:
+    third = [("p3_name", "王五"), ("p3_id", "430000199001011234"), ("p3_phone", "13800000003")]
+    shown = FormData([("parties", "4"), *third, ("p3_role", "respondent")])
+    assert intake_party_count(shown) == 4
+    body = intake_body(shown, "431199001001-G01")  # P4 left empty: no party
+    assert [(p["party_id"], p["role"]) for p in body["parties"]] == [
+        ("P1", "applicant"),
+        ("P2", "respondent"),
+        ("P3", "respondent"),
+    ]
+    assert body["parties"][2]["name"] == "王五"
+    assert intake_party_count(FormData([("parties", "3"), ("add_party", "yes")])) == 4
+    assert intake_party_count(FormData([("parties", "x")])) == 2
+    assert intake_party_count(FormData([("parties", "99"), ("add_party", "yes")])) == 20
 
 
 def test_labels_come_from_the_one_place_of_labels() -> None:

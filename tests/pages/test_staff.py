@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import uuid
 from datetime import UTC, datetime
 
@@ -19,7 +20,15 @@ from service.identity import set_password
 from service.intake import open_case
 from tests.api.steps import COURT, GRID, GRID_WORKER, VILLAGE, open_at, trace, wait_open
 from tests.factories import FIELDS, PARTIES, intake
-from tests.pages.conftest import PASSWORD, POLICY, check_page, login_password, new_phone, reload_until
+from tests.pages.conftest import (
+    PASSWORD,
+    POLICY,
+    check_page,
+    last_code,
+    login_password,
+    new_phone,
+    reload_until,
+)
 from web.reads import TRACK_FAILURES
 
 pytestmark = pytest.mark.browser
@@ -293,4 +302,49 @@ async def test_a_county_supervisor_finds_an_overdue_case_and_closes_it(
     await page.click("form[data-action='close_overdue'] button[type=submit]")
     await expect(page.locator("[data-field=status]")).to_have_text("已结案")
     await expect(page.locator("main")).to_contain_text("逾期案件经督导结案")
+    await context.close()
+
+
+async def test_a_grid_worker_takes_in_a_dispute_of_three_parties(
+    browser: Browser, site: str, pages_services: Services
+) -> None:
+    """Two parties at first; "add a party" gives the form back one party longer (what was typed
+    kept, nothing opened), and the third party's role is chosen."""
+    summary = f"三户共用水渠纠纷 {uuid.uuid4().hex[:6]}"
+    context = await new_phone(browser, site)
+    page = await context.new_page()
+    await page.goto("/app/login")  # a grid worker logs in with a code sent to the phone
+    await page.fill("#phone", "19910000028")  # M-0028, grid worker of 王家村第1网格
+    await page.click("form[action='/app/login/code'] button")
+    await page.fill("#code", await last_code(pages_services.engine, "M-0028"))
+    await page.click("form[action='/app/login/code/verify'] button")
+    await expect(page).to_have_url(re.compile(r"/app/inbox$"))
+    await page.goto("/app/intake")
+    await page.fill("#summary", summary)
+    for n, party in ((1, PARTIES[0]), (2, PARTIES[1])):
+        await page.fill(f"#p{n}_name", party.name)
+        await page.fill(f"#p{n}_id", party.id_number)
+        await page.fill(f"#p{n}_phone", party.phone)
+    async with pages_services.engine.connect() as conn:
+        before = (await conn.execute(text("SELECT count(*) FROM cases"))).scalar_one()
+    await page.click("button[name=add_party]")
+    await expect(page.locator("fieldset[data-party=P3]")).to_be_visible()
+    await expect(page.locator("#p1_name")).to_have_value(PARTIES[0].name)
+    await expect(page.locator("#summary")).to_have_value(summary)
+    async with pages_services.engine.connect() as conn:
+        assert (await conn.execute(text("SELECT count(*) FROM cases"))).scalar_one() == before
+    await page.select_option("#p3_role", "third_party")
+    await page.fill("#p3_name", "张三")
+    await page.fill("#p3_id", "431122198506120036")
+    await page.fill("#p3_phone", "13700001111")
+    await check_page(page)
+    await page.click("form[action='/app/intake'] button[type=submit]:not([name=add_party])")
+    await expect(page).to_have_url(re.compile(r"/receipt\?new=1"))
+    case_no = await page.locator("[data-field=case_no]").inner_text()
+    view = await wait_open(pages_services, f"case-{case_no}")
+    assert [(p["party_id"], p["role"], p["name"]) for p in view.parties] == [
+        ("P1", "applicant", "王**"),
+        ("P2", "respondent", "李**"),
+        ("P3", "third_party", "张*"),
+    ]
     await context.close()
