@@ -97,15 +97,18 @@ def supervisor_scope(p: Principal, place: Place) -> str | None:
     return next((s for s in p.scopes(StaffRole.SUPERVISOR) if covers(s, place.grid)), None)
 
 
-def staff_scope(p: Principal, case: CaseFacts) -> str | None:
+def staff_scope(p: Principal, case: CaseFacts, target: str | None = None) -> str | None:
     """The scope `p` takes a supervisor's action on `case` in: one covering its place and the
-    committee holding it (a township's supervisor does not act on a case the county holds)."""
+    committee holding it (a township's supervisor does not act on a case the county holds), and
+    the `target` jurisdiction of a reassignment when there is one."""
     holder = case.holder_jurisdiction
     return next(
         (
             s
             for s in p.scopes(StaffRole.SUPERVISOR)
-            if covers(s, case.place.grid) and (holder is None or covers(s, holder))
+            if covers(s, case.place.grid)
+            and (holder is None or covers(s, holder))
+            and (target is None or covers(s, target))
         ),
         None,
     )
@@ -124,18 +127,18 @@ def actor_for(p: Principal, op: CaseOp, case: CaseFacts, target_jurisdiction: st
     and closing an overdue case: a supervisor whose scope covers the case (and, for a reassignment,
     the target committee, whose jurisdiction is `target_jurisdiction`)."""
     if isinstance(op, StaffAction):
-        scope = staff_scope(p, case)
-        if scope is None and supervisor_scope(p, case.place) is not None:
+        if supervisor_scope(p, case.place) is None:
+            raise Forbidden(
+                f"{p.person_id} ({p.role_names()}) does not supervise the place of {case.case_id}"
+            )
+        if staff_scope(p, case) is None:
             raise Forbidden(
                 f"{case.committee_id}, which holds {case.case_id}, serves {case.holder_jurisdiction}:"
                 f" outside {p.person_id}'s scope ({p.role_names()})"
             )
+        scope = staff_scope(p, case, target_jurisdiction)
         if scope is None:
-            raise Forbidden(
-                f"{p.person_id} ({p.role_names()}) does not supervise the place of {case.case_id}"
-            )
-        if target_jurisdiction is not None and not covers(scope, target_jurisdiction):
-            raise Forbidden(f"the target committee is outside {p.person_id}'s scope {scope}")
+            raise Forbidden(f"the target committee is outside {p.person_id}'s scope ({p.role_names()})")
         return Actor(id=p.person_id, role=ActorRole.SUPERVISOR, committee_id=scope)
     if op in COURT_ACTIONS:
         court = court_scope(p, case)

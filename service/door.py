@@ -126,11 +126,20 @@ class Door:
 
     async def _facts(self, case_id: str, op: CaseOp, held: CaseFacts | None) -> CaseFacts:
         """What deciding who may do `op` needs: the holding committee and the place as the case's
-        record has them (`held`: read with the session, no workflow task), the courts and, for a
-        supervisor's action, the holding committee's jurisdiction from its view. The workflow
-        checks the actor's committee again when the action arrives, so a handoff in between is
-        refused there, not acted on."""
-        if held is not None and op not in COURT_ACTIONS and not isinstance(op, StaffAction):
+        record has them (`held`: read with the session, no workflow task), the courts from its
+        view, and for a supervisor's action the holding committee's jurisdiction from the registry
+        (never assumed: a committee the registry does not know refuses it). The workflow checks
+        the actor's committee again when the action arrives, so a handoff in between is refused
+        there, not acted on."""
+        if isinstance(op, StaffAction):
+            case = held if held is not None else facts(await self.cases.view(case_id))
+            if case.holder_jurisdiction is None:  # read with the session: the registry's answer
+                found = await self._committee_jurisdiction(case.committee_id)
+                if found is None:
+                    raise Forbidden(f"{case.committee_id}, which holds {case_id}, is not in the registry")
+                case = case.model_copy(update={"holder_jurisdiction": found})
+            return case
+        if held is not None and op not in COURT_ACTIONS:
             return held
         return facts(await self.cases.view(case_id))
 

@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import ipaddress
 from datetime import UTC, datetime, timedelta
 
 from pydantic import BaseModel
@@ -16,10 +17,11 @@ from models.performance import Period
 # a party's look-up (`/track`) is guessed at with the 4 phone digits: wrong tries are counted per
 # device and case (a party who mistyped), per device over every case (one trying case after
 # case) and per case over every device (many guessing one case); a case's own limit is high, so
-# one device trying wrong digits cannot lock the parties out of it
+# one device trying wrong digits cannot lock the parties out of it; an IPv6 device is its /64
+# (its addresses change within it)
 TRACK_FAILURES = 5
 TRACK_CLIENT_FAILURES = 20
-TRACK_CASE_FAILURES = 50
+TRACK_CASE_FAILURES = 20
 TRACK_WINDOW = timedelta(minutes=15)
 TRACK_PREFIX = "track:"
 
@@ -141,6 +143,20 @@ async def court_candidates(engine: AsyncEngine, limit: int = 100) -> list[str]:
         return [r.case_id for r in await conn.execute(query)]
 
 
+def device_of(client: str) -> str:
+    """What the look-up's limits count as one device: the client's address, an IPv6 one by its
+    /64 network (a phone's privacy addresses change within it)."""
+    try:
+        address = ipaddress.ip_address(client)
+    except ValueError:
+        return client[:64]
+    if isinstance(address, ipaddress.IPv6Address):
+        if address.ipv4_mapped is not None:  # ::ffff:a.b.c.d is an IPv4 client
+            return str(address.ipv4_mapped)
+        return str(ipaddress.ip_network(f"{address}/64", strict=False))
+    return str(address)
+
+
 def track_login(case_id: str) -> str:
     return f"{TRACK_PREFIX}{case_id}"[:80]
 
@@ -153,7 +169,7 @@ async def track_locked(
     or from every device on this case ("track_case_locked"). The digits are few: guessing is
     slowed, and one device's wrong tries never lock the case for its parties."""
     since = (now or datetime.now(UTC)) - TRACK_WINDOW
-    login, client = track_login(case_id), client[:64]
+    login, client = track_login(case_id), device_of(client)
     wrong = ~login_attempts.c.succeeded
     mine = login_attempts.c.client == client
     this_case = login_attempts.c.login == login
@@ -177,6 +193,6 @@ async def record_track(engine: AsyncEngine, case_id: str, client: str, succeeded
     async with engine.begin() as conn:
         await conn.execute(
             login_attempts.insert().values(
-                login=track_login(case_id), client=client[:64], succeeded=succeeded
+                login=track_login(case_id), client=device_of(client), succeeded=succeeded
             )
         )

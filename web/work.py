@@ -9,7 +9,7 @@ from starlette.responses import RedirectResponse, Response
 
 from front.auth import Svc, client_address
 from front.errors import STATUS
-from models.authority import CaseOp, Forbidden, Principal, actions_for, may_open_file, supervisor_scope
+from models.authority import CaseOp, Forbidden, Principal, actions_for, may_open_file, staff_scope
 from models.case_file import AgreementDocument, document_date
 from models.enums import Action, DisputeType, Risk
 from models.supervision import StaffAction
@@ -17,7 +17,7 @@ from models.view import CaseView
 from service.cases import INBOX, CaseRow, by_deadline
 from service.door import facts
 from web import reads
-from web.forms import action_body, intake_body, intake_party_count
+from web.forms import INTAKE_PARTIES_MAX, action_body, intake_body, intake_party_count
 from web.login import ActingHere, Me
 from web.render import checked_form, language, page
 
@@ -85,7 +85,7 @@ async def _case_page(
         choices["members"] = await reads.members(svc.engine, view.committee_id)
     if Action.TRANSFER in actions:
         choices["committees"] = await reads.committee_choices(svc.engine, view.place.county)
-    scope = supervisor_scope(p, view.place)
+    scope = staff_scope(p, facts(view))
     if StaffAction.REASSIGN in actions and scope:
         choices["scope_committees"] = await reads.committee_choices(svc.engine, scope)
     return page(
@@ -167,7 +167,8 @@ def grids_of(p: Principal) -> list[str]:
 
 @router.get("/intake")
 async def intake_form(request: Request, p: Me) -> Response:
-    return page(request, "intake.html", grids=grids_of(p), types=list(DisputeType), parties=2)
+    shown = {"parties": 2, "parties_max": INTAKE_PARTIES_MAX}
+    return page(request, "intake.html", grids=grids_of(p), types=list(DisputeType), **shown)
 
 
 class MoreParties(Exception):
@@ -201,6 +202,8 @@ async def intake(request: Request, p: Me, svc: Svc) -> Response:
             error=None if more else str(err),
             values=entered,
             parties=intake_party_count(form),
+            parties_max=INTAKE_PARTIES_MAX,
+            focus=intake_party_count(form) if more else None,  # the party just added
         )
     flag = "new" if result.created else "duplicate"
     return RedirectResponse(f"/app/cases/{result.case_id}/receipt?{flag}=1", status_code=303)

@@ -125,3 +125,17 @@ def test_a_case_the_county_holds_is_the_county_supervisors_not_a_townships() -> 
     assert actor_for(both, StaffAction.CLOSE_OVERDUE, held_by_county).committee_id == "431199"
     township_held = CASE.model_copy(update={"holder_jurisdiction": "431199001001"})
     assert actor_for(township, StaffAction.CLOSE_OVERDUE, township_held).committee_id == "431199001"
+
+
+def test_a_supervisor_of_two_scopes_acts_in_the_one_that_covers_the_target_too() -> None:
+    both = Principal(
+        person_id="S-9",
+        name="x",
+        staff=tuple(Staff(role=StaffRole.SUPERVISOR, scope=s) for s in ("431199001", "431199")),
+    )
+    township_held = CASE.model_copy(update={"holder_jurisdiction": "431199001001"})
+    assert actor_for(both, StaffAction.REASSIGN, township_held, "431199001").committee_id == "431199001"
+    assert actor_for(both, StaffAction.REASSIGN, township_held, "431199").committee_id == "431199"
+    township = staff(StaffRole.SUPERVISOR, "431199001")
+    with pytest.raises(Forbidden, match="the target committee is outside S-1's scope"):
+        actor_for(township, StaffAction.REASSIGN, township_held, "431199")

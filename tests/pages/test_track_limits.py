@@ -14,6 +14,7 @@ from web.reads import (
     TRACK_CLIENT_FAILURES,
     TRACK_FAILURES,
     TRACK_WINDOW,
+    device_of,
     record_track,
     track_locked,
 )
@@ -58,9 +59,27 @@ async def test_a_device_trying_case_after_case_is_stopped_everywhere(engine: Asy
 
 async def test_many_devices_guessing_one_case_pause_its_look_ups(engine: AsyncEngine) -> None:
     case_id = a_case()
-    for _ in range(TRACK_CASE_FAILURES // (TRACK_FAILURES - 1)):
+    devices, rest = divmod(TRACK_CASE_FAILURES - 1, TRACK_FAILURES - 1)
+    for _ in range(devices):  # each under its own limit
         await wrong(engine, case_id, device(), TRACK_FAILURES - 1)
-    assert await track_locked(engine, case_id, device()) is None
-    await wrong(engine, case_id, device(), TRACK_CASE_FAILURES % (TRACK_FAILURES - 1) or TRACK_FAILURES - 1)
+    await wrong(engine, case_id, device(), rest)
+    assert await track_locked(engine, case_id, device()) is None  # one short of the case's limit
+    await wrong(engine, case_id, device(), 1)
     assert await track_locked(engine, case_id, device()) == "track_case_locked"
     assert await track_locked(engine, a_case(), device()) is None
+
+
+def test_an_ipv6_device_is_its_64_network() -> None:
+    """A phone's IPv6 privacy addresses change within its /64: they count as one device."""
+    assert device_of("2001:db8:1:2:aaaa::1") == device_of("2001:db8:1:2:bbbb::9") == "2001:db8:1:2::/64"
+    assert device_of("2001:db8:1:3::1") != device_of("2001:db8:1:2::1")
+    assert device_of("::ffff:10.1.2.3") == device_of("10.1.2.3") == "10.1.2.3"
+    assert device_of("testclient") == "testclient"  # not an address (a test transport's): as given
+
+
+async def test_rotating_ipv6_addresses_do_not_escape_the_device_limit(engine: AsyncEngine) -> None:
+    case_id = a_case()
+    for n in range(TRACK_FAILURES):
+        await record_track(engine, case_id, f"2001:db8:7:7:{n + 1:x}::1", False)
+    assert await track_locked(engine, case_id, "2001:db8:7:7:ffff::2") == "track_locked"
+    assert await track_locked(engine, case_id, "2001:db8:7:8::2") is None
