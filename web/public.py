@@ -49,9 +49,8 @@ async def track(request: Request, svc: Svc) -> Response:
     case_no = str(form.get("case_no", "")).strip()[:40]
     digits = str(form.get("last4", "")).strip()
     case_id = f"case-{case_no}"
-    client = client_address(request) or ""
-    locked = await reads.track_locked(svc.engine, case_id, client)
-    if locked is not None:
+    locked, attempt = await reads.start_track(svc.engine, case_id, client_address(request) or "")
+    if attempt is None:
         return page(request, "track.html", status=429, case_no=case_no, error=locked)
     view = None
     if len(digits) == 4 and digits.isdigit():
@@ -60,7 +59,8 @@ async def track(request: Request, svc: Svc) -> Response:
         except CaseError:
             view = None
     matches = view is not None and any(p["phone"][-4:] == digits for p in view.parties)
-    await reads.record_track(svc.engine, case_id, client, matches)
+    if matches:
+        await reads.track_matched(svc.engine, attempt)
     if view is None or not matches:
         return page(request, "track.html", status=404, case_no=case_no, error="track_refused")
     return page(request, "tracked.html", view=view, next_key=f"next_{view.status.value}")

@@ -8,7 +8,7 @@ from datetime import UTC, datetime, timedelta
 
 from pydantic import BaseModel
 from sqlalchemy import func, or_, select
-from sqlalchemy.ext.asyncio import AsyncEngine
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 from db.schema import cases, committee_members, committees, login_attempts, places, stages
 from models.enums import CaseStatus, Channel, Outcome
@@ -161,25 +161,12 @@ def track_login(case_id: str) -> str:
     return f"{TRACK_PREFIX}{case_id}"[:80]
 
 
-async def track_locked(
-    engine: AsyncEngine, case_id: str, client: str, now: datetime | None = None
-) -> str | None:
-    """Why a look-up of this case from `client` is refused now, or None: too many wrong tries
-    lately from this device on this case ("track_locked") or on any case ("track_client_locked"),
-    or from every device on this case ("track_case_locked"). The digits are few: guessing is
-    slowed, and one device's wrong tries never lock the case for its parties."""
-    since = (now or datetime.now(UTC)) - TRACK_WINDOW
-    login, client = track_login(case_id), device_of(client)
-    wrong = ~login_attempts.c.succeeded
-    mine = login_attempts.c.client == client
-    this_case = login_attempts.c.login == login
-    counts = select(
-        func.count().filter(this_case, mine),
-        func.count().filter(mine, login_attempts.c.login.startswith(TRACK_PREFIX)),
-        func.count().filter(this_case),
-    ).where(wrong, login_attempts.c.at > since, or_(this_case, mine))
-    async with engine.connect() as conn:
-        here, anywhere, everyone = (await conn.execute(counts)).one()
+# advisory lock classes (pg_advisory_xact_lock(class, key)) of a look-up's case and device: taken
+# in this order by every look-up, so two never wait on each other
+TRACK_CASE_LOCK, TRACK_DEVICE_LOCK = 7401, 7402
+
+
+def _refusal(here: int, anywhere: int, everyone: int) -> str | None:
     if here >= TRACK_FAILURES:
         return "track_locked"
     if anywhere >= TRACK_CLIENT_FAILURES:
@@ -189,7 +176,62 @@ async def track_locked(
     return None
 
 
+async def _counted(conn: AsyncConnection, login: str, device: str, now: datetime | None) -> str | None:
+    since = (now or datetime.now(UTC)) - TRACK_WINDOW
+    wrong = ~login_attempts.c.succeeded
+    mine = login_attempts.c.client == device
+    this_case = login_attempts.c.login == login
+    counts = select(
+        func.count().filter(this_case, mine),
+        func.count().filter(mine, login_attempts.c.login.startswith(TRACK_PREFIX)),
+        func.count().filter(this_case),
+    ).where(wrong, login_attempts.c.at > since, or_(this_case, mine))
+    here, anywhere, everyone = (await conn.execute(counts)).one()
+    return _refusal(here, anywhere, everyone)
+
+
+async def track_locked(
+    engine: AsyncEngine, case_id: str, client: str, now: datetime | None = None
+) -> str | None:
+    """Why a look-up of this case from `client` is refused now, or None: too many wrong tries
+    lately from this device on this case ("track_locked") or on any case ("track_client_locked"),
+    or from every device on this case ("track_case_locked"). The digits are few: guessing is
+    slowed, and one device's wrong tries never lock the case for its parties."""
+    async with engine.connect() as conn:
+        return await _counted(conn, track_login(case_id), device_of(client), now)
+
+
+async def start_track(
+    engine: AsyncEngine, case_id: str, client: str, now: datetime | None = None
+) -> tuple[str | None, int | None]:
+    """A look-up begun: (the refusal, None), or (None, the try's id), the try counted as wrong
+    until `track_matched` says otherwise. The count and the try are one transaction under the
+    case's and the device's advisory locks, so look-ups sent at once are counted one after
+    another: a burst from one device gets its 5 tries, not one each."""
+    login, device = track_login(case_id), device_of(client)
+    async with engine.begin() as conn:
+        for lock, key in ((TRACK_CASE_LOCK, login), (TRACK_DEVICE_LOCK, device)):
+            await conn.execute(select(func.pg_advisory_xact_lock(lock, func.hashtext(key))))
+        refused = await _counted(conn, login, device, now)
+        if refused is not None:
+            return refused, None
+        inserted = await conn.execute(
+            login_attempts.insert()
+            .values(login=login, client=device, succeeded=False)
+            .returning(login_attempts.c.id)
+        )
+        return None, int(inserted.scalar_one())
+
+
+async def track_matched(engine: AsyncEngine, attempt: int) -> None:
+    """The try `attempt` named a party's phone: it no longer counts as a wrong one."""
+    async with engine.begin() as conn:
+        matched = login_attempts.update().where(login_attempts.c.id == attempt)
+        await conn.execute(matched.values(succeeded=True))
+
+
 async def record_track(engine: AsyncEngine, case_id: str, client: str, succeeded: bool) -> None:
+    """A finished try, as `start_track` and `track_matched` leave it."""
     async with engine.begin() as conn:
         await conn.execute(
             login_attempts.insert().values(

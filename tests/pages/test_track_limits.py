@@ -4,6 +4,7 @@ case for its parties."""
 
 from __future__ import annotations
 
+import asyncio
 import uuid
 from datetime import UTC, datetime, timedelta
 
@@ -16,7 +17,9 @@ from web.reads import (
     TRACK_WINDOW,
     device_of,
     record_track,
+    start_track,
     track_locked,
+    track_matched,
 )
 
 
@@ -83,3 +86,24 @@ async def test_rotating_ipv6_addresses_do_not_escape_the_device_limit(engine: As
         await record_track(engine, case_id, f"2001:db8:7:7:{n + 1:x}::1", False)
     assert await track_locked(engine, case_id, "2001:db8:7:7:ffff::2") == "track_locked"
     assert await track_locked(engine, case_id, "2001:db8:7:8::2") is None
+
+
+async def test_look_ups_sent_at_once_are_counted_one_after_another(engine: AsyncEngine) -> None:
+    """A burst from one device gets its tries, not one each: the count and the try are one
+    transaction under the case's and the device's locks (web/reads.py, `start_track`)."""
+    case_id, guesser = a_case(), device()
+    burst = [start_track(engine, case_id, guesser) for _ in range(3 * TRACK_FAILURES)]
+    started = await asyncio.gather(*burst)
+    tries = [attempt for _, attempt in started if attempt is not None]
+    assert len(tries) == TRACK_FAILURES
+    assert {refused for refused, attempt in started if attempt is None} == {"track_locked"}
+    assert await track_locked(engine, case_id, guesser) == "track_locked"  # the refused ones left no try
+
+
+async def test_a_matching_look_up_is_not_a_wrong_try(engine: AsyncEngine) -> None:
+    case_id, party = a_case(), device()
+    for _ in range(TRACK_FAILURES):
+        refused, attempt = await start_track(engine, case_id, party)
+        assert refused is None and attempt is not None
+        await track_matched(engine, attempt)  # the right digits, each time
+    assert await track_locked(engine, case_id, party) is None
