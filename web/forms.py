@@ -5,10 +5,12 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from typing import Any
 
+from annotated_types import MaxLen
 from starlette.datastructures import FormData
 
 from models.authority import CaseOp
 from models.calendar import CHINA_TZ
+from models.case import CaseIntake
 from models.enums import Action
 from models.supervision import StaffAction
 
@@ -79,7 +81,10 @@ def action_body(op: CaseOp, form: FormData) -> dict[str, Any]:
     return body
 
 
-INTAKE_PARTIES_MAX = 20  # models.case.CaseIntake's
+# the most parties an intake takes: CaseIntake's own bound, read from the model
+INTAKE_PARTIES_MAX = next(
+    m.max_length for m in CaseIntake.model_fields["parties"].metadata if isinstance(m, MaxLen)
+)
 
 
 def intake_party_count(form: FormData) -> int:

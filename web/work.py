@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import segno
 from fastapi import APIRouter, Request
 from markupsafe import Markup
@@ -171,8 +173,22 @@ async def intake_form(request: Request, p: Me) -> Response:
     return page(request, "intake.html", grids=grids_of(p), types=list(DisputeType), **shown)
 
 
-class MoreParties(Exception):
-    """The grid worker asked for another party's fieldset."""
+def _intake_again(request: Request, grids: list[str], form: Any, status: int, error: str | None) -> Response:
+    """The intake form given back as it was filled in (nothing to type again): after a refusal
+    (`error`), or one party longer when the grid worker asked to add one (the new one focused)."""
+    added = bool(form.get("add_party"))
+    return page(
+        request,
+        "intake.html",
+        status=status,
+        grids=grids,
+        types=list(DisputeType),
+        error=error,
+        values={k: str(v) for k, v in form.items() if k not in ("csrf", "add_party")},
+        parties=intake_party_count(form),
+        parties_max=INTAKE_PARTIES_MAX,
+        focus=intake_party_count(form) if added else None,
+    )
 
 
 @router.post("/intake")
@@ -184,27 +200,14 @@ async def intake(request: Request, p: Me, svc: Svc) -> Response:
         if grid not in grids:
             raise PermissionError(f"{p.person_id} is not the grid worker of grid {grid or '(none)'}")
         if form.get("add_party"):  # the same form again, one party longer: nothing is opened
-            raise MoreParties
+            return _intake_again(request, grids, form, 200, None)
         body = intake_body(form, grid)
         result = await svc.door.open(p, body, None, client_address(request))
     except Exception as err:
-        more = isinstance(err, MoreParties)
-        status = 200 if more else 403 if isinstance(err, PermissionError) else status_of(err)
+        status = 403 if isinstance(err, PermissionError) else status_of(err)
         if status == 500:
             raise
-        entered = {k: str(v) for k, v in form.items() if k not in ("csrf", "add_party")}  # typed: kept
-        return page(
-            request,
-            "intake.html",
-            status=status,
-            grids=grids,
-            types=list(DisputeType),
-            error=None if more else str(err),
-            values=entered,
-            parties=intake_party_count(form),
-            parties_max=INTAKE_PARTIES_MAX,
-            focus=intake_party_count(form) if more else None,  # the party just added
-        )
+        return _intake_again(request, grids, form, status, str(err))
     flag = "new" if result.created else "duplicate"
     return RedirectResponse(f"/app/cases/{result.case_id}/receipt?{flag}=1", status_code=303)
 

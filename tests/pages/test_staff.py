@@ -14,7 +14,7 @@ from front.services import Services
 from models.authority import CaseFacts, Principal
 from models.calendar import Span, Unit
 from models.court import CourtReferral
-from models.enums import Channel, Risk
+from models.enums import Action, Channel, Risk
 from policies import load_policy
 from service.identity import set_password
 from service.intake import open_case
@@ -348,3 +348,6 @@ async def test_a_grid_worker_takes_in_a_dispute_of_three_parties(
         ("P3", "third_party", "张*"),
     ]
     await context.close()
+    # withdrawn, so it does not climb the ladder under the supervisor counts another test reads
+    withdraw = {"actor": GRID_WORKER, "party_id": "P1", "reason": "双方已自行和解"}
+    await pages_services.door.cases.act(view.case_id, Action.WITHDRAW, withdraw)
